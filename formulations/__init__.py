@@ -1,0 +1,1 @@
+"""Exact models (MIP, CP-SAT, relaxations), registered in the offloadsched solve registry."""

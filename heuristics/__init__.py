@@ -1,0 +1,1 @@
+"""Heuristics of the source papers, registered in the offloadsched solve registry."""

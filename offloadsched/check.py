@@ -1,0 +1,97 @@
+"""An independent checker of timed schedules.
+
+:func:`check` verifies a :class:`~offloadsched.schedule.Timing` against the problem's flat
+operation list (:meth:`operations`): every operation present once with its exact duration,
+no start before 0, every precedence arc respected, no two operations overlapping on one
+resource, and the makespan equal to the latest end.  It shares no code with the evaluator's
+recurrence, so each tests the other.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ScheduleError
+from .problems import problem_type
+from .schedule import Timing
+
+
+def violations(problem, timing: Timing, *, limit: int = 10) -> list[str]:
+    """Up to ``limit`` human-readable violations (empty when the schedule is valid)."""
+    problem_type(problem)
+    ops = problem.operations()
+    out: list[str] = []
+    names = getattr(problem, "names", None) or getattr(problem, "jobs", None)
+
+    def label(kind, item) -> str:
+        return f"{kind} of {names[item] if names is not None else item}"
+
+    # Match operations by (kind, item) through integer keys.
+    kinds = list(getattr(problem, "machines", ("compute", "upload", "remote")))
+    width = int(max(ops.item.max(initial=0), timing.item.max(initial=0))) + 1
+    exp_key = _codes(ops.kind, kinds) * width + ops.item
+    got_key = _codes(timing.kind, kinds) * width + timing.item
+    got_sorted = np.sort(got_key)
+    same = np.flatnonzero(got_sorted[1:] == got_sorted[:-1])
+    if same.size:
+        dup = int(got_sorted[same[0]])
+        times = int((got_key == dup).sum())
+        out.append(f"{label(_kind(kinds, dup // width), dup % width)} is scheduled {times} times")
+        return out
+    exp_sorted = np.argsort(exp_key)
+    pos = np.searchsorted(exp_key[exp_sorted], got_key)
+    pos = np.minimum(pos, len(exp_key) - 1) if len(exp_key) else pos
+    found = (exp_key[exp_sorted][pos] == got_key) if len(exp_key) else np.zeros(len(got_key), dtype=bool)
+    for k in np.flatnonzero(~found)[:limit]:
+        out.append(f"{label(timing.kind[k], timing.item[k])} is not an operation of this problem")
+    if len(got_key) != len(exp_key) or not found.all():
+        missing = np.setdiff1d(exp_key, got_key)
+        for key in missing[:limit]:
+            out.append(f"{label(_kind(kinds, key // width), key % width)} is missing")
+        return out[:limit]
+    op_index = exp_sorted[pos]  # timing row -> operation index
+    start = np.empty(len(ops), dtype=np.int64)
+    end = np.empty(len(ops), dtype=np.int64)
+    start[op_index] = timing.start
+    end[op_index] = timing.end
+
+    bad = np.flatnonzero(end - start != ops.duration)
+    for k in bad[:limit]:
+        out.append(f"{label(ops.kind[k], ops.item[k])} lasts {end[k] - start[k]}, expected {ops.duration[k]}")
+    for k in np.flatnonzero(start < 0)[:limit]:
+        out.append(f"{label(ops.kind[k], ops.item[k])} starts at {start[k]} < 0")
+    if len(ops.arcs):
+        a, b = ops.arcs[:, 0], ops.arcs[:, 1]
+        for k in np.flatnonzero(start[b] < end[a])[:limit]:
+            out.append(f"{label(ops.kind[b[k]], ops.item[b[k]])} starts at {start[b[k]]} before "
+                       f"{label(ops.kind[a[k]], ops.item[a[k]])} ends at {end[a[k]]}")
+    for res in problem.resources:
+        idx = np.flatnonzero(ops.resource == res)
+        idx = idx[np.lexsort((end[idx], start[idx]))]
+        clash = np.flatnonzero(start[idx[1:]] < end[idx[:-1]])
+        for k in clash[:limit]:
+            x, y = idx[k], idx[k + 1]
+            out.append(f"on {res}: {label(ops.kind[x], ops.item[x])} [{start[x]}, {end[x]}) overlaps "
+                       f"{label(ops.kind[y], ops.item[y])} [{start[y]}, {end[y]})")
+    latest = int(end.max()) if len(end) else 0
+    if timing.makespan != latest:
+        out.append(f"makespan {timing.makespan} differs from the latest end {latest}")
+    return out[:limit]
+
+
+def _kind(kinds: list[str], code: int) -> str:
+    return kinds[code] if code < len(kinds) else "unknown operation"
+
+
+def _codes(values: np.ndarray, kinds: list[str]) -> np.ndarray:
+    out = np.full(len(values), len(kinds), dtype=np.int64)  # unknown kinds get their own code
+    for i, k in enumerate(kinds):
+        out[values == k] = i
+    return out
+
+
+def check(problem, timing: Timing) -> None:
+    """Raise :class:`~offloadsched.errors.ScheduleError` listing violations, if any."""
+    found = violations(problem, timing)
+    if found:
+        raise ScheduleError("invalid schedule: " + "; ".join(found))

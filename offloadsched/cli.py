@@ -1,0 +1,69 @@
+"""The ``offloadsched`` command line.
+
+User mistakes (a bad file, an unknown method, a bad argument) print one line on stderr and
+exit with status 2; no traceback.  Every command has ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+
+from .errors import ValidationError
+
+#: Modules that add subcommands: each has ``register(subparsers)``.
+COMMAND_MODULES = ("offloadsched.commands", "instances.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def parse_option(text: str) -> tuple[str, object]:
+    """``key=value`` with the value read as JSON when it parses (numbers, true/false, lists)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValidationError(f"option {text!r} is not of the form key=value")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except json.JSONDecodeError:
+        return key.replace("-", "_"), value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="offloadsched", description="Optimal and heuristic schedules for DNN "
+                     "inference offloading pipelines, with optimality gaps.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and name.startswith(exc.name):
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ValidationError as exc:
+        sys.stderr.write(f"offloadsched {args.command}: error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("offloadsched: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

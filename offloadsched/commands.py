@@ -1,0 +1,118 @@
+"""Core subcommands: ``evaluate``, ``solve`` and ``methods``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .errors import ValidationError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a given order on a problem file",
+                       description="Build the semi-active schedule of an order and print its makespan.")
+    p.add_argument("file", type=Path, help="problem file (JSON or Taillard text)")
+    p.add_argument("--order", nargs="+", help="job order (flow) or local order (DAG): indices, "
+                   "space- or comma-separated")
+    p.add_argument("--schedule", type=Path, help="a JSON file with per-resource sequences instead of --order")
+    p.add_argument("--instance", type=int, help="instance number in a Taillard file (1-based)")
+    p.add_argument("--json", type=Path, help="write the timed schedule as JSON")
+    p.add_argument("--plot", type=Path, help="write a Gantt chart PNG")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("solve", help="solve a problem file with a registered method",
+                       description="Solve a problem with one method; the evaluator re-scores the schedule.")
+    p.add_argument("file", type=Path, help="problem file (JSON or Taillard text)")
+    p.add_argument("--method", "-m", required=True, help="method name (see 'offloadsched methods')")
+    p.add_argument("--time-limit", type=float, help="seconds for exact methods")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE",
+                   help="method option, repeatable (value parsed as JSON when possible)")
+    p.add_argument("--instance", type=int, help="instance number in a Taillard file (1-based)")
+    p.add_argument("--plot", type=Path, help="write a Gantt chart PNG")
+    p.add_argument("--json", type=Path, help="write the result as JSON")
+    p.set_defaults(func=_solve)
+
+    p = sub.add_parser("methods", help="list the registered methods",
+                       description="List every registered method with the problem types it accepts.")
+    p.add_argument("--problem", choices=("j2", "fm", "dag", "joint"), help="only methods for this type")
+    p.set_defaults(func=_methods)
+
+
+def _order(tokens: list[str]) -> list[int]:
+    out = []
+    for tok in tokens:
+        for part in tok.replace(",", " ").split():
+            try:
+                out.append(int(part))
+            except ValueError:
+                raise ValidationError(f"--order: {part!r} is not an integer index") from None
+    return out
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .check import check
+    from .evaluate import evaluate
+    from .io import load, write_json
+    from .plotting import save_gantt
+    from .schedule import Schedule
+
+    problem = load(args.file, instance=args.instance)
+    if getattr(problem, "type", None) not in ("j2", "fm", "dag"):
+        raise ValidationError(f"{args.file}: evaluate needs a j2, fm or dag problem")
+    if (args.order is None) == (args.schedule is None):
+        raise ValidationError("give exactly one of --order and --schedule")
+    if args.order is not None:
+        schedule = Schedule.from_order(_order(args.order))
+    else:
+        try:
+            schedule = Schedule.from_dict(json.loads(args.schedule.read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValidationError(f"{args.schedule}: cannot read schedule ({exc})") from None
+    timing = evaluate(problem, schedule)
+    check(problem, timing)
+    print(f"makespan {timing.makespan}")
+    for res in timing.resources:
+        print(f"  {res:8s} busy {timing.busy[res]:>12d}  idle {timing.idle[res]:>12d}")
+    names = getattr(problem, "names", None) or getattr(problem, "jobs", None)
+    if args.json:
+        write_json({"makespan": timing.makespan, "schedule": timing.schedule.to_dict(),
+                    "operations": timing.to_records(names)}, args.json)
+    if args.plot:
+        save_gantt(timing, args.plot, problem=problem, title=f"makespan {timing.makespan}")
+    return 0
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from .cli import parse_option
+    from .io import load, save
+    from .plotting import save_gantt
+    from .solve import solve
+
+    problem = load(args.file, instance=args.instance)
+    options = dict(parse_option(o) for o in args.option)
+    result = solve(problem, args.method, time_limit=args.time_limit, **options)
+    print(f"method {result.method}  status {result.status}  makespan {result.makespan}  "
+          f"bound {result.bound}  lower_bound {result.lower_bound}  wall {result.wall_time_s:.3f} s")
+    if result.schedule is not None:
+        order = result.schedule.order
+        shown = " ".join(map(str, order[:40])) + (" ..." if len(order) > 40 else "")
+        print(f"order {shown}")
+    if args.json:
+        save(result, args.json)
+    if args.plot:
+        if result.timing is None:
+            raise ValidationError(f"no schedule to plot (status {result.status})")
+        save_gantt(result.timing, args.plot, problem=result.problem,
+                   title=f"{result.method}: makespan {result.makespan} ({result.status})")
+    return 0
+
+
+def _methods(args: argparse.Namespace) -> int:
+    from .registry import methods
+
+    rows = methods(problem_type=args.problem)
+    width = max((len(m.name) for m in rows), default=4)
+    for m in rows:
+        print(f"{m.name:<{width}}  {m.kind:9s}  {','.join(m.problems):15s}  {m.summary}")
+    return 0

@@ -1,0 +1,301 @@
+"""Files: a versioned JSON format for problems, DNN graphs, joint problems and results, and the
+Taillard flow-shop text format as the OR community distributes it.
+
+Every JSON document is an object ``{"format": "offloadsched", "schema_version": 1,
+"type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
+``result``.  Writes go to a temporary file in the target folder and are renamed into place,
+so a file is either complete or absent.  Loading errors name the field and the item.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .dnn import DNN, Layer
+from .errors import ValidationError
+from .platform import Platform
+from .problems import DagProblem, FmProblem, J2Problem, JointProblem
+
+FORMAT = "offloadsched"
+SCHEMA_VERSION = 1
+TYPES = ("j2", "fm", "dag", "dnn", "joint", "result")
+
+
+# -- atomic writes -----------------------------------------------------------
+@contextlib.contextmanager
+def atomic_write(path, *, binary: bool = False) -> Iterator[Any]:
+    """Open a temporary file beside ``path``; on success rename it to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(data: Mapping, path) -> None:
+    with atomic_write(path) as fh:
+        json.dump(data, fh, indent=1)
+        fh.write("\n")
+
+
+# -- helpers -------------------------------------------------------------------
+def _req(d: Mapping, key: str, where: str):
+    if not isinstance(d, Mapping):
+        raise ValidationError(f"{where}: expected an object, got {type(d).__name__}")
+    if key not in d:
+        raise ValidationError(f"{where}: missing field {key!r}")
+    return d[key]
+
+
+def _list(d: Mapping, key: str, where: str) -> list:
+    v = _req(d, key, where)
+    if not isinstance(v, list):
+        raise ValidationError(f"{where}: field {key!r} must be a list, got {type(v).__name__}")
+    return v
+
+
+def _header(kind: str) -> dict[str, Any]:
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "type": kind}
+
+
+# -- to dict ---------------------------------------------------------------------
+def to_dict(obj) -> dict[str, Any]:
+    """The JSON document of a problem, DNN, joint problem or :class:`~offloadsched.solve.Result`."""
+    from .solve import Result
+
+    if isinstance(obj, Result):
+        return {**_header("result"), **obj.to_dict()}
+    if isinstance(obj, DNN):
+        return {**_header("dnn"), **dnn_to_dict(obj)}
+    if isinstance(obj, J2Problem):
+        return {**_header("j2"), "name": obj.name, "jobs": list(obj.jobs), "a": obj.a.tolist(), "b": obj.b.tolist()}
+    if isinstance(obj, FmProblem):
+        return {**_header("fm"), "name": obj.name, "machines": list(obj.machines), "jobs": list(obj.jobs),
+                "times": obj.times.tolist()}
+    if isinstance(obj, DagProblem):
+        nodes = [{"name": obj.names[v], "job": obj.job_names[int(obj.job[v])], "local": bool(obj.local[v]),
+                  "f": int(obj.f[v]), "u": int(obj.u[v]), "r": int(obj.r[v]),
+                  "preds": [obj.names[p] for p in obj.preds[v]]} for v in range(len(obj))]
+        return {**_header("dag"), "name": obj.name, "remote_model": obj.remote_model,
+                "jobs": list(obj.job_names), "nodes": nodes}
+    if isinstance(obj, JointProblem):
+        dnns: dict[int, dict] = {}
+        for d in obj.jobs:
+            dnns.setdefault(id(d), dnn_to_dict(d))
+        return {**_header("joint"), "name": obj.name, "platform": obj.platform.to_dict(),
+                "remote_model": obj.remote_model, "dnns": list(dnns.values()),
+                "jobs": [d.name for d in obj.jobs]}
+    raise ValidationError(f"cannot save a {type(obj).__name__}")
+
+
+def dnn_to_dict(dnn: DNN) -> dict[str, Any]:
+    return {"name": dnn.name, "attrs": _plain(dnn.attrs), "layers": [
+        {"name": layer.name, "kind": layer.kind, "flops": layer.flops, "out_bytes": layer.out_bytes,
+         "preds": [dnn.layers[p].name for p in dnn.preds[i]], "attrs": _plain(layer.attrs)}
+        for i, layer in enumerate(dnn.layers)]}
+
+
+def _plain(obj):
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+# -- from dict -------------------------------------------------------------------
+def from_dict(data: Mapping, *, where: str = "document"):
+    """Rebuild the object of a JSON document (validated; errors name the field and item)."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    if data.get("format", FORMAT) != FORMAT:
+        raise ValidationError(f"{where}: format {data.get('format')!r} is not {FORMAT!r}")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ValidationError(f"{where}: schema_version {version!r} is not supported (this is {SCHEMA_VERSION})")
+    kind = _req(data, "type", where)
+    if kind not in TYPES:
+        raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    if kind == "j2":
+        return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
+                         name=data.get("name", ""))
+    if kind == "fm":
+        times = _list(data, "times", where)
+        if any(not isinstance(row, list) or len(row) != len(times[0]) for row in times):
+            raise ValidationError(f"{where}: field 'times' must be a list of equal-length rows")
+        return FmProblem(times, machines=data.get("machines"), jobs=data.get("jobs"), name=data.get("name", ""))
+    if kind == "dag":
+        return _dag_from_dict(data, where)
+    if kind == "dnn":
+        return dnn_from_dict(data, where)
+    if kind == "joint":
+        return _joint_from_dict(data, where)
+    return data  # a result document stays a dict
+
+
+def dnn_from_dict(data: Mapping, where: str = "dnn") -> DNN:
+    name = _req(data, "name", where)
+    layers, edges = [], []
+    for k, item in enumerate(_list(data, "layers", f"dnn {name!r}")):
+        lname = _req(item, "name", f"dnn {name!r}: layer {k}")
+        layers.append(Layer(lname, item.get("kind", "layer"), _req(item, "flops", f"layer {lname!r}"),
+                            _req(item, "out_bytes", f"layer {lname!r}"), item.get("attrs") or {}))
+        preds = item.get("preds", [])
+        if not isinstance(preds, list):
+            raise ValidationError(f"layer {lname!r}: field 'preds' must be a list")
+        edges += [(p, lname) for p in preds]
+    return DNN(name, layers, edges, attrs=data.get("attrs") or {})
+
+
+def _dag_from_dict(data: Mapping, where: str) -> DagProblem:
+    nodes = _list(data, "nodes", where)
+    by_name: dict[str, Mapping] = {}
+    for k, node in enumerate(nodes):
+        name = _req(node, "name", f"{where}: node {k}")
+        if name in by_name:
+            raise ValidationError(f"{where}: duplicate node name {name!r}")
+        by_name[name] = node
+    g = nx.DiGraph()
+    g.add_nodes_from(by_name)
+    for name, node in by_name.items():
+        preds = node.get("preds", [])
+        if not isinstance(preds, list):
+            raise ValidationError(f"node {name!r}: field 'preds' must be a list")
+        for p in preds:
+            if p not in by_name:
+                raise ValidationError(f"node {name!r}: unknown predecessor {p!r}")
+            g.add_edge(p, name)
+    try:
+        cycle = nx.find_cycle(g)
+        raise ValidationError(f"{where}: graph has a cycle: " + " -> ".join([u for u, _ in cycle] + [cycle[0][0]]))
+    except nx.NetworkXNoCycle:
+        pass
+    pos = {v: i for i, v in enumerate(by_name)}
+    order = list(nx.lexicographical_topological_sort(g, key=pos.__getitem__))
+    idx = {v: i for i, v in enumerate(order)}
+    job_names = list(data.get("jobs") or [])
+    job_ids = []
+    for v in order:
+        j = by_name[v].get("job", 0)
+        if isinstance(j, str):
+            if j not in job_names:
+                job_names.append(j)
+            j = job_names.index(j)
+        job_ids.append(int(j))
+    cols = {key: [_req(by_name[v], key, f"node {v!r}") if key == "f" else by_name[v].get(key, 0) for v in order]
+            for key in ("f", "u", "r")}
+    for key, vals in cols.items():
+        for v, x in zip(order, vals):
+            if not isinstance(x, (int, float)) or isinstance(x, bool) or x != x or x < 0:
+                raise ValidationError(f"node {v!r}: {key} must be a number >= 0, got {x!r}")
+    return DagProblem(f=cols["f"], u=cols["u"], r=cols["r"],
+                      local=[bool(by_name[v].get("local", True)) for v in order],
+                      preds=[[idx[p] for p in g.predecessors(v)] for v in order],
+                      remote_model=data.get("remote_model", "negligible"), names=order, job=job_ids,
+                      job_names=job_names or None, name=data.get("name", ""))
+
+
+def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
+    p = _req(data, "platform", where)
+    platform = Platform(r_loc=_req(p, "r_loc", "platform"), r_rem=_req(p, "r_rem", "platform"),
+                        bandwidth=_req(p, "bandwidth", "platform"), latency=p.get("latency", 0.0),
+                        name=p.get("name", "platform"))
+    dnns = {d.name: d for d in (dnn_from_dict(x, f"{where}: dnn") for x in _list(data, "dnns", where))}
+    jobs = []
+    for name in _list(data, "jobs", where):
+        if name not in dnns:
+            raise ValidationError(f"{where}: job names unknown DNN {name!r}; known: {', '.join(dnns)}")
+        jobs.append(dnns[name])
+    return JointProblem(jobs, platform, remote_model=data.get("remote_model", "negligible"),
+                        name=data.get("name", ""))
+
+
+# -- files -------------------------------------------------------------------------
+def save(obj, path) -> None:
+    """Write ``obj`` as a JSON document (atomically)."""
+    write_json(to_dict(obj), path)
+
+
+def load(path, *, instance: int | None = None):
+    """Load a JSON document or a Taillard text file (``instance`` selects one, 1-based)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{path}: cannot read ({exc})") from None
+    if "number of jobs" in text[:500].lower():
+        found = parse_taillard(text, where=str(path))
+        if instance is None:
+            if len(found) > 1:
+                raise ValidationError(f"{path}: holds {len(found)} instances; "
+                                      f"choose one with --instance K (1..{len(found)})")
+            return found[0]
+        if not 1 <= instance <= len(found):
+            raise ValidationError(f"{path}: --instance {instance} out of range 1..{len(found)}")
+        return found[instance - 1]
+    if instance is not None:
+        raise ValidationError(f"{path}: --instance applies only to Taillard text files")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return from_dict(data, where=str(path))
+
+
+_NUM = re.compile(r"-?\d+")
+
+
+def parse_taillard(text: str, *, where: str = "taillard") -> list[FmProblem]:
+    """Parse Taillard's format: per instance the header line, five numbers (jobs, machines, seed,
+    upper bound, lower bound), ``processing times :``, then ``m`` rows of ``n`` integers."""
+    blocks = re.split(r"number of jobs.*?:\s*\n", text, flags=re.IGNORECASE)[1:]
+    if not blocks:
+        raise ValidationError(f"{where}: no Taillard instance header found")
+    out = []
+    for k, block in enumerate(blocks, 1):
+        head, sep, body = block.partition("processing times")
+        if not sep:
+            raise ValidationError(f"{where}: instance {k}: missing 'processing times :' line")
+        nums = [int(x) for x in _NUM.findall(head)]
+        if len(nums) < 2:
+            raise ValidationError(f"{where}: instance {k}: expected jobs and machines counts")
+        n, m = nums[0], nums[1]
+        body = body.split(":", 1)[1] if ":" in body[:5] else body
+        vals = [int(x) for x in _NUM.findall(body)]
+        if len(vals) < n * m:
+            raise ValidationError(f"{where}: instance {k}: expected {m} rows of {n} times, found {len(vals)} numbers")
+        times = np.array(vals[: n * m], dtype=np.int64).reshape(m, n).T
+        prob = FmProblem(times, name=f"{Path(where).stem}#{k}")
+        prob.info = dict(zip(("seed", "upper_bound", "lower_bound"), nums[2:5]))
+        out.append(prob)
+    return out
+
+
+def format_taillard(problem: FmProblem, *, seed: int = 0, upper: int = 0, lower: int = 0) -> str:
+    """The Taillard text of one instance (machines as rows)."""
+    lines = ["number of jobs, number of machines, initial seed, upper bound and lower bound :",
+             f"{problem.n:12d}{problem.m:12d}{seed:12d}{upper:12d}{lower:12d}", "processing times :"]
+    lines += [" ".join(f"{x:2d}" for x in row) for row in problem.times.T.tolist()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,432 @@
+"""The three scheduling problems of MODEL.md section 2 and the joint problem.
+
+* :class:`J2Problem` - two-stage jobs (local compute ``a``, upload ``b``): F2||Cmax.
+* :class:`FmProblem` - staged jobs on ``m >= 2`` machines in series, permutation flow shop.
+* :class:`DagProblem` - layer-level DAG shop: local compute, uploads of cut-points and
+  remote compute, with remote model ``negligible | serial | parallel``.
+* :class:`JointProblem` - DNN jobs on a platform; a method chooses the partitions too.
+
+Every time is an integer number of microseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from .dnn import DNN
+from .errors import ValidationError
+from .partition import Partition
+from .platform import Platform
+from .units import check_int_times
+
+REMOTE_MODELS = ("negligible", "serial", "parallel")
+
+
+@dataclass(frozen=True)
+class Operations:
+    """A flat list of operations and precedence arcs, for checks, bounds and models.
+
+    ``resource[k]`` is the machine of operation ``k`` (``""`` when it needs none),
+    ``item[k]`` its job (flow problems) or node (DAG problems), ``kind[k]`` one of
+    the problem's operation kinds; ``arcs`` is an ``(e, 2)`` array of ``(before, after)``.
+    """
+
+    kind: np.ndarray
+    item: np.ndarray
+    resource: np.ndarray
+    duration: np.ndarray
+    arcs: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.item)
+
+
+class FmProblem:
+    """Permutation flow shop: ``times[j, i]`` of job ``j`` on machine ``i`` (m >= 2).
+
+    One job order is used on every machine.  ``machines`` names the machines
+    (default ``M1..Mm``; offloading problems use ``local, uplink, remote``).
+    """
+
+    type = "fm"
+
+    def __init__(self, times, *, machines: Sequence[str] | None = None,
+                 jobs: Sequence[str] | None = None, name: str = "") -> None:
+        try:
+            arr = np.asarray(times)
+        except ValueError:
+            raise ValidationError(f"{self.type} problem: times must be a table of equal-length rows") from None
+        if arr.ndim != 2:
+            raise ValidationError(f"{self.type} problem: times must be a 2-d table (jobs x machines), "
+                                  f"got {arr.ndim} dimension(s)")
+        n, m = arr.shape
+        if m < 2:
+            raise ValidationError(f"{self.type} problem: needs at least 2 machines, got {m}")
+        self.times = check_int_times(arr, f"{self.type} problem")
+        self.times.flags.writeable = False
+        self.machines = tuple(machines) if machines is not None else tuple(f"M{i + 1}" for i in range(m))
+        if len(self.machines) != m or len(set(self.machines)) != m:
+            raise ValidationError(f"{self.type} problem: need {m} distinct machine names, got {self.machines}")
+        self.jobs = tuple(jobs) if jobs is not None else tuple(f"J{j}" for j in range(n))
+        if len(self.jobs) != n:
+            raise ValidationError(f"{self.type} problem: {len(self.jobs)} job names for {n} jobs")
+        self.name = name
+        self.info: dict = {}
+
+    @property
+    def n(self) -> int:
+        return self.times.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.times.shape[1]
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return self.machines
+
+    @property
+    def size(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name + ', ' if self.name else ''}n={self.n}, m={self.m})"
+
+    def operations(self) -> Operations:
+        n, m = self.times.shape
+        item = np.repeat(np.arange(n), m)
+        mach = np.tile(np.arange(m), n)
+        k = np.arange(n * m).reshape(n, m)
+        arcs = np.stack([k[:, :-1].ravel(), k[:, 1:].ravel()], axis=1)
+        names = np.array(self.machines, dtype=str)[mach]
+        return Operations(kind=names, item=item, resource=names.copy(),
+                          duration=self.times.ravel().copy(), arcs=arcs)
+
+
+class J2Problem(FmProblem):
+    """Two-stage jobs: local compute ``a[j]`` then upload ``b[j]`` (F2||Cmax, MODEL.md J2)."""
+
+    type = "j2"
+
+    def __init__(self, a, b, *, jobs: Sequence[str] | None = None, name: str = "",
+                 machines: Sequence[str] = ("local", "uplink")) -> None:
+        a_arr, b_arr = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
+        if a_arr.shape != b_arr.shape or a_arr.ndim != 1:
+            raise ValidationError(f"j2 problem: a and b must be 1-d of equal length, "
+                                  f"got {a_arr.shape} and {b_arr.shape}")
+        super().__init__(np.stack([a_arr, b_arr], axis=1) if a_arr.size else np.zeros((0, 2)),
+                         machines=machines, jobs=jobs, name=name)
+
+    @property
+    def a(self) -> np.ndarray:
+        return self.times[:, 0]
+
+    @property
+    def b(self) -> np.ndarray:
+        return self.times[:, 1]
+
+
+class DagProblem:
+    """Layer-level DAG shop (MODEL.md problem D).
+
+    Nodes are listed in a topological order (every predecessor index is smaller).
+    ``local[v]`` says where node ``v`` runs; ``f[v]`` is its local compute time,
+    ``u[v]`` the upload time of its output (used when it is a cut-point: local with
+    a remote successor), ``r[v]`` its remote compute time (forced to 0 when the
+    remote model is ``negligible``).  ``job[v]`` numbers the DNN job a node belongs to.
+    """
+
+    type = "dag"
+
+    def __init__(self, *, f, u, r, local, preds: Sequence[Sequence[int]],
+                 remote_model: str = "negligible", names: Sequence[str] | None = None,
+                 job=None, job_names: Sequence[str] | None = None, name: str = "") -> None:
+        if remote_model not in REMOTE_MODELS:
+            raise ValidationError(f"unknown remote model {remote_model!r}; known: {', '.join(REMOTE_MODELS)}")
+        self.remote_model = remote_model
+        n = len(preds)
+        self.names = tuple(names) if names is not None else tuple(f"v{i}" for i in range(n))
+        if len(self.names) != n:
+            raise ValidationError(f"dag problem: {len(self.names)} names for {n} nodes")
+        arrays = {}
+        for key, val in (("f", f), ("u", u), ("r", r)):
+            arr = np.atleast_1d(np.asarray(val))
+            if arr.shape != (n,):
+                raise ValidationError(f"dag problem: {key} has {arr.size} entries for {n} nodes")
+            arrays[key] = check_int_times(arr, f"dag problem: {key}")
+        self.f, self.u = arrays["f"], arrays["u"]
+        self.r = arrays["r"] if remote_model != "negligible" else np.zeros(n, dtype=np.int64)
+        self.local = np.asarray(local, dtype=bool).copy()
+        if self.local.shape != (n,):
+            raise ValidationError(f"dag problem: local has {self.local.size} entries for {n} nodes")
+        self.preds = tuple(tuple(int(p) for p in ps) for ps in preds)
+        succs: list[list[int]] = [[] for _ in range(n)]
+        for v, ps in enumerate(self.preds):
+            for p in ps:
+                if not 0 <= p < v:
+                    raise ValidationError(
+                        f"dag problem: node {self.names[v]!r} has predecessor index {p}; nodes must be "
+                        "listed in a topological order (predecessors first)")
+                succs[p].append(v)
+                if self.local[v] and not self.local[p]:
+                    raise ValidationError(
+                        f"dag problem: local node {self.names[v]!r} has remote predecessor "
+                        f"{self.names[p]!r} (partition not predecessor-closed)")
+        self.succs = tuple(tuple(s) for s in succs)
+        self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
+        if self.job.shape != (n,):
+            raise ValidationError(f"dag problem: job has {self.job.size} entries for {n} nodes")
+        n_jobs = int(self.job.max()) + 1 if n else 0
+        self.job_names = tuple(job_names) if job_names is not None else tuple(f"J{j}" for j in range(n_jobs))
+        if len(self.job_names) < n_jobs:
+            raise ValidationError(f"dag problem: {len(self.job_names)} job names for {n_jobs} jobs")
+        self.name = name
+        for arr in (self.f, self.u, self.r, self.local, self.job):
+            arr.flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.preds)
+
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    def __repr__(self) -> str:
+        return (f"DagProblem({self.name + ', ' if self.name else ''}{len(self)} nodes, "
+                f"{int(self.local.sum())} local, {len(self.cut_nodes)} cuts, remote={self.remote_model})")
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return ("local", "uplink", "remote") if self.remote_model == "serial" else ("local", "uplink")
+
+    @cached_property
+    def cut(self) -> np.ndarray:
+        """Boolean mask of cut-points: local nodes with at least one remote successor."""
+        loc = self.local
+        mask = np.array([bool(loc[v]) and any(not loc[s] for s in self.succs[v]) for v in range(len(self))],
+                        dtype=bool)
+        mask.flags.writeable = False
+        return mask
+
+    @cached_property
+    def local_nodes(self) -> np.ndarray:
+        return np.flatnonzero(self.local)
+
+    @cached_property
+    def cut_nodes(self) -> np.ndarray:
+        return np.flatnonzero(self.cut)
+
+    @cached_property
+    def remote_nodes(self) -> np.ndarray:
+        return np.flatnonzero(~self.local)
+
+    @property
+    def n_jobs(self) -> int:
+        return len(self.job_names)
+
+    def operations(self) -> Operations:
+        """Local compute per local node, upload per cut-point, remote compute per remote node.
+
+        Under ``negligible`` remote there are no remote operations (they take 0 and need no
+        machine, so they never constrain anything the evaluator reports)."""
+        kinds, items, res, dur = [], [], [], []
+        op_of: dict[tuple[str, int], int] = {}
+
+        def add(kind: str, v: int, resource: str, d: int) -> None:
+            op_of[kind, v] = len(items)
+            kinds.append(kind)
+            items.append(v)
+            res.append(resource)
+            dur.append(d)
+
+        for v in self.local_nodes:
+            add("compute", int(v), "local", int(self.f[v]))
+        for v in self.cut_nodes:
+            add("upload", int(v), "uplink", int(self.u[v]))
+        if self.remote_model != "negligible":
+            resource = "remote" if self.remote_model == "serial" else ""
+            for v in self.remote_nodes:
+                add("remote", int(v), resource, int(self.r[v]))
+        arcs = []
+        for v in range(len(self)):
+            if self.local[v]:
+                arcs += [(op_of["compute", p], op_of["compute", v]) for p in self.preds[v]]
+                if self.cut[v]:
+                    arcs.append((op_of["compute", v], op_of["upload", v]))
+            elif self.remote_model != "negligible":
+                for p in self.preds[v]:
+                    before = op_of["upload", p] if self.local[p] else op_of["remote", p]
+                    arcs.append((before, op_of["remote", v]))
+        return Operations(kind=np.array(kinds, dtype="U7"), item=np.array(items, dtype=np.int64),
+                          resource=np.array(res, dtype="U6"), duration=np.array(dur, dtype=np.int64),
+                          arcs=np.array(arcs, dtype=np.int64).reshape(-1, 2))
+
+    def with_remote_model(self, remote_model: str, r=None) -> DagProblem:
+        """The same graph and partition under another remote model."""
+        return DagProblem(f=self.f, u=self.u, r=self.r if r is None else r, local=self.local,
+                          preds=self.preds, remote_model=remote_model, names=self.names, job=self.job,
+                          job_names=self.job_names, name=self.name)
+
+
+class JointProblem:
+    """DNN jobs on a platform: a method chooses each job's partition and the schedule.
+
+    ``jobs`` may repeat one DNN; each job is named ``<dnn>#<k>`` when names repeat.
+    """
+
+    type = "joint"
+
+    def __init__(self, jobs: Sequence[DNN], platform: Platform, *, remote_model: str = "negligible",
+                 name: str = "") -> None:
+        jobs = list(jobs)
+        if not jobs:
+            raise ValidationError("joint problem: needs at least one DNN job")
+        for job in jobs:
+            if not isinstance(job, DNN):
+                raise ValidationError(f"joint problem: job {job!r} is not a DNN")
+        if not isinstance(platform, Platform):
+            raise ValidationError(f"joint problem: platform {platform!r} is not a Platform")
+        if remote_model not in REMOTE_MODELS:
+            raise ValidationError(f"unknown remote model {remote_model!r}; known: {', '.join(REMOTE_MODELS)}")
+        self.jobs = tuple(jobs)
+        self.platform = platform
+        self.remote_model = remote_model
+        self.name = name
+        self.job_names = _job_names(self.jobs)
+
+    def __repr__(self) -> str:
+        return f"JointProblem({len(self.jobs)} jobs, {self.platform.name}, remote={self.remote_model})"
+
+    @property
+    def size(self) -> int:
+        return sum(len(d) for d in self.jobs)
+
+    @cached_property
+    def times(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per job: ``(f, u, r)`` integer µs arrays over its layers (``r`` = 0 if negligible)."""
+        cache: dict[int, tuple] = {}
+        out = []
+        for dnn in self.jobs:
+            if id(dnn) not in cache:
+                r = (np.zeros(len(dnn), dtype=np.int64) if self.remote_model == "negligible"
+                     else self.platform.remote_times(dnn))
+                cache[id(dnn)] = (self.platform.local_times(dnn), self.platform.upload_times(dnn), r)
+            out.append(cache[id(dnn)])
+        return out
+
+    def dag(self, partitions: Sequence[Partition]) -> DagProblem:
+        """Problem D for the given partitions (one per job)."""
+        return build_dag(self.jobs, self.platform, partitions, self.remote_model, times=self.times,
+                         job_names=self.job_names, name=self.name)
+
+
+def _job_names(jobs: Sequence[DNN]) -> tuple[str, ...]:
+    counts: dict[str, int] = {}
+    for d in jobs:
+        counts[d.name] = counts.get(d.name, 0) + 1
+    seen: dict[str, int] = {}
+    names = []
+    for d in jobs:
+        if counts[d.name] == 1:
+            names.append(d.name)
+        else:
+            k = seen.get(d.name, 0)
+            seen[d.name] = k + 1
+            names.append(f"{d.name}#{k}")
+    return tuple(names)
+
+
+def _check_partitions(jobs: Sequence[DNN], partitions: Sequence[Partition]) -> None:
+    if len(partitions) != len(jobs):
+        raise ValidationError(f"{len(partitions)} partitions for {len(jobs)} jobs")
+    for k, (dnn, part) in enumerate(zip(jobs, partitions)):
+        if not isinstance(part, Partition):
+            raise ValidationError(f"partition {k} is not a Partition: {part!r}")
+        if part.dnn is not dnn and (part.dnn.names != dnn.names or part.dnn.edges != dnn.edges):
+            raise ValidationError(f"partition {k} belongs to DNN {part.dnn.name!r}, not to job {dnn.name!r}")
+
+
+def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition],
+              remote_model: str = "negligible", *, times=None, job_names=None, name: str = "") -> DagProblem:
+    """Problem D: the jobs' graphs side by side (node ``job/layer``), with their partitions."""
+    _check_partitions(jobs, partitions)
+    if times is None:
+        times = JointProblem(jobs, platform, remote_model=remote_model).times
+    job_names = job_names or _job_names(jobs)
+    f, u, r, local, preds, names, job = [], [], [], [], [], [], []
+    offset = 0
+    for k, (dnn, part, (fk, uk, rk)) in enumerate(zip(jobs, partitions, times)):
+        f.append(fk)
+        u.append(uk)
+        r.append(rk)
+        local.append(part.local)
+        preds.extend(tuple(p + offset for p in ps) for ps in dnn.preds)
+        names.extend(f"{job_names[k]}/{n}" for n in dnn.names)
+        job.append(np.full(len(dnn), k))
+        offset += len(dnn)
+    return DagProblem(f=np.concatenate(f), u=np.concatenate(u), r=np.concatenate(r),
+                      local=np.concatenate(local), preds=preds, remote_model=remote_model, names=names,
+                      job=np.concatenate(job), job_names=job_names, name=name)
+
+
+def _stage_sums(jobs, platform, partitions, remote: bool):
+    _check_partitions(jobs, partitions)
+    rows = []
+    for dnn, part in zip(jobs, partitions):
+        loc = part.local
+        a = int(platform.local_times(dnn)[loc].sum())
+        b = int(platform.upload_times(dnn)[part.cut_points].sum())
+        row = [a, b]
+        if remote:
+            row.append(int(platform.remote_times(dnn)[~loc].sum()))
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), 3 if remote else 2)
+
+
+def build_j2(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> J2Problem:
+    """J2 from partitions: ``a_j = sum f(v), v in L``; ``b_j = sum u(v), v in C(L)``."""
+    t = _stage_sums(jobs, platform, partitions, remote=False)
+    return J2Problem(t[:, 0], t[:, 1], jobs=_job_names(jobs))
+
+
+def build_fm(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> FmProblem:
+    """Three-machine Fm from partitions: local compute, upload of the cut-points, remote compute."""
+    t = _stage_sums(jobs, platform, partitions, remote=True)
+    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs))
+
+
+def identical_jobs(dnn: DNN, n: int) -> list[DNN]:
+    """``n`` jobs of one DNN (the same object; job names get ``#k`` suffixes)."""
+    if n < 1:
+        raise ValidationError(f"number of jobs must be >= 1, got {n}")
+    return [dnn] * n
+
+
+Problem = J2Problem | FmProblem | DagProblem | JointProblem
+
+
+def problem_type(problem) -> str:
+    t = getattr(problem, "type", None)
+    if t not in ("j2", "fm", "dag", "joint"):
+        raise ValidationError(f"not a problem: {type(problem).__name__}")
+    return t
+
+
+def as_items(seq: Iterable, n: int, what: str) -> list[int]:
+    """Validate a sequence of integer item indices in ``0..n-1``."""
+    out = []
+    for x in seq:
+        try:
+            i = int(x)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{what}: {x!r} is not an index") from None
+        if i != x and not isinstance(x, (int, np.integer)):
+            raise ValidationError(f"{what}: {x!r} is not an integer index")
+        if not 0 <= i < n:
+            raise ValidationError(f"{what}: index {i} out of range 0..{n - 1}")
+        out.append(i)
+    return out

@@ -1,0 +1,121 @@
+"""The method registry behind :func:`offloadsched.solve`.
+
+``heuristics`` and ``formulations`` add their methods by name with :func:`register`.  A method
+is a function ``fn(problem, *, time_limit, **options) -> SolverOutput``; it may be given as an
+import path (``"formulations.cpsat_flowshop:solve"``) so that registering a method does not
+import its solver.  The core imports those packages only when a method is looked up, through
+the ``offloadsched.methods`` entry points (or by name when the package is not installed).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from .errors import ValidationError
+from .schedule import Schedule
+
+STATUSES = ("optimal", "feasible", "infeasible", "error", "heuristic", "bound")
+PLUGIN_PACKAGES = ("heuristics", "formulations")
+
+
+@dataclass
+class SolverOutput:
+    """What a method hands back to :func:`offloadsched.solve`.
+
+    ``schedule`` is scored by the core evaluator; ``objective`` is the solver's own value, kept
+    only to be checked against the evaluator.  Joint methods also return the ``problem`` they
+    scheduled (problem D of their chosen ``partitions``).
+    """
+
+    schedule: Schedule | None
+    status: str = "heuristic"
+    bound: float | None = None
+    objective: float | None = None
+    problem: Any = None
+    partitions: Sequence | None = None
+    log: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registered method: name, target, the problem types it accepts, kind and summary."""
+
+    name: str
+    target: Callable[..., SolverOutput] | str
+    problems: tuple[str, ...]
+    kind: str
+    summary: str
+    options: tuple[str, ...] = ()
+
+    def load(self) -> Callable[..., SolverOutput]:
+        if callable(self.target):
+            return self.target
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+_REGISTRY: dict[str, Method] = {}
+_loaded = False
+
+
+def register(name: str, target: Callable | str | None = None, *, problems: Sequence[str],
+             kind: str = "heuristic", summary: str = "", options: Sequence[str] = ()):
+    """Register a method; usable as a decorator when ``target`` is omitted.
+
+    ``kind`` is ``heuristic`` or ``exact``; ``problems`` lists the accepted types among
+    ``j2``, ``fm``, ``dag``, ``joint``; ``options`` documents the keyword options.
+    """
+    bad = set(problems) - {"j2", "fm", "dag", "joint"}
+    if bad:
+        raise ValueError(f"register({name!r}): unknown problem types {sorted(bad)}")
+    if kind not in ("heuristic", "exact"):
+        raise ValueError(f"register({name!r}): kind must be 'heuristic' or 'exact'")
+
+    def deco(fn):
+        _REGISTRY[name] = Method(name, fn, tuple(problems), kind, summary or _first_line(fn), tuple(options))
+        return fn
+
+    if target is None:
+        return deco
+    deco(target)
+    return target
+
+
+def _first_line(fn) -> str:
+    doc = getattr(fn, "__doc__", None) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def load_plugins() -> None:
+    """Import the packages that register methods (once)."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    found = {ep.value for ep in entry_points(group="offloadsched.methods")}
+    for pkg in sorted(found | set(PLUGIN_PACKAGES)):
+        try:
+            importlib.import_module(pkg)
+        except ModuleNotFoundError as exc:
+            if exc.name != pkg:
+                raise
+
+
+def get_method(name: str) -> Method:
+    """The registered method ``name``; a :class:`ValidationError` lists the known names otherwise."""
+    load_plugins()
+    if name not in _REGISTRY:
+        raise ValidationError(f"unknown method {name!r}; known: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[name]
+
+
+def methods(problem_type: str | None = None, kind: str | None = None) -> list[Method]:
+    """Registered methods, optionally only those accepting ``problem_type`` or of ``kind``."""
+    load_plugins()
+    return [m for _, m in sorted(_REGISTRY.items())
+            if (problem_type is None or problem_type in m.problems) and (kind is None or m.kind == kind)]
