@@ -40,9 +40,9 @@ class Network:
 #: Uplink presets of the papers.  Latencies are those calibrated against seed 002 Table I
 #: (see ``instances.platforms`` and the README); bandwidths are the papers' figures.
 NETWORKS: dict[str, Network] = {
-    "3g": Network("3G", 1.1e6, 0.0),
-    "4g": Network("4G", 5.85e6, 0.0),
-    "wifi": Network("Wi-Fi", 18.88e6, 0.0),
+    "3g": Network("3G", 1.1e6, 0.0740),
+    "4g": Network("4G", 5.85e6, 0.0770),
+    "wifi": Network("Wi-Fi", 18.88e6, 0.0879),
 }
 
 

@@ -1,0 +1,63 @@
+"""Evaluator and checker throughput (operations per second).
+
+Usage: ``python benchmarks/bench_core.py [--repeat 3]``.  Measures the one evaluator on a
+10^6-job J2 problem and a 10^5-node DAG problem (random DAG, 60 % local prefix, all three remote models), and the independent checker on the same timed schedules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from offloadsched import DagProblem, J2Problem, check, evaluate
+
+
+def random_dag(n: int, seed: int = 0, remote_model: str = "negligible") -> DagProblem:
+    rng = np.random.default_rng(seed)
+    preds = [[]] + [sorted(set(rng.integers(max(0, v - 50), v, size=rng.integers(1, 3)).tolist()))
+                    for v in range(1, n)]
+    local = np.arange(n) < int(0.6 * n)  # a prefix of a topological order is predecessor-closed
+    return DagProblem(f=rng.integers(0, 1000, n), u=rng.integers(0, 1000, n), r=rng.integers(0, 100, n),
+                      local=local, preds=preds, remote_model=remote_model)
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=1_000_000)
+    ap.add_argument("--nodes", type=int, default=100_000)
+    args = ap.parse_args()
+    rng = np.random.default_rng(1)
+    rows = []
+    j2 = J2Problem(rng.integers(0, 1000, args.jobs), rng.integers(0, 1000, args.jobs))
+    order = rng.permutation(args.jobs)
+    timing = evaluate(j2, order)
+    ops = len(timing)
+    rows.append((f"J2 n={args.jobs}", "evaluate", ops, best_of(args.repeat, lambda: evaluate(j2, order))))
+    rows.append((f"J2 n={args.jobs}", "check", ops, best_of(args.repeat, lambda: check(j2, timing))))
+    for model in ("negligible", "serial", "parallel"):
+        dag = random_dag(args.nodes, remote_model=model)
+        loc = dag.local_nodes
+        t = evaluate(dag, loc)
+        rows.append((f"D nodes={args.nodes} {model}", "evaluate", len(t),
+                     best_of(args.repeat, lambda dag=dag, loc=loc: evaluate(dag, loc))))
+        rows.append((f"D nodes={args.nodes} {model}", "check", len(t),
+                     best_of(args.repeat, lambda dag=dag, t=t: check(dag, t))))
+    print(f"{'problem':32s} {'step':9s} {'operations':>11s} {'seconds':>9s} {'ops/s':>12s}")
+    for name, step, n_ops, sec in rows:
+        print(f"{name:32s} {step:9s} {n_ops:>11d} {sec:>9.3f} {n_ops / sec:>12.3g}")
+
+
+if __name__ == "__main__":
+    main()

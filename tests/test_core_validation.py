@@ -1,0 +1,106 @@
+"""Bad input through the API: each mistake is a ValidationError naming the offending item."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from offloadsched import (
+    DNN,
+    DagProblem,
+    FmProblem,
+    J2Problem,
+    JointProblem,
+    Layer,
+    Partition,
+    Platform,
+    ValidationError,
+    chain,
+    solve,
+)
+
+
+def dnn3() -> DNN:
+    return chain("c3", [Layer("x", "input", 0, 10), Layer("a", "conv", 10, 5), Layer("b", "fc", 10, 1)])
+
+
+def test_cyclic_graph():
+    layers = [Layer("x", "input", 0, 1), Layer("a", flops=1), Layer("b", flops=1), Layer("y", flops=1)]
+    with pytest.raises(ValidationError, match="cycle: .*a -> b -> a|cycle: .*b -> a -> b"):
+        DNN("cyc", layers, [("x", "a"), ("a", "b"), ("b", "a"), ("b", "y")])
+
+
+def test_graph_shape_errors():
+    with pytest.raises(ValidationError, match="exactly one input"):
+        DNN("two-inputs", [Layer("x", flops=0), Layer("z", flops=0), Layer("y", flops=1)], [("x", "y"), ("z", "y")])
+    with pytest.raises(ValidationError, match="exactly one output"):
+        DNN("two-outputs", [Layer("x", flops=0), Layer("y", flops=1), Layer("z", flops=1)], [("x", "y"), ("x", "z")])
+    with pytest.raises(ValidationError, match="unknown layer 'q'"):
+        DNN("bad-edge", [Layer("x", flops=0)], [("x", "q")])
+    with pytest.raises(ValidationError, match="duplicate layer name 'x'"):
+        DNN("dup", [Layer("x", flops=0), Layer("x", flops=0)], [])
+
+
+@pytest.mark.parametrize("value,match", [(-5, "flops must be >= 0, got -5"), (math.nan, "flops must be finite"),
+                                         (math.inf, "flops must be finite"), ("ten", "flops must be a number")])
+def test_bad_layer_values(value, match):
+    with pytest.raises(ValidationError, match=f"layer 'conv3': {match}"):
+        Layer("conv3", "conv", value, 4)
+
+
+@pytest.mark.parametrize("bad,match", [(-1, ">= 0, got -1"), (math.nan, "finite"), (1.5, "integer")])
+def test_bad_problem_times(bad, match):
+    with pytest.raises(ValidationError, match=match):
+        J2Problem([1, bad], [1, 1])
+    with pytest.raises(ValidationError, match=match):
+        FmProblem([[1, 2], [bad, 1]])
+    with pytest.raises(ValidationError, match=match):
+        DagProblem(f=[1, bad], u=[0, 0], r=[0, 0], local=[1, 1], preds=[[], [0]])
+
+
+def test_partition_errors():
+    d = dnn3()
+    with pytest.raises(ValidationError, match="not predecessor-closed: local layer 'b' has remote predecessor 'a'"):
+        Partition(d, ["x", "b"])
+    with pytest.raises(ValidationError, match="must contain the input layer 'x'"):
+        Partition(d, ["a"])
+    with pytest.raises(ValidationError, match="unknown layer 'q'"):
+        Partition(d, ["x", "q"])
+    assert Partition.chain_cut(d, 1).cut_points == [1]
+    assert Partition.cloud_only(d).cut_points == [0]
+    assert Partition.local_only(d).cut_points == []
+    with pytest.raises(ValidationError, match="remote predecessor"):
+        DagProblem(f=[1, 1], u=[0, 0], r=[0, 0], local=[0, 1], preds=[[], [0]])
+
+
+def test_platform_and_problem_errors():
+    with pytest.raises(ValidationError, match="bandwidth must be > 0"):
+        Platform(1e9, 1e10, 0)
+    with pytest.raises(ValidationError, match="latency"):
+        Platform(1e9, 1e10, 1e6, latency=-1)
+    with pytest.raises(ValidationError, match="unknown remote model 'gpu'"):
+        JointProblem([dnn3()], Platform(1e9, 1e10, 1e6), remote_model="gpu")
+    with pytest.raises(ValidationError, match="topological order"):
+        DagProblem(f=[1, 1], u=[0, 0], r=[0, 0], local=[1, 1], preds=[[1], []])
+
+
+def test_unknown_method_and_options():
+    p = J2Problem([1, 2], [2, 1])
+    with pytest.raises(ValidationError, match="unknown method 'johnsn'; known: .*bruteforce"):
+        solve(p, "johnsn")
+    with pytest.raises(ValidationError, match="has no option 'speed'"):
+        solve(p, "bruteforce", speed=3)
+    with pytest.raises(ValidationError, match="time_limit"):
+        solve(p, "bruteforce", time_limit=-1)
+    with pytest.raises(ValidationError, match="does not accept joint"):
+        solve(JointProblem([dnn3()], Platform(1e9, 1e10, 1e6)), "fifo")
+
+
+def test_bruteforce_size_limit():
+    from offloadsched import SizeLimitError
+
+    p = J2Problem(np.ones(12, dtype=int), np.ones(12, dtype=int))
+    with pytest.raises(SizeLimitError, match="12! = 479001600 orders exceed max_candidates"):
+        solve(p, "bruteforce")
