@@ -1,7 +1,8 @@
 """Evaluator and checker throughput (operations per second).
 
 Usage: ``python benchmarks/bench_core.py [--repeat 3]``.  Measures the one evaluator on a
-10^6-job J2 problem and a 10^5-node DAG problem (random DAG, 60 % local prefix, all three remote models), and the independent checker on the same timed schedules.
+10^6-job J2 problem and a 10^5-node DAG problem (random DAG, a 60 % local prefix, all three
+remote models), and the independent checker on the same timed schedules.
 """
 
 from __future__ import annotations

@@ -1,0 +1,240 @@
+"""Shared PuLP plumbing of the MIP models: backend choice, run, status, bound and log.
+
+Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.COIN_CMD``) and
+``"highs"`` (``pulp.HiGHS``, in process through highspy).  What each returns and how it is read:
+
+* **status** - never PuLP's ``LpStatus``: PuLP reports ``Optimal`` (1) for CBC *and* for HiGHS
+  when they stop at the time limit with an incumbent (its ``sol_status`` is then
+  ``LpSolutionIntegerFeasible``).  A solution exists when ``sol_status`` is
+  ``LpSolutionOptimal`` or ``LpSolutionIntegerFeasible``; the final status is decided by
+  :func:`output` from the proven bound: ``optimal`` only when ``ceil(bound) >= makespan``.
+* **bound** - CBC: the ``Lower bound:`` line of its log (``Result - Stopped ...``), else the
+  ``best possible`` of its last ``Partial search`` line, else the root LP value; a run whose
+  ``Result`` line says ``Optimal solution found`` is proven within ``ABS_GAP``.  HiGHS:
+  ``Highs.getInfo().mip_dual_bound``.  PuLP never passes the objective's constant term to a
+  solver, so both lack it: it is added back here.
+* **gaps** - every objective here is an integer number of µs, so the solvers are told to stop
+  at an absolute gap of ``ABS_GAP`` < 1 and a relative gap of 0 (HiGHS defaults to 1e-4).
+* **warm start** - CBC: PuLP's ``warmStart=True`` (an ``-mips`` file of the initial values);
+  HiGHS: PuLP's HiGHS has none, so :class:`_HiGHS` passes them to ``Highs.setSolution``.
+* **CBC binary** - PuLP 3.3 deprecates its bundled CBC (``PULP_CBC_CMD``) in favour of the
+  ``pulp[cbc]`` extra (package ``cbcbox``) and ``COIN_CMD``.  :func:`cbc_path` takes ``cbcbox``'s
+  binary when installed, else a ``cbc`` on the PATH, else the binary bundled with PuLP < 4.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+from offloadsched.errors import SolverError, ValidationError
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+
+SOLVERS = ("cbc", "highs")
+#: seconds, when ``solve()`` is given no time limit
+DEFAULT_TIME_LIMIT = 60.0
+#: absolute optimality gap handed to the solvers: objectives are integers, so < 1 proves optimality
+ABS_GAP = 0.5
+
+
+def check_solver(solver: str) -> str:
+    """The backend name, or a ValidationError listing the choices."""
+    if solver not in SOLVERS:
+        raise ValidationError(f"unknown MIP solver {solver!r}; choices: {', '.join(SOLVERS)}")
+    return solver
+
+
+def check_workers(workers: int | None) -> int | None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValidationError(f"workers must be a positive integer or None, got {workers!r}")
+    return workers
+
+
+def cbc_path() -> str:
+    """The CBC executable: ``pulp[cbc]``'s cbcbox, a ``cbc`` on the PATH, or PuLP 3's bundled one."""
+    try:
+        import cbcbox  # type: ignore[import-not-found]  # the pulp[cbc] extra
+
+        return cbcbox.cbc_bin_path()
+    except ImportError:
+        pass
+    found = shutil.which("cbc")
+    if found:
+        return found
+    legacy = getattr(pulp.apis.coin_api, "PULP_CBC_CMD", None)  # bundled with PuLP < 4.0
+    if legacy is not None and os.access(legacy.pulp_cbc_path, os.X_OK):
+        return legacy.pulp_cbc_path
+    raise SolverError("no CBC executable found: install the pulp[cbc] extra (package cbcbox)")
+
+
+@dataclass
+class MipRun:
+    """What one solver run established; ``objective`` and ``bound`` include the objective constant."""
+
+    solver: str
+    has_solution: bool
+    proven_optimal: bool
+    infeasible: bool
+    objective: float | None
+    bound: float | None
+    solver_status: str
+    log: str | None = None
+
+
+class _HiGHS(pulp.HiGHS):
+    """PuLP's in-process HiGHS plus a warm start (``Highs.setSolution``) from the initial values.
+
+    HiGHS has one global thread pool per process, sized by the first run: an explicit ``threads``
+    other than that size fails the run, so the pool is reset first."""
+
+    def __init__(self, *, warm_start: bool, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.warm_start = warm_start
+
+    def callSolver(self, lp) -> None:  # noqa: N802 (PuLP's name)
+        import highspy
+
+        if self.threads is not None:
+            highspy.Highs.resetGlobalScheduler(True)
+        if self.warm_start:
+            given = [(v.index, v.varValue) for v in lp.variables() if v.varValue is not None]
+            if given:
+                idx, val = zip(*given)
+                lp.solverModel.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
+        super().callSolver(lp)
+
+
+def run(prob: pulp.LpProblem, *, solver: str, time_limit: float | None, workers: int | None = None,
+        log: bool = False, warm_start: bool = False) -> MipRun:
+    """Solve ``prob`` (a minimisation) with the named backend; never raises on a time limit."""
+    check_solver(solver)
+    time_limit = DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    const = float(prob.objective.constant) if prob.objective is not None else 0.0
+    if solver == "cbc":
+        out = _run_cbc(prob, time_limit, workers, warm_start)
+    else:
+        out = _run_highs(prob, time_limit, workers, warm_start, log)
+    if out.bound is not None:
+        out.bound += const
+    if out.has_solution:
+        out.objective = float(pulp.value(prob.objective))
+        if out.proven_optimal:
+            out.bound = max(out.bound if out.bound is not None else -math.inf, out.objective - ABS_GAP)
+    if not log:
+        out.log = None
+    return out
+
+
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+_CBC_LOWER = re.compile(r"^Lower bound:\s*(\S+)", re.M)
+_CBC_PARTIAL = re.compile(r"best possible (\S+?)\)")
+_CBC_ROOT = re.compile(r"Continuous objective value is (\S+)")
+
+
+def _run_cbc(prob: pulp.LpProblem, time_limit: float, workers: int | None, warm_start: bool) -> MipRun:
+    fd, log_path = tempfile.mkstemp(prefix="offloadsched-cbc-", suffix=".log")
+    os.close(fd)
+    try:
+        cmd = pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=time_limit, gapAbs=ABS_GAP, gapRel=0.0,
+                            threads=workers, warmStart=warm_start, logPath=log_path)
+        try:
+            prob.solve(cmd)
+            crashed = None
+        except pulp.PulpSolverError as exc:  # CBC 2.10.3 segfaults when a MIP start meets a tiny time limit
+            crashed = str(exc)
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    finally:
+        os.unlink(log_path)
+    results = _CBC_RESULT.findall(text)
+    result = results[-1].strip() if results else "no result line"
+    if crashed is not None:
+        result = f"CBC failed ({crashed.split(',')[0]}); {result}"
+    has = crashed is None and prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    optimal = has and result.startswith("Optimal solution found")
+    bound = _last_float(_CBC_LOWER, text)
+    if bound is None:
+        bound = _last_float(_CBC_PARTIAL, text)
+    if bound is None:
+        bound = _last_float(_CBC_ROOT, text)
+    infeasible = "infeasible" in result.lower()
+    return MipRun("cbc", has, optimal, infeasible, None, bound, f"{result} (PuLP status "
+                  f"{pulp.LpStatus[prob.status]}, sol_status {prob.sol_status})", text)
+
+
+def _last_float(pattern: re.Pattern, text: str) -> float | None:
+    for raw in reversed(pattern.findall(text)):
+        try:
+            value = float(raw)
+        except ValueError:
+            continue
+        if math.isfinite(value) and abs(value) < 1e50:
+            return value
+    return None
+
+
+def _run_highs(prob: pulp.LpProblem, time_limit: float, workers: int | None, warm_start: bool,
+               log: bool) -> MipRun:
+    import highspy
+
+    log_path = None
+    params: dict = {}
+    if log:
+        fd, log_path = tempfile.mkstemp(prefix="offloadsched-highs-", suffix=".log")
+        os.close(fd)
+        params = {"log_to_console": False, "log_file": log_path}
+    try:
+        cmd = _HiGHS(warm_start=warm_start, msg=log, timeLimit=time_limit, gapAbs=ABS_GAP, gapRel=0.0,
+                     threads=workers, **params)
+        prob.solve(cmd)
+        text = None
+        if log_path is not None:
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+    finally:
+        if log_path is not None:
+            os.unlink(log_path)
+    h = prob.solverModel
+    status = h.getModelStatus()
+    has = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    bound = float(h.getInfo().mip_dual_bound)
+    bound = bound if math.isfinite(bound) and abs(bound) < 1e50 else None
+    infeasible = status == highspy.HighsModelStatus.kInfeasible
+    return MipRun("highs", has, has and status == highspy.HighsModelStatus.kOptimal, infeasible, None, bound,
+                  h.modelStatusToString(status), text)
+
+
+def int_bound(value: float | None) -> int | None:
+    """A real lower bound on an integer objective, rounded up (less a small numerical tolerance)."""
+    if value is None:
+        return None
+    return int(math.ceil(value - min(0.25, 1e-6 * max(1.0, abs(value)))))
+
+
+def output(result: MipRun, schedule: Schedule | None, makespan: int | None, *, source: str = "solver",
+           **kwargs) -> SolverOutput:
+    """The :class:`SolverOutput` of a run whose schedule (decoded or fallback) scores ``makespan``.
+
+    Status ``optimal`` iff the proven bound reaches the makespan, ``feasible`` with any other
+    schedule, ``infeasible`` / ``error`` without one; ``source`` says where the schedule came
+    from (``solver``, or ``hint`` when the solver had no incumbent)."""
+    bound = int_bound(result.bound)
+    info = dict(kwargs.pop("info", {}))
+    info.update(solver=result.solver, solver_status=result.solver_status, solver_bound=result.bound,
+                schedule_source=source if schedule is not None else None)
+    if schedule is None:
+        status = "infeasible" if result.infeasible else "error"
+        info.setdefault("reason", "the solver found no solution")
+        return SolverOutput(None, status=status, bound=bound, log=result.log, info=info, **kwargs)
+    status = "optimal" if bound is not None and bound >= makespan else "feasible"
+    objective = result.objective if source == "solver" else None
+    return SolverOutput(schedule, status=status, bound=bound, objective=objective, log=result.log, info=info,
+                        **kwargs)

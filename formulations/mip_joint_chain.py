@@ -1,0 +1,100 @@
+"""``mip-joint-chain``: joint partitioning and scheduling of n identical chain DNN jobs (a MIP).
+
+Joint problem (seed 001 P1, MODEL.md section 2) with negligible remote times: cutting a job
+after layer ``l`` makes it the J2 job ``a = F(l)``, ``b = g(l)`` (see
+:mod:`formulations.relaxation`), and the jobs then form a J2 problem.  Model over positions
+``k`` and the Pareto cuts ``c`` (``F`` strictly increasing, ``g`` strictly decreasing in ``c``):
+
+* ``z[k,c]`` binary, ``sum_c z[k,c] = 1``: position ``k`` is cut at ``c``; ``a_k = sum_c F_c
+  z[k,c]``, ``b_k = sum_c g_c z[k,c]``;
+* prefix ``A_k = A_{k-1} + a_k`` and suffix ``B_k = B_{k+1} + b_k`` sums, ``T >= A_u + B_u``
+  for every split position ``u``: ``T`` is exactly the J2 makespan of the position order,
+  ``max_u (sum_{k<=u} a_k + sum_{k>=u} b_k)``; minimise ``T``;
+* symmetry: the cut index is non-decreasing along the positions (``sum_{c'<=c} z[k+1,c'] <=
+  sum_{c'<=c} z[k,c']``).
+
+**Exactness.**  Restricting to Pareto cuts loses nothing (a permutation flow shop's makespan is
+non-decreasing in every processing time).  Among Pareto cuts, Johnson's rule puts the jobs with
+``a < b`` first by increasing ``a``, then the others by decreasing ``b``; as ``F - g`` is
+increasing in ``c``, the first group is a prefix of the cuts, and increasing ``a`` and
+decreasing ``b`` both mean increasing ``c``.  So for every multiset of cuts the non-decreasing
+order is a Johnson order, which is optimal (Johnson 1954): the model's optimum is the joint
+optimum, min over cut multisets of the Johnson makespan.
+
+Size: ``n C`` binaries (``C`` Pareto cuts), ``2n + 1`` continuous, ``4n + (n-1)(C-1)`` rows.
+Warm start: the best uniform partition (all jobs cut at one layer).
+"""
+
+from __future__ import annotations
+
+import pulp
+
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
+
+from . import _mip
+from .relaxation import ChainJobs, chain_jobs
+
+
+def solve_mip_joint_chain(problem: JointProblem, *, time_limit: float | None = None, solver: str = "cbc",
+                          hint: bool = True, log: bool = False, workers: int | None = None) -> SolverOutput:
+    """Joint partition + J2 schedule of n identical chain jobs: MIP over positions x cuts, n C binaries."""
+    _mip.check_solver(solver)
+    _mip.check_workers(workers)
+    chains = chain_jobs(problem, "mip-joint-chain")
+    cuts = chains.pareto
+    prob, z, aux = _model(chains)
+    start = [chains.best_uniform(cuts)] * chains.n if hint else None
+    if start is not None:
+        _set_start(chains, start, z, aux)
+    res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
+                   warm_start=start is not None)
+    chosen, source = ([_decode(row, cuts) for row in z], "solver") if res.has_solution else (start, "hint")
+    info = {"pareto_cuts": cuts.tolist(), "binaries": len(z) * len(cuts), "rows": prob.numConstraints()}
+    if chosen is None:
+        return _mip.output(res, None, None, info=info)
+    schedule, dag, parts = chains.solution(chosen)
+    info["cuts"] = chosen
+    return _mip.output(res, schedule, chains.makespan(chosen), source=source, info=info, problem=dag,
+                       partitions=parts)
+
+
+def _model(chains: ChainJobs):
+    n, cuts = chains.n, chains.pareto
+    a, b = chains.F[cuts].tolist(), chains.g[cuts].tolist()
+    prob = pulp.LpProblem("mip_joint_chain", pulp.LpMinimize)
+    z = [[prob.add_variable(f"z_{k}_{c}", cat=pulp.LpBinary) for c in range(len(cuts))] for k in range(n)]
+    pre = [prob.add_variable(f"A_{k}", lowBound=0) for k in range(n)]
+    suf = [prob.add_variable(f"B_{k}", lowBound=0) for k in range(n)]
+    t = prob.add_variable("T", lowBound=0)
+    prob += t
+    for k in range(n):
+        prob += pulp.lpSum(z[k]) == 1, f"one_cut_{k}"
+        a_k = pulp.LpAffineExpression([(v, x) for v, x in zip(z[k], a) if x])
+        b_k = pulp.LpAffineExpression([(v, x) for v, x in zip(z[k], b) if x])
+        prob += pre[k] == a_k + (pre[k - 1] if k else 0), f"prefix_{k}"
+        prob += suf[k] == b_k + (suf[k + 1] if k < n - 1 else 0), f"suffix_{k}"
+        prob += t >= pre[k] + suf[k], f"split_{k}"
+        if k:
+            for c in range(len(cuts) - 1):
+                prob += pulp.lpSum(z[k][: c + 1]) <= pulp.lpSum(z[k - 1][: c + 1]), f"order_{k}_{c}"
+    return prob, z, (pre, suf, t)
+
+
+def _decode(row, cuts) -> int:
+    """The cut of one position: the one whose ``z`` is largest."""
+    return int(cuts[max(range(len(cuts)), key=lambda c: row[c].varValue or 0.0)])
+
+
+def _set_start(chains: ChainJobs, start: list[int], z, aux) -> None:
+    """Initial values of the cuts ``start`` (in position order) and their sums."""
+    pre, suf, t = aux
+    index = {int(c): i for i, c in enumerate(chains.pareto)}
+    a = [int(chains.F[c]) for c in start]
+    b = [int(chains.g[c]) for c in start]
+    for k, c in enumerate(start):
+        for i, var in enumerate(z[k]):
+            var.setInitialValue(int(i == index[c]))
+        pre[k].setInitialValue(sum(a[: k + 1]))
+        suf[k].setInitialValue(sum(b[k:]))
+    t.setInitialValue(chains.makespan(start))

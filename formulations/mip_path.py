@@ -1,0 +1,116 @@
+"""``mip-path``: the positional MIP P2 of seed 002 (Wagner 1959 / Stafford 1988), any m >= 2.
+
+Permutation flow shop (J2 and Fm of MODEL.md section 2), jobs j, positions k, machines i:
+
+* ``y[j,k]`` binary: job ``j`` is at position ``k``;
+* ``I[i,k] >= 0``: idle time of machine ``i`` between the jobs at positions ``k`` and ``k+1``
+  (``I[1,k] = 0``: the first machine never idles);
+* ``W[i,k] >= 0``: wait of the job at position ``k`` between machines ``i`` and ``i+1``
+  (``W[i,1] = 0``: the first job never waits);
+* ``I[i,k] + sum_j y[j,k+1] p_i(j) + W[i,k+1] = W[i,k] + sum_j y[j,k] p_{i+1}(j) + I[i+1,k]``
+  for ``i < m``, ``k < n``: both sides are the time from the end of position ``k`` on machine
+  ``i`` to the start of position ``k+1`` on machine ``i+1``;
+* minimise ``sum_{i<m} sum_j y[j,1] p_i(j) + sum_k I[m,k] + sum_j p_m(j)``: the last machine's
+  start, idle and (constant) busy time, i.e. the makespan.
+
+Size: ``n^2`` binaries, ``2 (m-1)(n-1)`` continuous variables, ``2n + (m-1)(n-1)`` rows.
+Every feasible point is a (possibly delayed) schedule of its order, so the optimum is the best
+permutation makespan.  Warm start: the NEH order (``solve(problem, "neh")``) with its
+semi-active idle and wait times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pulp
+
+from offloadsched.errors import ValidationError
+from offloadsched.evaluate import evaluate, flow_makespan
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+
+from . import _mip
+
+
+def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solver: str = "cbc", hint: bool = True,
+                   log: bool = False, workers: int | None = None) -> SolverOutput:
+    """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows."""
+    _mip.check_solver(solver)
+    _mip.check_workers(workers)
+    p = problem.times
+    n = p.shape[0]
+    if n == 0:
+        return SolverOutput(Schedule.from_order([]), status="optimal", bound=0, objective=0)
+    prob, y, idle, wait = _model(p)
+    start = _neh_order(problem) if hint else None
+    if start is not None:
+        _set_start(problem, start, y, idle, wait)
+    res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
+                   warm_start=start is not None)
+    order, source = (_decode(y, n), "solver") if res.has_solution else (start, "hint")
+    if order is None:
+        return _mip.output(res, None, None)
+    return _mip.output(res, Schedule.from_order(order), flow_makespan(p, order), source=source,
+                       info={"binaries": n * n, "rows": prob.numConstraints(), "warm_start": start is not None})
+
+
+def _model(p: np.ndarray):
+    n, m = p.shape
+    pos = range(n)
+    prob = pulp.LpProblem("mip_path", pulp.LpMinimize)
+    y = [[prob.add_variable(f"y_{j}_{k}", cat=pulp.LpBinary) for k in pos] for j in range(n)]
+    idle = {(i, k): prob.add_variable(f"I_{i}_{k}", lowBound=0) for i in range(1, m) for k in range(n - 1)}
+    wait = {(i, k): prob.add_variable(f"W_{i}_{k}", lowBound=0) for i in range(m - 1) for k in range(1, n)}
+
+    def at(k: int, i: int) -> pulp.LpAffineExpression:
+        """Processing time on machine ``i`` of the job at position ``k``."""
+        return pulp.LpAffineExpression([(y[j][k], int(p[j, i])) for j in range(n) if p[j, i]])
+
+    head = pulp.LpAffineExpression([(y[j][0], int(p[j, :m - 1].sum())) for j in range(n)])
+    prob += head + pulp.lpSum(idle[m - 1, k] for k in range(n - 1)) + int(p[:, m - 1].sum())
+    for k in pos:
+        prob += pulp.lpSum(y[j][k] for j in range(n)) == 1, f"position_{k}"
+    for j in range(n):
+        prob += pulp.lpSum(y[j]) == 1, f"job_{j}"
+    for i in range(m - 1):
+        for k in range(n - 1):
+            lhs = at(k + 1, i) + wait[i, k + 1] + (idle[i, k] if i else 0)
+            rhs = at(k, i + 1) + idle[i + 1, k] + (wait[i, k] if k else 0)
+            prob += lhs == rhs, f"flow_{i}_{k}"
+    return prob, y, idle, wait
+
+
+def _neh_order(problem: FmProblem) -> list[int] | None:
+    """The NEH order, or None while no ``neh`` heuristic is registered."""
+    from offloadsched import solve
+
+    try:
+        return solve(problem, "neh").schedule.order.tolist()
+    except ValidationError:
+        return None
+
+
+def _set_start(problem: FmProblem, order: list[int], y, idle, wait) -> None:
+    """Initial values: ``order`` and its semi-active idle and wait times."""
+    n, m = problem.times.shape
+    timing = evaluate(problem, Schedule.from_order(order))
+    start, end = timing.start.reshape(n, m), timing.end.reshape(n, m)
+    for j in range(n):
+        for k in range(n):
+            y[j][k].setInitialValue(0)
+    for k, j in enumerate(order):
+        y[j][k].setInitialValue(1)
+    for (i, k), var in idle.items():
+        var.setInitialValue(int(start[order[k + 1], i] - end[order[k], i]))
+    for (i, k), var in wait.items():
+        var.setInitialValue(int(start[order[k], i + 1] - end[order[k], i]))
+
+
+def _decode(y, n: int) -> list[int]:
+    """The job order of a solution: at each position the job whose ``y`` is largest."""
+    vals = np.array([[v.varValue or 0.0 for v in row] for row in y])
+    order = vals.argmax(axis=0).tolist()
+    if sorted(order) != list(range(n)):
+        raise RuntimeError(f"mip-path: solution is not a permutation: {order}")
+    return order
