@@ -17,8 +17,12 @@ from .problems import DagProblem, FmProblem, problem_type
 from .schedule import Schedule, Timing
 
 
-def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray) -> Timing:
+def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, overlap: bool = True) -> Timing:
     """Build the semi-active schedule of ``schedule`` on ``problem``.
+
+    With ``overlap=False`` no two operations overlap (seed 002's DSL baseline): the jobs run one
+    after another, in the order of their first operation in the semi-active schedule, each job's
+    operations in their semi-active order; the makespan is the sum of all operation times.
 
     ``schedule`` may be a :class:`Schedule`, a mapping of resource to sequence, or a plain
     sequence (a job order for flow problems, a local order for DAG problems).  Raises
@@ -28,11 +32,27 @@ def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray) -> 
     schedule = as_schedule(schedule)
     kind = problem_type(problem)
     if kind in ("j2", "fm"):
-        return _evaluate_flow(problem, schedule)
-    if kind == "dag":
-        return _evaluate_dag(problem, schedule)
-    raise ValidationError("a joint problem has no schedule until partitions are chosen; "
-                          "evaluate its DagProblem (problem.dag(partitions))")
+        timing = _evaluate_flow(problem, schedule)
+    elif kind == "dag":
+        timing = _evaluate_dag(problem, schedule)
+    else:
+        raise ValidationError("a joint problem has no schedule until partitions are chosen; "
+                              "evaluate its DagProblem (problem.dag(partitions))")
+    return timing if overlap else _without_overlap(problem, timing)
+
+
+def _without_overlap(problem, timing: Timing) -> Timing:
+    """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end)."""
+    job = timing.item if problem.type in ("j2", "fm") else problem.job[timing.item]
+    first = np.full(int(job.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, job, timing.start)
+    order = np.lexsort((timing.end, timing.start, job, first[job]))
+    dur = (timing.end - timing.start)[order]
+    end = np.empty_like(timing.end)
+    end[order] = np.cumsum(dur)
+    return Timing(problem_type=timing.problem_type, resources=timing.resources, kind=timing.kind,
+                  item=timing.item, resource=timing.resource, start=end - (timing.end - timing.start), end=end,
+                  schedule=timing.schedule)
 
 
 def makespan(problem, schedule) -> int:

@@ -39,6 +39,7 @@ class SolverOutput:
     partitions: Sequence | None = None
     log: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    overlap: bool = True  # False: score without any overlap (evaluate(..., overlap=False))
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ class Result:
     objective: float | None = None
     log: str | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    overlap: bool = True
 
     def gap(self, optimum: float) -> float:
         """``(makespan - optimum) / optimum`` (0 when both are 0)."""
@@ -73,6 +74,7 @@ class Result:
             "schedule": self.schedule.to_dict() if self.schedule is not None else None,
             "partitions": ([[int(i) for i in p.local.nonzero()[0]] for p in self.partitions]
                            if self.partitions is not None else None),
+            "overlap": self.overlap,
             "info": _jsonable(self.info),
         }
 
@@ -138,7 +140,7 @@ def solve(problem, method: str, time_limit: float | None = None, *, verify: bool
     makespan = None
     status = out.status
     if out.schedule is not None:
-        timing = evaluate(scheduled, out.schedule)
+        timing = evaluate(scheduled, out.schedule, overlap=out.overlap)
         makespan = timing.makespan
         if verify:
             found = violations(scheduled, timing)
@@ -155,7 +157,7 @@ def solve(problem, method: str, time_limit: float | None = None, *, verify: bool
                   wall_time_s=wall, schedule=timing.schedule if timing is not None else None,
                   options=dict(options, **({"time_limit": time_limit} if time_limit else {})),
                   timing=timing, problem=scheduled, partitions=list(out.partitions) if out.partitions else None,
-                  objective=out.objective, log=out.log, info=info)
+                  objective=out.objective, log=out.log, info=info, overlap=out.overlap)
 
 
 def _inconsistency(status: str, makespan: int, objective, bound) -> str | None:

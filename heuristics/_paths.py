@@ -1,0 +1,205 @@
+"""Path-level Johnson order of a DAG problem without listing every source-to-sink path.
+
+Johnson's rule sees a source-to-sink path only through its local prefix: ``p1`` is the prefix's
+local compute and ``p2`` the upload where the path leaves the device (0 for an all-local path).
+Paths with the same local prefix have equal ``(p1, p2)``, and when the paths are executed in
+order with replicas run once (:func:`offloadsched.paths.execute_path_order`) only the first of
+them runs anything locally.  The local order that the full path list of
+:func:`offloadsched.paths.dag_paths` gives (paths in depth-first order, stable Johnson sort,
+layers at their first appearance, then the priority-respecting linear extension) therefore
+depends only on each layer's *first item*: the least ``(Johnson key, root, depth-first
+position)`` over the distinct local prefixes through it, and its depth in that item.
+
+An item is written as its root's rank and the ranks of the successors it takes (a crossing to
+the server is the rank of the first remote successor), so depth-first order is lexicographic
+order.  First items are found either by listing the distinct prefixes (when there are at most
+``limit``; this also gives the path model's makespan) or by dynamic programming over the local
+graph (min-weight and lexicographically least prefixes and suffixes per end point, O(ends x
+arcs x depth)), and once per class of identical jobs (equal connected components of the local
+graph).  A test checks both against the full path list on random DAGs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from offloadsched.evaluate import single_machine_ends
+from offloadsched.paths import priority_topological_order
+from offloadsched.problems import DagProblem
+
+from ._common import johnson_key, johnson_order
+
+# Per relative node: (f, u, successor positions with -1 for a remote successor).
+Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
+# A layer's first item: (Johnson key, root rank, successor-rank code, depth).
+First = tuple[tuple[int, int], int, tuple[int, ...], int]
+
+
+def _components(dag: DagProblem) -> list[list[int]]:
+    """Weakly connected components of the local graph, each sorted, by smallest node."""
+    parent = {v: v for v in dag.local_nodes.tolist()}
+
+    def find(v: int) -> int:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for v in parent:
+        for p in dag.preds[v]:
+            a, b = find(v), find(p)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    comps: dict[int, list[int]] = {}
+    for v in parent:
+        comps.setdefault(find(v), []).append(v)
+    return [comps[r] for r in sorted(comps)]
+
+
+def signature(dag: DagProblem, comp: list[int]) -> Signature:
+    """Everything the paths through ``comp`` depend on, in positions relative to ``comp``."""
+    pos = {v: i for i, v in enumerate(comp)}
+    f, u = dag.f.tolist(), dag.u.tolist()
+    return tuple((f[v], u[v], tuple(pos.get(s, -1) for s in dag.succs[v])) for v in comp)
+
+
+def _roots(sig: Signature) -> list[int]:
+    has_pred = [False] * len(sig)
+    for _, _, succ in sig:
+        for s in succ:
+            if s >= 0:
+                has_pred[s] = True
+    return [v for v in range(len(sig)) if not has_pred[v]]
+
+
+def count_prefixes(sig: Signature) -> int:
+    """Number of distinct local prefixes (dynamic programming)."""
+    ways = [0] * len(sig)
+    for v in _roots(sig):
+        ways[v] = 1
+    total = 0
+    for v, (_, _, succ) in enumerate(sig):
+        if not succ or -1 in succ:
+            total += ways[v]
+        for s in succ:
+            if s >= 0:
+                ways[s] += ways[v]
+    return total
+
+
+def first_by_listing(sig: Signature) -> tuple[dict[int, First], np.ndarray]:
+    """First items by listing the distinct prefixes depth first; also their ``(p1, p2)``."""
+    items: list[tuple[tuple[int, int], int, tuple[int, ...], tuple[int, ...]]] = []
+    times: list[tuple[int, int]] = []
+    for rank, root in enumerate(_roots(sig)):
+        stack: list[tuple[int, tuple[int, ...], tuple[int, ...], int]] = [(root, (root,), (), sig[root][0])]
+        while stack:
+            v, path, code, p1 = stack.pop()
+            succ = sig[v][2]
+            if not succ:
+                items.append((johnson_key(p1, 0), rank, code, path))
+                times.append((p1, 0))
+                continue
+            entries = []
+            for k, s in enumerate(succ):
+                if s >= 0:
+                    entries.append((s, path + (s,), code + (k,), p1 + sig[s][0]))
+            stack.extend(reversed(entries))
+            if -1 in succ:  # the crossing item: its code ends with the first remote successor's rank
+                k = succ.index(-1)
+                items.append((johnson_key(p1, sig[v][1]), rank, code + (k,), path))
+                times.append((p1, sig[v][1]))
+    first: dict[int, First] = {}
+    for key, rank, code, path in sorted(items, key=lambda it: it[:3]):
+        for depth, v in enumerate(path):
+            first.setdefault(v, (key, rank, code, depth))
+    return first, np.array(times, dtype=np.int64).reshape(len(times), 2)
+
+
+def first_by_dp(sig: Signature) -> dict[int, First]:
+    """First items by dynamic programming: for every end point ``e`` (a cut-point, crossing, or
+    a local sink) and layer ``v`` reaching it, the best item through ``v`` ending at ``e`` has key
+    ``(0, W)`` with ``W`` the least weight if ``W < p2(e)`` (then the lexicographically least
+    least-weight prefix and suffix), else ``(1, -p2(e))`` (then the lexicographically least ones)."""
+    n = len(sig)
+    pmin: list = [None] * n  # (weight, root rank, code)
+    plex: list = [None] * n  # (root rank, code)
+    for rank, root in enumerate(_roots(sig)):
+        pmin[root] = (sig[root][0], rank, ())
+        plex[root] = (rank, ())
+    for v, (_, _, succ) in enumerate(sig):
+        w, rank, code = pmin[v]
+        for k, s in enumerate(succ):
+            if s >= 0:
+                cand = (w + sig[s][0], rank, code + (k,))
+                if pmin[s] is None or cand < pmin[s]:
+                    pmin[s] = cand
+                cand2 = (plex[v][0], plex[v][1] + (k,))
+                if plex[s] is None or cand2 < plex[s]:
+                    plex[s] = cand2
+    best: dict[int, First] = {}
+    for e, (_, ue, succ_e) in enumerate(sig):
+        if succ_e and -1 not in succ_e:
+            continue
+        p2, tail = (ue, (succ_e.index(-1),)) if succ_e else (0, ())
+        smin: dict[int, tuple[int, tuple[int, ...]]] = {e: (0, tail)}
+        slex: dict[int, tuple[int, ...]] = {e: tail}
+        for v in range(e - 1, -1, -1):
+            for k, s in enumerate(sig[v][2]):
+                if s in smin:
+                    cand = (sig[s][0] + smin[s][0], (k,) + smin[s][1])
+                    if v not in smin or cand < smin[v]:
+                        smin[v] = cand
+                    cand2 = (k,) + slex[s]
+                    if v not in slex or cand2 < slex[v]:
+                        slex[v] = cand2
+        for v, (sw, scode) in smin.items():
+            w, rank, code = pmin[v]
+            if w + sw < p2:
+                item = ((0, w + sw), rank, code + scode, len(code))
+            else:
+                item = ((1, -p2), plex[v][0], plex[v][1] + slex[v], len(plex[v][1]))
+            if v not in best or item < best[v]:
+                best[v] = item
+    return best
+
+
+def johnson_path_order(dag: DagProblem, limit: int) -> tuple[list[int], dict]:
+    """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
+    depth-first path order on ties) and executed with replicas once; see the module docstring.
+
+    Lists the distinct prefixes when there are at most ``limit`` of them (identical jobs counted
+    once), else uses the dynamic program.  ``info``: ``paths`` (local prefixes, every job counted),
+    ``distinct_paths``, ``first_items`` (``listing`` or ``dynamic programming``) and, when
+    listed, ``path_model_makespan`` (the sorted prefixes as a J2 flow shop, replicas counted).
+    """
+    comps = _components(dag)
+    classes: dict[Signature, list[list[int]]] = {}
+    for comp in comps:
+        classes.setdefault(signature(dag, comp), []).append(comp)
+    counts = {sig: count_prefixes(sig) for sig in classes}
+    distinct = sum(counts.values())
+    listing = distinct <= limit
+    root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
+    prio: dict[int, First] = {}
+    all_times = []
+    for sig, members in classes.items():
+        if listing:
+            first, times = first_by_listing(sig)
+            all_times += [times] * len(members)
+        else:
+            first = first_by_dp(sig)
+        roots = _roots(sig)
+        for comp in members:
+            for rel, (key, rank, code, depth) in first.items():
+                prio[comp[rel]] = (key, root_rank[comp[roots[rank]]], code, depth)
+    ranked = sorted(prio, key=prio.__getitem__)
+    order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, {v: k for k, v in enumerate(ranked)})
+    info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": distinct,
+            "first_items": "listing" if listing else "dynamic programming"}
+    if listing:
+        t = np.concatenate(all_times) if all_times else np.zeros((0, 2), dtype=np.int64)
+        seq = t[johnson_order(t[:, 0], t[:, 1])]
+        ends = single_machine_ends(single_machine_ends(np.zeros(len(seq), dtype=np.int64), seq[:, 0]), seq[:, 1])
+        info["path_model_makespan"] = int(ends.max()) if len(t) else 0
+    return order, info

@@ -1,0 +1,16 @@
+"""Cloud-only baseline CO (seed 001 CO, seed 002 RO)."""
+
+from __future__ import annotations
+
+from offloadsched.partition import Partition
+from offloadsched.registry import SolverOutput, register
+
+from ._common import check_joint, joint_output
+
+
+@register("co", problems=("joint",), summary="cloud-only: upload every raw input")
+def co(problem, *, time_limit=None) -> SolverOutput:
+    """CO (seed 002: RO): only the input layer is local, every job uploads its raw input and the
+    server runs the rest; jobs in index order (uploads in that order).  O(n)."""
+    jp = check_joint(problem, "co")
+    return joint_output(jp, [Partition.cloud_only(d) for d in jp.jobs])

@@ -1,0 +1,48 @@
+"""DSL, the no-pipelining baseline of seed 002 ("DNN Surgery Light", Hu et al. INFOCOM 2019)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from offloadsched.problems import DagProblem
+from offloadsched.registry import SolverOutput, register
+from offloadsched.schedule import Schedule
+
+from ._common import fifo_schedule, joint_output
+from .po import dads_partitions
+
+
+def no_overlap_makespan(problem) -> int:
+    """Makespan when no two stages overlap: every job's local compute, uploads and remote compute
+    run one after another and the next job starts after the previous one ends (the sum of all
+    operation times)."""
+    if problem.type == "dag":
+        loc = problem.local
+        return int(problem.f[loc].sum() + problem.u[problem.cut].sum() + problem.r[~loc].sum())
+    return int(np.asarray(problem.times).sum())
+
+
+@register("dsl", problems=("j2", "fm", "dag", "joint"),
+          summary="seed 002 DSL: DADS partition, no pipelining (jobs in index order)")
+def dsl(problem, *, time_limit=None) -> SolverOutput:
+    """Seed 002's DSL baseline ("DNN Surgery Light", Hu et al. 2019), which "doesn't consider
+    the layer-wise processing pipeline": seed 002 Fig. 2(b) runs the local stage, then the
+    uploads, then the remote stage, with no overlap.  Our reading for several jobs (or paths):
+    each job's stages run one after another and the next job starts when the previous one is
+    done, so the DSL latency is the sum of all stage times (``info["no_overlap_makespan"]``).
+    On a joint problem the partition is DADS's minimum cut (as PO); on a fixed partition it is given.
+
+    The core evaluator scores semi-active schedules only, so the returned schedule (jobs in
+    index order, layers in node order) is scored *with* the overlap the evaluator adds; the
+    no-overlap latency is reported in ``info``.  O(n).
+    """
+    if problem.type == "joint":
+        out = joint_output(problem, dads_partitions(problem))
+        out.info["no_overlap_makespan"] = no_overlap_makespan(out.problem)
+        out.overlap = False
+        return out
+    if isinstance(problem, DagProblem):
+        sched = fifo_schedule(problem)
+    else:
+        sched = Schedule.from_order(range(problem.n))
+    return SolverOutput(sched, info={"no_overlap_makespan": no_overlap_makespan(problem)}, overlap=False)

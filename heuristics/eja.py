@@ -1,0 +1,25 @@
+"""Extended Johnson algorithm (EJA) for three-machine flow shops (seed 002 Alg. 1)."""
+
+from __future__ import annotations
+
+from offloadsched.errors import ValidationError
+from offloadsched.registry import SolverOutput, register
+from offloadsched.schedule import Schedule
+
+from ._common import johnson_order
+
+
+@register("eja", problems=("fm",), summary="extended Johnson for 3-machine Fm (seed 002 Alg. 1)")
+def eja(problem, *, time_limit=None) -> SolverOutput:
+    """Seed 002 Alg. 1 (EJA): group H = {p1 + p2 <= p2 + p3} by increasing p1 + p2, then group L
+    by decreasing p2 + p3 (Johnson's rule on the two sums); ties keep job index order.
+
+    Needs exactly 3 machines.  O(n log n).  Seed 002 Thm. 4 claims optimality when
+    ``max(min p1, min p3) >= max p2``; the project checks that claim, this code does not rely on it.
+    """
+    if problem.m != 3:
+        raise ValidationError(f"eja: needs exactly 3 machines (local, uplink, remote), got {problem.m} "
+                              "(use 'johnson' for 2 or 'neh' for any number)")
+    t = problem.times
+    order = johnson_order(t[:, 0] + t[:, 1], t[:, 1] + t[:, 2], ties_first=True)
+    return SolverOutput(Schedule.from_order(order))

@@ -1,0 +1,40 @@
+"""Heterogeneous partitioning and scheduling, HPS (seed 001 Sec. 6)."""
+
+from __future__ import annotations
+
+from offloadsched.paths import DEFAULT_PATH_LIMIT
+from offloadsched.problems import DagProblem
+from offloadsched.registry import SolverOutput, register
+
+from ._common import check_joint, joint_output
+from .jps import path_partitions
+from .topo_johnson import topo_johnson
+from .tree_merge import tree_merge, two_parent_node
+
+
+def layer_schedule(dag: DagProblem) -> SolverOutput:
+    """Seed 001 Sec. 6.3-6.4: Alg. 5 (tree merge) when the local graph is a forest of out-trees,
+    Alg. 4 (topological Johnson) otherwise; ``info["scheduler"]`` says which."""
+    if two_parent_node(dag) is None:
+        out, name = tree_merge(dag), "tree-merge"
+    else:
+        out, name = topo_johnson(dag), "topo-johnson"
+    out.info["scheduler"] = name
+    return out
+
+
+@register("hps", problems=("joint",), options=("path_limit",),
+          summary="seed 001 HPS: Alg. 2 cut per path, then tree-merge (forest) or topo-johnson")
+def hps(problem, *, time_limit=None, path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+    """Seed 001 Sec. 6 (HPS) for heterogeneous jobs: the jobs' graphs are merged under a dummy
+    source and sink (both zero-time, so the merged graph's source-to-sink paths are the jobs'
+    paths and its partition is the jobs' partitions), every path is cut by Alg. 2 (Sec. 6.2, as
+    in JPS: :func:`heuristics.jps.path_partitions`, with the ratio across identical jobs), and
+    the local layers are scheduled layer by layer with :func:`layer_schedule`.
+
+    O(path prefixes x length) for the partition, then O(n log^2 n) (tree merge) or
+    O(n log n + e) (Alg. 4) for the n local layers.
+    """
+    jp = check_joint(problem, "hps")
+    parts, info = path_partitions(jp, path_limit)
+    return joint_output(jp, parts, layer_schedule, **info)

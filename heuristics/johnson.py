@@ -1,0 +1,22 @@
+"""Johnson's rule for two-stage jobs (seed 001 Alg. 1; Johnson 1954)."""
+
+from __future__ import annotations
+
+from offloadsched.errors import ValidationError
+from offloadsched.registry import SolverOutput, register
+from offloadsched.schedule import Schedule
+
+from ._common import johnson_order
+
+
+@register("johnson", problems=("j2", "fm"), summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
+def johnson(problem, *, time_limit=None) -> SolverOutput:
+    """Johnson's rule (seed 001 Alg. 1): jobs with ``a < b`` by increasing ``a``, then the others
+    by decreasing ``b``; ties keep job index order.  Optimal for J2 (F2||Cmax).
+
+    Accepts a J2 problem or a two-machine Fm problem.  Vectorised (``np.lexsort``): O(n log n).
+    """
+    if problem.m != 2:
+        raise ValidationError(f"johnson: needs 2 machines, got {problem.m} "
+                              "(use 'eja' for 3 machines or 'neh' for any number)")
+    return SolverOutput(Schedule.from_order(johnson_order(problem.times[:, 0], problem.times[:, 1])))

@@ -1,0 +1,49 @@
+"""Neurosurgeon-style single cut per job (Kang et al., ASPLOS 2017), ignoring the other jobs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from offloadsched.dnn import DNN
+from offloadsched.partition import Partition
+from offloadsched.registry import SolverOutput, register
+
+from ._common import check_joint, joint_output
+
+
+def prefix_cut_costs(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Latency of running layers ``0..k`` locally (a prefix of the stored topological order) for
+    every ``k``: local compute + upload of every cut-point + remote compute, one after another.
+
+    O(n + e): a layer ``v`` is a cut-point of the prefixes ``k = v .. max succ(v) - 1``.
+    """
+    n = len(dnn)
+    diff = np.zeros(n + 1, dtype=np.int64)
+    for v, ss in enumerate(dnn.succs):
+        if ss:
+            diff[v] += u[v]
+            diff[max(ss)] -= u[v]
+    uploads = np.cumsum(diff[:n])
+    remote_after = int(r.sum()) - np.cumsum(r)
+    return np.cumsum(f) + uploads + remote_after
+
+
+@register("neurosurgeon", problems=("joint",),
+          summary="each job cut at its own latency-optimal prefix (Neurosurgeon), FIFO")
+def neurosurgeon(problem, *, time_limit=None) -> SolverOutput:
+    """Neurosurgeon (Kang et al. 2017): each job independently takes the single cut minimising
+    its own latency ``f(1..l) + u(l) + remote(l+1..)`` (for a DAG: over the predecessor-closed
+    prefixes of its stored topological order, uploading every cut-point); the earliest such cut
+    on ties.  The jobs then run in index order (FIFO).  O(n + e) per distinct DNN.
+    """
+    jp = check_joint(problem, "neurosurgeon")
+    cache: dict[int, Partition] = {}
+    parts = []
+    for dnn, (f, u, r) in zip(jp.jobs, jp.times):
+        if id(dnn) not in cache:
+            k = int(np.argmin(prefix_cut_costs(dnn, f, u, r)))
+            mask = np.zeros(len(dnn), dtype=bool)
+            mask[: k + 1] = True
+            cache[id(dnn)] = Partition(dnn, mask)
+        parts.append(cache[id(dnn)])
+    return joint_output(jp, parts)

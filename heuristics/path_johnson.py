@@ -1,0 +1,58 @@
+"""Path-level scheduling of a DAG problem (seed 001 Alg. 3's "modified Alg. 1", seed 002 Sec. IV-C)."""
+
+from __future__ import annotations
+
+from offloadsched.errors import ValidationError
+from offloadsched.evaluate import flow_makespan
+from offloadsched.paths import DEFAULT_PATH_LIMIT, dag_paths, execute_path_order, path_times
+from offloadsched.registry import SolverOutput, register
+from offloadsched.schedule import Schedule
+
+from ._common import require_dag, stage_order
+from ._paths import johnson_path_order
+
+RULES = ("auto", "johnson", "eja")
+
+
+def check_rule(rule: str, method: str) -> None:
+    if rule not in RULES:
+        raise ValidationError(f"{method}: unknown rule {rule!r}; known: {', '.join(RULES)}")
+
+
+@register("path-johnson", problems=("dag",), options=("rule", "path_limit"),
+          summary="order the DAG's source-to-sink paths by Johnson / EJA, run replicas once")
+def path_johnson(problem, *, time_limit=None, rule: str = "auto", path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+    """Seed 001 Alg. 3 step 6 / seed 002 Sec. IV-C: convert the DAG into source-to-sink paths
+    (replicating shared layers), order the paths as independent jobs, and execute that order on
+    the real DAG, each layer once, at its first appearance (:func:`offloadsched.paths.execute_path_order`).
+
+    ``rule``: ``johnson`` orders by Johnson's rule on (p1, p2) (seed 001: remote negligible),
+    ``eja`` by seed 002 Alg. 1 on (p1, p2, p3); ``auto`` picks ``johnson`` for the negligible
+    remote model and ``eja`` otherwise.  Ties keep depth-first path order (successors by index).
+
+    Johnson's rule needs only (p1, p2), so ``johnson`` works on the distinct local prefixes of
+    the paths, once per class of identical jobs, and finds each layer's first appearance by
+    listing them (up to ``path_limit``) or by dynamic programming (``heuristics._paths``): the
+    same local order as the full path list, without enumerating 4^9 GoogLeNet paths.  Uploads and
+    (serial) remote layers follow the evaluator's defaults (the order computes finish; earliest
+    ready first).  ``eja`` lists every full path (:func:`offloadsched.paths.dag_paths`, refused
+    above ``path_limit``).  O(P (L + log P)) for P listed paths of length at most L, or
+    O(ends x arcs x L) per class by dynamic programming, plus O(n log n + e) for the local order.
+
+    ``info``: ``paths`` (how many were ordered), ``path_items`` (``local prefixes`` or ``full
+    paths``), ``path_model_makespan`` (the ordered paths as a flow shop, replicas counted; not
+    with dynamic programming).
+    """
+    dag = require_dag(problem, "path-johnson")
+    check_rule(rule, "path-johnson")
+    if rule == "auto":
+        rule = "johnson" if dag.remote_model == "negligible" else "eja"
+    if rule == "johnson":
+        order, info = johnson_path_order(dag, path_limit)
+        return SolverOutput(Schedule({"local": order}), info=dict(info, rule=rule, path_items="local prefixes"))
+    paths = dag_paths(dag, path_limit)
+    times = path_times(dag, paths)
+    order = stage_order(times).tolist()
+    info = {"paths": len(paths), "path_items": "full paths", "rule": rule,
+            "path_model_makespan": int(flow_makespan(times, order)) if len(paths) else 0}
+    return SolverOutput(execute_path_order(dag, paths, order), info=info)

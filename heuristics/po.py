@@ -1,0 +1,56 @@
+"""Partition-only baseline PO: DADS minimum-cut partition per job (Hu et al., INFOCOM 2019), FIFO."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from offloadsched.dnn import DNN
+from offloadsched.partition import Partition
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput, register
+
+from ._common import check_joint, joint_output
+
+
+def dads_partition(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> Partition:
+    """The partition minimising local compute + uploads + remote compute of one job (DADS's
+    latency model, stages one after another) by a minimum s-t cut.
+
+    Graph: ``s -> v`` costs ``r(v)`` (cut when v is remote), ``v -> t`` costs ``f(v)`` (v local),
+    ``v -> v'`` costs ``u(v)`` and ``v' -> w`` is infinite for every successor ``w`` (v's output is
+    uploaded once however many remote successors it has), ``w -> v`` is infinite (no local layer
+    after a remote one: the local side is predecessor-closed), ``s -> input`` is infinite.  The
+    source side of networkx's minimum cut (the smallest one) is the local set.  O(max-flow).
+    """
+    g = nx.DiGraph()
+    for v in range(len(dnn)):
+        g.add_edge("s", v, capacity=int(r[v]))
+        g.add_edge(v, "t", capacity=int(f[v]))
+        if dnn.succs[v]:
+            g.add_edge(v, ("out", v), capacity=int(u[v]))
+            for w in dnn.succs[v]:
+                g.add_edge(("out", v), w)  # no capacity attribute: infinite
+                g.add_edge(w, v)
+    del g["s"][dnn.input]["capacity"]
+    _, (side_s, _) = nx.minimum_cut(g, "s", "t")
+    mask = np.zeros(len(dnn), dtype=bool)
+    mask[[v for v in side_s if isinstance(v, int)]] = True
+    return Partition(dnn, mask)
+
+
+def dads_partitions(jp: JointProblem) -> list[Partition]:
+    """:func:`dads_partition` of every job (computed once per distinct DNN)."""
+    cache: dict[int, Partition] = {}
+    for dnn, (f, u, r) in zip(jp.jobs, jp.times):
+        if id(dnn) not in cache:
+            cache[id(dnn)] = dads_partition(dnn, f, u, r)
+    return [cache[id(d)] for d in jp.jobs]
+
+
+@register("po", problems=("joint",), summary="partition-only: DADS min-cut per job, FIFO (seed 001 PO)")
+def po(problem, *, time_limit=None) -> SolverOutput:
+    """Seed 001's partition-only baseline PO: every job independently takes the DADS minimum-cut
+    partition (:func:`dads_partition`, Hu et al. 2019), and the jobs run in index order (FIFO)."""
+    jp = check_joint(problem, "po")
+    return joint_output(jp, dads_partitions(jp))
