@@ -20,7 +20,7 @@ bench: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n 2 tests notebooks --nbmake-timeout=120
+	$(BIN)/python -m pytest -q -n 2 --nbmake tests notebooks --nbmake-timeout=120
 
 clean:
 	rm -rf $(VENV) results reports .pytest_cache

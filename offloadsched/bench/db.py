@@ -1,0 +1,213 @@
+"""The results database: one embedded SQLite file (default ``results/offloadsched.sqlite``).
+
+Table ``runs`` holds one row per (suite, instance, method, options, seed): the evaluator's
+makespan, the method's status, bound and wall time, the core's lower bound, where and with what
+it ran, and the schedule as JSON.  ``unit`` is the work unit a row came from (one run, or one
+Python task producing several rows); a unit's rows are replaced in one transaction, so a unit
+is either entirely stored or absent.  The database is in WAL mode and commits every unit at
+once: a killed run loses only the units in flight.  Table ``suites`` keeps each suite's last
+definition and the list of its units (reports and exports show those units only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+
+DEFAULT_DB = Path("results") / "offloadsched.sqlite"
+SCHEMA_VERSION = 1
+
+#: Columns of ``runs`` (besides ``id``), in order, with their SQL types.
+COLUMNS: dict[str, str] = {
+    "suite": "TEXT NOT NULL",          # suite name
+    "unit": "TEXT NOT NULL",           # work unit id (hash of its definition)
+    "group_name": "TEXT NOT NULL",     # report group of the row
+    "family": "TEXT NOT NULL",         # instance family (or task:<target>)
+    "instance": "TEXT NOT NULL",       # readable instance id: family(params that differ from defaults)
+    "params": "TEXT NOT NULL",         # JSON: the family's full parameters
+    "seed": "INTEGER NOT NULL",
+    "problem_type": "TEXT",            # j2 / fm / dag / joint
+    "problem_hash": "TEXT",            # hash of the built problem's JSON (detects changed instances)
+    "size": "INTEGER",                 # instance size (jobs, or nodes)
+    "attrs": "TEXT",                   # JSON: family attributes (model, jobs, bandwidth_mbps, ...)
+    "method": "TEXT NOT NULL",         # method label
+    "method_name": "TEXT NOT NULL",    # registry name
+    "kind": "TEXT NOT NULL",           # heuristic / exact / claim
+    "options": "TEXT NOT NULL",        # JSON: options and time limit
+    "status": "TEXT NOT NULL",         # optimal / feasible / infeasible / error / heuristic / bound / ...
+    "makespan": "INTEGER",             # the evaluator's makespan (µs)
+    "bound": "REAL",                   # the method's proven lower bound (µs)
+    "lower_bound": "INTEGER",          # the core's lower bound of the scheduled problem (µs)
+    "wall_time": "REAL",               # seconds
+    "schedule": "TEXT",                # JSON: {"schedule": per-resource sequences, "partitions": [...]}
+    "info": "TEXT",                    # JSON: the method's info
+    "message": "TEXT",                 # error message
+    "solver_version": "TEXT",
+    "machine": "TEXT",
+    "git_rev": "TEXT",
+    "finished_at": "TEXT",             # UTC ISO time
+}
+JSON_COLUMNS = ("params", "attrs", "options", "schedule", "info")
+KEY = ("suite", "instance", "method", "options", "seed")
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers (SQLite and JSON take only those)."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+class ResultsDB:
+    """The results database at ``path`` (created on first use)."""
+
+    def __init__(self, path: str | Path = DEFAULT_DB, *, create: bool = True) -> None:
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise ValidationError(f"no results database at {self.path}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self._schema()
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError(f"{self.path}: not a usable results database ({exc})") from None
+
+    def _schema(self) -> None:
+        cols = ",\n  ".join(f"{c} {t}" for c, t in COLUMNS.items())
+        self.conn.executescript(f"""
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS runs (
+              id INTEGER PRIMARY KEY,
+              {cols},
+              UNIQUE ({", ".join(KEY)})
+            );
+            CREATE INDEX IF NOT EXISTS runs_unit ON runs (suite, unit);
+            CREATE TABLE IF NOT EXISTS suites (
+              name TEXT PRIMARY KEY, path TEXT, spec TEXT NOT NULL, units TEXT NOT NULL, updated_at TEXT NOT NULL
+            );
+            INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
+        """)
+        version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        if int(version) != SCHEMA_VERSION:
+            raise ValidationError(f"{self.path}: schema version {version}, this is {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> ResultsDB:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------------------
+    def write_unit(self, suite: str, unit: str, records: Iterable[Mapping[str, Any]]) -> int:
+        """Replace the rows of ``unit`` by ``records`` in one transaction; returns the row count."""
+        rows = [self._row(suite, unit, rec) for rec in records]
+        cols = list(COLUMNS)
+        sql = f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        with self._transaction():
+            self.conn.execute("DELETE FROM runs WHERE suite = ? AND unit = ?", (suite, unit))
+            self.conn.executemany(sql, rows)
+        return len(rows)
+
+    @staticmethod
+    def _row(suite: str, unit: str, rec: Mapping[str, Any]) -> tuple:
+        rec = {**rec, "suite": suite, "unit": unit}
+        rec.setdefault("finished_at", now())
+        for c in JSON_COLUMNS:
+            if c in rec and rec[c] is not None and not isinstance(rec[c], str):
+                rec[c] = json.dumps(rec[c], sort_keys=True, separators=(",", ":"), default=_plain)
+        rec.setdefault("params", "{}")
+        rec.setdefault("options", "{}")
+        rec.setdefault("seed", 0)
+        for c in ("suite", "unit", "group_name", "family", "instance", "method", "method_name", "kind", "status"):
+            if not rec.get(c):
+                raise ValueError(f"result record without {c!r}: {dict(rec)}")
+        return tuple(_plain(rec.get(c)) for c in COLUMNS)
+
+    def set_suite(self, name: str, path: str, spec: Mapping[str, Any], units: Iterable[str]) -> None:
+        """Record a suite's definition and the list of its units."""
+        with self._transaction():
+            self.conn.execute("INSERT OR REPLACE INTO suites VALUES (?, ?, ?, ?, ?)",
+                              (name, path, json.dumps(spec, default=str), json.dumps(sorted(set(units))), now()))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- reading -----------------------------------------------------------------------------
+    def done(self, suite: str) -> dict[str, str | None]:
+        """Stored units of ``suite``: unit -> problem hash."""
+        return dict(self.conn.execute("SELECT unit, MAX(problem_hash) FROM runs WHERE suite = ? GROUP BY unit",
+                                      (suite,)).fetchall())
+
+    def suites(self) -> list[str]:
+        """Suites with stored rows."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT suite FROM runs ORDER BY suite")]
+
+    def suite_spec(self, name: str) -> dict[str, Any] | None:
+        """The last stored definition of suite ``name`` (the TOML document as JSON), if any."""
+        row = self.conn.execute("SELECT spec, path FROM suites WHERE name = ?", (name,)).fetchone()
+        return {**json.loads(row[0]), "__path__": row[1]} if row else None
+
+    def frame(self, suite: str, *, current: bool = True):
+        """The rows of ``suite`` as a pandas DataFrame (JSON columns left as text).
+
+        ``current``: only the units of the suite's last stored definition (when one is stored)."""
+        import pandas as pd
+
+        sql = "SELECT * FROM runs WHERE suite = ?"
+        row = self.conn.execute("SELECT units FROM suites WHERE name = ?", (suite,)).fetchone()
+        df = pd.read_sql_query(sql + " ORDER BY id", self.conn, params=(suite,))
+        if current and row is not None:
+            df = df[df["unit"].isin(set(json.loads(row[0])))].reset_index(drop=True)
+        return df
+
+    def count(self, suite: str | None = None) -> int:
+        if suite is None:
+            return self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        return self.conn.execute("SELECT COUNT(*) FROM runs WHERE suite = ?", (suite,)).fetchone()[0]
+
+
+def export(db: ResultsDB, suite: str, path: str | Path) -> int:
+    """Write the rows of ``suite`` to a ``.csv`` or ``.parquet`` file (atomically); returns the row count."""
+    from ..io import atomic_write
+
+    path = Path(path)
+    if path.suffix not in (".csv", ".parquet"):
+        raise ValidationError(f"{path}: export format must be .csv or .parquet")
+    if suite not in db.suites():
+        raise ValidationError(f"no results for suite {suite!r} in {db.path} "
+                              f"(suites: {', '.join(db.suites()) or 'none'})")
+    df = db.frame(suite).rename(columns={"group_name": "group"})
+    if path.suffix == ".csv":
+        with atomic_write(path) as fh:
+            df.to_csv(fh, index=False)
+    else:
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise ValidationError("Parquet export needs pyarrow (pip install pyarrow)") from None
+        with atomic_write(path, binary=True) as fh:
+            df.to_parquet(fh, index=False)
+    return len(df)

@@ -1,0 +1,266 @@
+"""Instance families of the benchmark: a name -> builder registry.
+
+A builder is a function of plain parameters (strings, numbers, lists, from a suite file) that
+returns a :class:`Built` instance: the problem and a few descriptive attributes for reports
+(``model``, ``jobs``, ``bandwidth_mbps``, ``size`` ...).  Builders are deterministic: the same
+``(family, params, seed)`` always gives the same problem, so results store only those and a
+report rebuilds the instance to re-evaluate a stored schedule.  The model zoo and the random
+generators live in :mod:`instances`, imported lazily.
+
+Register a family with :func:`family`; its parameters, their types and defaults are read from
+the builder's signature (a random family takes ``seed``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ValidationError
+
+#: Parameter types a suite file can give.
+PARAM_TYPES = (str, int, float, bool, list[str], list[int], list[float])
+
+
+@dataclass
+class Built:
+    """A built instance: the problem and descriptive attributes (JSON-ready)."""
+
+    problem: Any
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One builder parameter: name, type (one of :data:`PARAM_TYPES`), default, optional."""
+
+    name: str
+    type: Any
+    default: Any = inspect.Parameter.empty
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+    @property
+    def is_list(self) -> bool:
+        return typing.get_origin(self.type) is list
+
+    def check(self, value: Any, where: str) -> Any:
+        """The value converted to this parameter's type, or a :class:`ValidationError`."""
+        if value is None and self.optional:
+            return None
+        if self.is_list:
+            (inner,) = typing.get_args(self.type)
+            if not isinstance(value, list):
+                raise ValidationError(f"{where}: parameter {self.name!r} must be a list of {inner.__name__}")
+            return [_scalar(v, inner, self.name, where) for v in value]
+        return _scalar(value, self.type, self.name, where)
+
+
+def _scalar(value: Any, typ: type, name: str, where: str) -> Any:
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typ is not bool and isinstance(value, bool) or not isinstance(value, typ):
+        raise ValidationError(f"{where}: parameter {name!r} must be {typ.__name__}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered family: name, builder, the problem type it builds and its parameters."""
+
+    name: str
+    builder: Callable[..., Built]
+    problem_type: str | None
+    params: dict[str, Param]
+    summary: str
+    path_params: tuple[str, ...] = ()
+
+    @property
+    def random(self) -> bool:
+        """Whether the builder takes a ``seed``."""
+        return "seed" in self.params
+
+    def build(self, params: dict[str, Any], seed: int = 0) -> Built:
+        """Build the instance of (already validated) ``params`` and ``seed``."""
+        return self.builder(**params, **({"seed": seed} if self.random else {}))
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def signature_params(fn: Callable, what: str) -> dict[str, Param]:
+    """The parameters of ``fn`` (keyword-usable, annotated with one of :data:`PARAM_TYPES`)."""
+    hints = typing.get_type_hints(fn)
+    params = {}
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+            raise TypeError(f"{what}: parameter {p.name!r} must be a plain keyword parameter")
+        typ, optional = hints.get(p.name), False
+        args = typing.get_args(typ)
+        if type(None) in args:
+            (typ,) = [a for a in args if a is not type(None)]
+            optional = True
+        if typ not in PARAM_TYPES:
+            raise TypeError(f"{what}: parameter {p.name!r} has unsupported type {typ}")
+        params[p.name] = Param(p.name, typ, p.default, optional)
+    return params
+
+
+def first_line(fn: Callable) -> str:
+    doc = (fn.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def family(name: str, problem_type: str | None, *, path_params: tuple[str, ...] = ()) -> Callable:
+    """Decorator registering a builder as family ``name`` building ``problem_type`` problems
+    (``None``: known only once built, e.g. a problem file).  ``path_params`` are file paths, taken
+    relative to the suite file's folder."""
+    if problem_type not in ("j2", "fm", "dag", "joint", None):
+        raise ValueError(f"family {name!r}: unknown problem type {problem_type!r}")
+
+    def deco(fn: Callable[..., Built]) -> Callable[..., Built]:
+        FAMILIES[name] = Family(name, fn, problem_type, signature_params(fn, f"family {name!r}"), first_line(fn),
+                                path_params)
+        return fn
+
+    return deco
+
+
+def get_family(name: str) -> Family:
+    """The family ``name``; a :class:`ValidationError` lists the known ones otherwise."""
+    if name not in FAMILIES:
+        raise ValidationError(f"unknown family {name!r}; known: {', '.join(sorted(FAMILIES))}")
+    return FAMILIES[name]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _platform(network: str, bandwidth: float | None, device: str, server: str):
+    from instances.platforms import make_platform
+
+    plat = make_platform(device, server, network)
+    if bandwidth is not None:
+        if not bandwidth > 0:
+            raise ValidationError(f"bandwidth must be > 0 Mbit/s, got {bandwidth}")
+        plat = plat.with_bandwidth(bandwidth * 1e6)
+    return plat
+
+
+def _joint(jobs: list, network: str, bandwidth: float | None, device: str, server: str, remote_model: str,
+           name: str, attrs: dict[str, Any]) -> Built:
+    from ..problems import JointProblem
+
+    plat = _platform(network, bandwidth, device, server)
+    attrs = {**attrs, "network": network if bandwidth is None else None, "bandwidth_mbps": plat.bandwidth / 1e6,
+             "size": len(jobs), "layers": sum(len(d) for d in jobs)}
+    return Built(JointProblem(jobs, plat, remote_model=remote_model, name=name), attrs)
+
+
+def _flow_attrs(problem) -> dict[str, Any]:
+    return {"n": problem.n, "m": problem.m, "size": problem.n}
+
+
+# -- families of zoo models -----------------------------------------------------------------------
+@family("identical", "joint")
+def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float | None = None,
+              device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible") -> Built:
+    """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s
+    overrides the network's)."""
+    from instances.families import identical as make_jobs
+
+    return _joint(make_jobs(model, jobs), network, bandwidth, device, server, remote_model,
+                  f"{model}x{jobs}", {"model": model, "jobs": jobs})
+
+
+@family("mix", "joint")
+def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # noqa: B006
+        network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
+        remote_model: str = "negligible") -> Built:
+    """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""
+    from instances.families import heterogeneous_mix
+
+    return _joint(heterogeneous_mix(jobs, seed, list(models)), network, bandwidth, device, server, remote_model,
+                  f"mix{jobs}", {"model": "+".join(models), "jobs": jobs})
+
+
+@family("random-joint", "joint")
+def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0, network: str = "4g",
+                 bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
+                 remote_model: str = "negligible") -> Built:
+    """``jobs`` random DNNs of ``layers`` layers (shape chain / tree / sp / dag)."""
+    from instances.families import random_dnn
+
+    dnns = [random_dnn(layers, seed + k, shape) for k in range(jobs)]
+    return _joint(dnns, network, bandwidth, device, server, remote_model, f"random-{shape}{jobs}",
+                  {"model": f"random-{shape}-{layers}", "jobs": jobs})
+
+
+# -- fixed-partition families ---------------------------------------------------------------------
+@family("random-j2", "j2")
+def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:
+    """Two-stage jobs, times uniform in ``low..high``."""
+    from instances.families import random_j2 as gen
+
+    p = gen(n, seed, low, high)
+    return Built(p, _flow_attrs(p))
+
+
+@family("random-fm", "fm")
+def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) -> Built:
+    """Permutation flow shop, ``n`` jobs on ``m`` machines, times uniform in ``low..high``."""
+    from instances.families import random_fm as gen
+
+    p = gen(n, m, seed, low, high)
+    return Built(p, _flow_attrs(p))
+
+
+def _random_dag(shape: str, n: int, seed: int, remote_model: str, n_local: int | None, low: int, high: int,
+                p: float = 0.3) -> Built:
+    from instances.families import random_dag_problem
+
+    prob = random_dag_problem(n, seed, shape, remote_model=remote_model, n_local=n_local, low=low, high=high, p=p)
+    return Built(prob, {"nodes": n, "local": int(prob.local.sum()), "cuts": len(prob.cut_nodes), "size": n})
+
+
+@family("random-tree", "dag")
+def random_tree(n: int, seed: int = 0, remote_model: str = "negligible", n_local: int | None = None, low: int = 1,
+                high: int = 100) -> Built:
+    """Problem D on a random out-tree of ``n`` nodes with a random partition of ``n_local`` local nodes."""
+    return _random_dag("tree", n, seed, remote_model, n_local, low, high)
+
+
+@family("random-sp", "dag")
+def random_sp(n: int, seed: int = 0, remote_model: str = "negligible", n_local: int | None = None, low: int = 1,
+              high: int = 100) -> Built:
+    """Problem D on a random series-parallel graph of ``n`` nodes with a random partition."""
+    return _random_dag("sp", n, seed, remote_model, n_local, low, high)
+
+
+@family("random-dag", "dag")
+def random_dag(n: int, seed: int = 0, p: float = 0.3, remote_model: str = "negligible", n_local: int | None = None,
+               low: int = 1, high: int = 100) -> Built:
+    """Problem D on a random DAG of ``n`` nodes (extra arc probability ``p``) with a random partition."""
+    return _random_dag("dag", n, seed, remote_model, n_local, low, high, p)
+
+
+@family("taillard", "fm")
+def taillard(name: str) -> Built:
+    """A Taillard (1993) flow-shop instance by name (``ta001`` ..)."""
+    from instances.families import TAILLARD, taillard_instance
+
+    p = taillard_instance(name)
+    return Built(p, {**_flow_attrs(p), "published_optimum": TAILLARD[name.lower()][3]})
+
+
+@family("file", None, path_params=("path",))
+def from_file(path: str, instance: int | None = None) -> Built:
+    """A problem file (JSON or Taillard text, see :mod:`offloadsched.io`); its type is the file's."""
+    from ..io import load
+
+    prob = load(path, instance=instance)
+    return Built(prob, {"size": prob.size})

@@ -1,0 +1,468 @@
+"""Run a suite: plan its work units, skip the stored ones, execute the rest, store each result.
+
+A *unit* is one method on one instance (or one Python task).  :func:`plan` builds every
+instance once in the client (so a bad parameter stops the run before anything is solved, and
+the built problem's hash tells whether a stored result still matches it).  :func:`run_unit` is
+what a worker executes: it rebuilds the instance from ``(family, params, seed)``, calls
+:func:`offloadsched.solve` and returns plain result records; a method that raises gives a
+record with status ``error`` and the message.  The client writes each unit's records to the
+database as they arrive, one transaction per unit.
+
+Executors: in-process (``jobs=0``), a local process pool (``jobs >= 1``, the default; a
+worker that dies is replaced, its units retried, and a unit that kills its worker when run
+alone is recorded as an error) or a Dask distributed cluster (``scheduler="tcp://host:port"``).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import platform as _platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from .db import COLUMNS, ResultsDB
+from .families import Built, get_family
+from .suite import MethodSpec, Row, Suite, canonical, digest
+
+DONE = Callable[["Unit", list[dict[str, Any]]], None]
+LOST = Callable[["Unit", str], None]
+SOLVER_PACKAGES = ("ortools", "highspy", "pulp", "scipy")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of work: a method on an instance, or a task with its parameters."""
+
+    suite: str
+    id: str
+    row: int
+    group: str
+    source: str                     # family name, or task:<target>
+    params: dict[str, Any]
+    seed: int
+    instance: str
+    task: str | None = None
+    method: MethodSpec | None = None
+    problem_type: str | None = None
+    problem_hash: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        seed = f" seed {self.seed}" if self.seed else ""
+        return f"{self.instance}{seed} {self.method.label if self.method else self.task}"
+
+
+# -- instances ----------------------------------------------------------------------------------
+def instance_label(source: str, params: dict[str, Any], defaults: dict[str, Any]) -> str:
+    """``family(k=v, ...)`` with the parameters that differ from their defaults."""
+    def fmt(v: Any) -> str:
+        return "+".join(map(str, v)) if isinstance(v, list) else str(v)
+
+    shown = [f"{k}={fmt(v)}" for k, v in params.items() if k not in defaults or defaults[k] != v]
+    return f"{source}({', '.join(shown)})"
+
+
+def problem_digest(problem) -> str:
+    """A hash of the problem's JSON document (detects an instance that changed since it was solved)."""
+    from ..io import to_dict
+
+    return digest(to_dict(problem))
+
+
+@functools.lru_cache(maxsize=8)
+def _build(family: str, params_json: str, seed: int) -> tuple[Built, str]:
+    import json
+
+    built = get_family(family).build(json.loads(params_json), seed)
+    return built, problem_digest(built.problem)
+
+
+def build_instance(family: str, params: dict[str, Any], seed: int = 0) -> Built:
+    """The instance of ``(family, params, seed)`` (cached per process)."""
+    return _build(family, canonical(params), seed)[0]
+
+
+def plan(suite: Suite) -> list[Unit]:
+    """Every unit of ``suite``; builds each instance once (errors name the file and row)."""
+    units: dict[str, Unit] = {}
+    for row in suite.rows:
+        for params in row.grid:
+            for seed in row.seeds:
+                for u in _row_units(suite, row, params, seed):
+                    units.setdefault(u.id, u)  # a run listed by two rows runs once
+    return list(units.values())
+
+
+def _row_units(suite: Suite, row: Row, params: dict[str, Any], seed: int) -> list[Unit]:
+    if row.task is not None:
+        defaults = {k: p.default for k, p in row.task.params.items()}
+        uid = digest({"suite": suite.name, "task": row.task.target, "params": params, "seed": seed})
+        return [Unit(suite.name, uid, row.index, row.group, row.source, params, seed,
+                     instance_label(row.source, params, defaults), task=row.task.target)]
+    fam = row.family
+    try:
+        built, phash = _build(fam.name, canonical(params), seed)
+    except (ValidationError, TypeError, ValueError) as exc:
+        raise ValidationError(f"{row.where}: cannot build the instance {params} ({exc})") from None
+    ptype = built.problem.type
+    label = instance_label(fam.name, params, {k: p.default for k, p in fam.params.items()})
+    attrs = {**built.attrs, "size": built.attrs.get("size", getattr(built.problem, "size", None))}
+    out = []
+    for m in row.methods_for(ptype):
+        uid = digest({"suite": suite.name, "family": fam.name, "params": params, "seed": seed, "method": m.label,
+                      "name": m.name, "options": m.options_key})
+        out.append(Unit(suite.name, uid, row.index, row.group, fam.name, params, seed, label, method=m,
+                        problem_type=ptype, problem_hash=phash, attrs=attrs))
+    return out
+
+
+# -- the worker side ----------------------------------------------------------------------------------
+@functools.cache
+def machine() -> str:
+    """Where this process runs: host, architecture, CPUs, Python."""
+    return (f"{_platform.node()} ({_platform.machine()}, {os.cpu_count()} CPU, "
+            f"Python {_platform.python_version()})")
+
+
+@functools.cache
+def solver_versions() -> str:
+    from .. import __version__
+
+    parts = [f"offloadsched {__version__}"]
+    for pkg in SOLVER_PACKAGES:
+        try:
+            parts.append(f"{pkg} {metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return "; ".join(parts)
+
+
+def _base_record(unit: Unit) -> dict[str, Any]:
+    return {"group_name": unit.group, "family": unit.source, "instance": unit.instance, "params": unit.params,
+            "seed": unit.seed, "problem_type": unit.problem_type, "problem_hash": unit.problem_hash,
+            "size": unit.attrs.get("size"), "attrs": unit.attrs, "machine": machine()}
+
+
+def _error_text(exc: BaseException) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def error_record(unit: Unit, message: str, wall_time: float | None = None) -> dict[str, Any]:
+    """The record of a unit that failed: status ``error`` with ``message``."""
+    rec = _base_record(unit)
+    if unit.method is not None:
+        m = unit.method
+        rec.update(method=m.label, method_name=m.name, kind=m.kind, options=m.options_key)
+    else:
+        rec.update(method=unit.task.rpartition(":")[2], method_name=unit.task, kind="task", options="{}")
+    rec.update(status="error", message=message, wall_time=wall_time, solver_version=solver_versions())
+    return rec
+
+
+def run_unit(unit: Unit) -> list[dict[str, Any]]:
+    """Execute one unit (in a worker) and return its result records; never raises for a method's error."""
+    t0 = time.perf_counter()
+    try:
+        if unit.task is not None:
+            return _run_task(unit)
+        return [_run_method(unit)]
+    except Exception as exc:  # a method's failure is a result
+        return [error_record(unit, _error_text(exc), time.perf_counter() - t0)]
+
+
+def _run_method(unit: Unit) -> dict[str, Any]:
+    from ..solve import solve
+
+    m = unit.method
+    built, phash = _build(unit.source, canonical(unit.params), unit.seed)
+    res = solve(built.problem, m.name, time_limit=m.time_limit, **m.options)
+    d = res.to_dict()
+    rec = _base_record(unit)
+    rec.update(problem_hash=phash, method=m.label, method_name=m.name, kind=m.kind, options=m.options_key,
+               status=res.status, makespan=res.makespan, bound=res.bound, lower_bound=res.lower_bound,
+               wall_time=res.wall_time_s, info=d["info"] or None,
+               schedule={"schedule": d["schedule"], "partitions": d["partitions"], "overlap": d.get("overlap", True)}
+               if d["schedule"] else None,
+               message=d["info"].get("inconsistency"),
+               solver_version=str(d["info"].get("solver_version") or solver_versions()))
+    return rec
+
+
+def _run_task(unit: Unit) -> list[dict[str, Any]]:
+    from .suite import load_target
+
+    fn = load_target(unit.task)
+    t0 = time.perf_counter()
+    params = {**unit.params, **({"seed": unit.seed} if "seed" in _task_params(fn) else {})}
+    records = list(fn(**params))
+    wall = time.perf_counter() - t0
+    out = []
+    base = error_record(unit, "")
+    for rec in records:
+        unknown = set(rec) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"task {unit.task} returned unknown record fields {sorted(unknown)}")
+        full = {**base, "status": "done", "message": None, "wall_time": wall / max(len(records), 1),
+                "method_name": rec.get("method", base["method"]), **rec}
+        out.append(full)
+    if not out:
+        raise ValueError(f"task {unit.task} returned no records")
+    return out
+
+
+def _task_params(fn) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(fn).parameters)
+
+
+# -- executors ---------------------------------------------------------------------------------------
+class InProcess:
+    """Run every unit in this process, one after another (debugging; no isolation)."""
+
+    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
+        for u in units:
+            done(u, run_unit(u))
+
+    def close(self) -> None:
+        pass
+
+
+class LocalPool:
+    """A local process pool of ``jobs`` workers.
+
+    When a worker dies (killed, crashed), the pool is replaced and the units it had not
+    finished are retried; a unit caught in two such failures is retried alone, and one that
+    kills its worker alone is recorded as an error."""
+
+    def __init__(self, jobs: int, mp_context: str | None = None) -> None:
+        if jobs < 1:
+            raise ValidationError(f"--jobs must be >= 1 for a process pool, got {jobs}")
+        self.jobs = jobs
+        method = mp_context or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        self.ctx = multiprocessing.get_context(method)
+
+    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
+        queue, alone = list(units), []
+        breaks: Counter[str] = Counter()
+        while queue or alone:
+            if queue:
+                batch, queue, workers = queue, [], self.jobs
+            else:
+                batch, alone, workers = alone[:1], alone[1:], 1
+            for u in self._batch(batch, workers, done):
+                breaks[u.id] += 1
+                if workers == 1 and len(batch) == 1:
+                    done(u, [error_record(u, "the worker process died while running this unit "
+                                             "(killed, out of memory or crashed)")])
+                elif breaks[u.id] >= 2:
+                    alone.append(u)
+                else:
+                    queue.append(u)
+
+    def _batch(self, batch: list[Unit], workers: int, done: DONE) -> list[Unit]:
+        broken: list[Unit] = []
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=self.ctx)
+        try:
+            futures = {ex.submit(run_unit, u): u for u in batch}
+            for fut in as_completed(futures):
+                try:
+                    records = fut.result()
+                except BrokenProcessPool:
+                    broken.append(futures[fut])
+                    continue
+                done(futures[fut], records)
+        except BaseException:
+            for proc in list(getattr(ex, "_processes", {}).values()):
+                proc.terminate()
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
+        return broken
+
+    def close(self) -> None:
+        pass
+
+
+class DaskCluster:
+    """Send the units to a Dask distributed scheduler; the workers need only this package."""
+
+    def __init__(self, address: str, connect_timeout: float = 5.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValidationError("--scheduler needs dask distributed (pip install 'dask[distributed]')") from None
+        try:
+            self.client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
+        except Exception as exc:
+            raise ValidationError(f"cannot reach the Dask scheduler at {address!r} "
+                                  f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
+
+    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
+        from distributed import as_completed as dask_completed
+
+        futures = {}
+        for u in units:
+            futures[self.client.submit(run_unit, u, pure=False)] = u
+        try:
+            for fut in dask_completed(list(futures), loop=self.client.loop):
+                u = futures.pop(fut)
+                try:
+                    records = fut.result()
+                except Exception as exc:  # the worker was lost: the unit stays to be run again
+                    lost(u, _error_text(exc))
+                else:
+                    done(u, records)
+                fut.release()
+        finally:
+            if futures:
+                self.client.cancel(list(futures))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+# -- progress -------------------------------------------------------------------------------------------
+class Progress:
+    """Progress of a run: a rich bar (done / total, failures, ETA) or plain log lines."""
+
+    def __init__(self, title: str, total: int, *, plain: bool, stream=None) -> None:
+        self.total, self.plain, self.stream = total, plain, stream or sys.stderr
+        self.done = self.failures = 0
+        self._bar = None
+        if not plain and total:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import Progress as Bar
+
+            self._bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("failures {task.fields[failures]}"), TimeElapsedColumn(),
+                            TextColumn("ETA"), TimeRemainingColumn(),
+                            console=Console(file=self.stream), transient=False)
+            self._task = self._bar.add_task(title, total=total, failures=0)
+            self._bar.start()
+
+    def update(self, unit: Unit, records: list[dict[str, Any]] | None, failure: str | None = None) -> None:
+        self.done += 1
+        failed = failure is not None or any(r.get("status") == "error" for r in records or [])
+        self.failures += failed
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, failures=self.failures)
+            if failed:
+                self._bar.console.print(f"[red]failed[/red] {unit.describe()}: "
+                                        f"{failure or records[0].get('message')}", highlight=False)
+            return
+        width = len(str(self.total))
+        if failure is not None:
+            text = f"lost ({failure})"
+        else:
+            r = records[0]
+            ms = f"{r['makespan'] / 1e3:.3f} ms" if r.get("makespan") is not None else "-"
+            wall = f"{r['wall_time']:.2f} s" if r.get("wall_time") is not None else ""
+            text = f"{r['status']} {ms} {wall}" + (f" {r['message']}" if r.get("status") == "error" else "")
+        print(f"[{self.done:>{width}}/{self.total}] {unit.describe()}: {text}", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+# -- the run -------------------------------------------------------------------------------------------
+@dataclass
+class RunSummary:
+    """What a run did: units planned, skipped (stored), run, with an error status, lost."""
+
+    suite: str
+    planned: int
+    skipped: int = 0
+    ran: int = 0
+    errors: int = 0
+    lost: int = 0
+    stale: int = 0
+    wall_time: float = 0.0
+
+    def line(self, db_path: Path) -> str:
+        return (f"suite {self.suite}: {self.planned} runs, {self.skipped} already stored, {self.ran} run now "
+                f"({self.errors} with status error, {self.lost} lost, {self.stale} re-run for a changed instance) "
+                f"in {self.wall_time:.1f} s; results in {db_path}")
+
+
+@functools.cache
+def git_revision() -> str:
+    """``git describe`` of the package's checkout (``-dirty`` when modified), or ``unknown``."""
+    try:
+        out = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], capture_output=True,
+                             text=True, timeout=10, cwd=Path(__file__).resolve().parents[2])
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def make_executor(jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 5.0):
+    """In-process (``jobs=0``), a local pool, or a Dask cluster (``scheduler``)."""
+    if scheduler:
+        return DaskCluster(scheduler, connect_timeout)
+    return InProcess() if jobs == 0 else LocalPool(jobs)
+
+
+def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | None = None, rerun: bool = False,
+              quiet: bool = False, executor=None, stream=None, connect_timeout: float = 5.0) -> RunSummary:
+    """Run the units of ``suite`` not yet stored in ``db`` (all with ``rerun``); see the module doc."""
+    t0 = time.perf_counter()
+    units = plan(suite)
+    executor = executor or make_executor(jobs, scheduler, connect_timeout)
+    summary = RunSummary(suite.name, len(units))
+    try:
+        db.set_suite(suite.name, str(suite.path), suite.data, [u.id for u in units])
+        stored = {} if rerun else db.done(suite.name)
+        todo = []
+        for u in units:
+            if u.id in stored and (u.problem_hash is None or stored[u.id] in (None, u.problem_hash)):
+                summary.skipped += 1
+                continue
+            summary.stale += u.id in stored
+            todo.append(u)
+        progress = Progress(f"bench {suite.name}", len(todo), plain=quiet or not _isatty(stream), stream=stream)
+        rev = git_revision()
+
+        def done(unit: Unit, records: list[dict[str, Any]]) -> None:
+            db.write_unit(suite.name, unit.id, [{**r, "git_rev": rev} for r in records])
+            summary.ran += 1
+            summary.errors += any(r.get("status") == "error" for r in records)
+            progress.update(unit, records)
+
+        def lost(unit: Unit, message: str) -> None:
+            summary.lost += 1
+            progress.update(unit, None, message)
+
+        try:
+            executor.run(todo, done, lost)
+        finally:
+            progress.close()
+    finally:
+        executor.close()
+    summary.wall_time = time.perf_counter() - t0
+    return summary
+
+
+def _isatty(stream) -> bool:
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def summarize(units: Iterable[Unit]) -> Counter[str]:
+    """Units per method label (for ``--dry-run``)."""
+    return Counter(u.method.label if u.method else u.task for u in units)

@@ -1,0 +1,454 @@
+"""Benchmark suites as data: TOML files (``offloadsched/suites/*.toml`` or any path).
+
+A suite file::
+
+    name = "quick"                      # default: the file name
+    description = "..."
+    jobs = 2                            # default number of local worker processes (--jobs overrides)
+    time_limit = 5                      # seconds per exact run (rows may override)
+    seeds = [0, 1]                      # seeds of random families (rows may override)
+    [options.cpsat-joint]               # method options for every row (rows may add their own)
+    workers = 1
+
+    [[row]]
+    family = "identical"                # an instance family (see offloadsched.bench.families)
+    group = "zoo"                       # report grouping label (default: the family name)
+    model = ["alexnet", "googlenet"]    # family parameters; a list for a scalar parameter,
+    jobs = [1, 4]                       #   or a list of lists for a list parameter, is a grid axis
+    network = ["3g", "4g", "wifi"]
+    methods = ["heuristic:*", "cpsat-joint", {method = "mip-joint-chain", label = "mip", time_limit = 20}]
+    exclude = ["bruteforce"]
+
+    [[row]]
+    task = "package.module:function"    # a Python task producing result records (e.g. claims)
+    n = [5, 6]
+
+``methods`` entries are registered names, ``heuristic:*`` / ``exact:*`` / ``*`` (every registered
+method of that kind accepting the instance's problem type), or tables with ``method``, ``label``,
+``options``, ``time_limit``.  ``[[published]]`` tables hold a paper's published numbers for a
+side-by-side table in the report (see :class:`PublishedTable`).  Every mistake is one
+:class:`ValidationError` naming the file and the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ValidationError
+from .families import Family, Param, get_family, signature_params
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
+TOP_KEYS = ("name", "description", "jobs", "time_limit", "seeds", "options", "row", "published", "report")
+ROW_KEYS = ("family", "task", "group", "methods", "exclude", "time_limit", "seeds", "options")
+METHOD_KEYS = ("method", "label", "options", "time_limit")
+SELECTORS = {"*": None, "heuristic:*": "heuristic", "exact:*": "exact"}
+PUBLISHED_KEYS = ("id", "source", "caption", "group", "metric", "baseline", "rows", "columns", "values", "notes",
+                  "tolerance")
+METRICS = ("makespan_ms", "reduction_pct")
+#: Method labels a published table's column may use besides the suite's methods.
+REFERENCE_COLUMNS = ("optimum",)
+
+
+def canonical(obj: Any) -> str:
+    """Canonical JSON (sorted keys, no spaces): the text of keys and hashes."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def digest(obj: Any, n: int = 16) -> str:
+    return hashlib.sha1(canonical(obj).encode()).hexdigest()[:n]
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A method as a suite runs it: registry ``name``, report ``label``, options and time limit."""
+
+    label: str
+    name: str
+    kind: str
+    problems: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    time_limit: float | None = None
+
+    @property
+    def options_key(self) -> str:
+        """The options as stored (canonical JSON, the time limit included)."""
+        return canonical({**self.options, **({"time_limit": self.time_limit} if self.time_limit else {})})
+
+
+@dataclass(frozen=True)
+class Task:
+    """A Python task row: ``fn(**params, seed=...) -> list of result records``."""
+
+    target: str
+    params: dict[str, Param]
+
+    @property
+    def random(self) -> bool:
+        return "seed" in self.params
+
+    def load(self) -> Callable[..., list[dict]]:
+        return load_target(self.target)
+
+
+def load_target(target: str) -> Callable:
+    """Import ``package.module:function``."""
+    module, sep, attr = target.partition(":")
+    if not sep or not module or not attr:
+        raise ValidationError(f"task {target!r} is not of the form 'package.module:function'")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValidationError(f"task {target!r} cannot be loaded ({exc})") from None
+    if not callable(fn):
+        raise ValidationError(f"task {target!r} is not callable")
+    return fn
+
+
+@dataclass
+class Row:
+    """One validated row: the instances (``grid`` of full parameter sets x ``seeds``) and methods."""
+
+    index: int
+    where: str
+    group: str
+    family: Family | None
+    task: Task | None
+    grid: list[dict[str, Any]]
+    seeds: list[int]
+    methods: list[MethodSpec]
+    selectors: list[str | None]
+    exclude: frozenset[str]
+    time_limit: float | None
+    options: dict[str, dict[str, Any]]
+
+    @property
+    def source(self) -> str:
+        return self.family.name if self.family is not None else f"task:{self.task.target}"
+
+    def methods_for(self, problem_type: str) -> list[MethodSpec]:
+        """The explicit methods (each must accept ``problem_type``) and the selected ones."""
+        from ..registry import methods
+
+        out = list(self.methods)
+        for m in out:
+            if problem_type not in m.problems:
+                raise ValidationError(f"{self.where}: method {m.name!r} does not accept {problem_type} problems "
+                                      f"(it takes {', '.join(m.problems)})")
+        taken = {m.label for m in out} | set(self.exclude)
+        for kind in self.selectors:
+            for reg in methods(problem_type, kind):
+                if reg.name not in taken:
+                    taken.add(reg.name)
+                    out.append(self._spec(reg.name, reg.name, {}, None))
+        return out
+
+    def _spec(self, name: str, label: str, options: dict, time_limit: float | None) -> MethodSpec:
+        from ..registry import get_method
+        from ..solve import check_options
+
+        try:
+            reg = get_method(name)
+            opts = {**self.options.get(name, {}), **self.options.get(label, {}), **options}
+            try:
+                fn = reg.load()
+            except (ImportError, AttributeError) as exc:
+                raise ValidationError(f"method {name!r} is registered but cannot be loaded ({exc}); remove it "
+                                      "from the suite (or 'exclude' it from a '*' selector)") from None
+            check_options(fn, name, opts)
+        except ValidationError as exc:
+            raise ValidationError(f"{self.where}: {exc}") from None
+        if time_limit is None and reg.kind == "exact":
+            time_limit = self.time_limit
+        return MethodSpec(label, name, reg.kind, reg.problems, opts, time_limit)
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A paper's table to show beside ours.
+
+    ``rows`` and ``columns`` are lists of tables ``{label = ..., <param> = <value>, ...}``; a
+    column also names a ``method`` (a suite method label or ``optimum``).  The cell of row r
+    and column c is our result of that method on the instance of ``group`` whose parameters
+    match both selectors.  ``metric``: ``makespan_ms`` or ``reduction_pct`` (100 (B - X) / B
+    with B the ``baseline`` method on the same instance).  ``values[r][c]`` is the paper's
+    number (``nan`` where it gives none).
+    """
+
+    id: str
+    source: str
+    caption: str
+    group: str
+    metric: str
+    rows: list[dict[str, Any]]
+    columns: list[dict[str, Any]]
+    values: list[list[float]]
+    baseline: str | None = None
+    notes: str = ""
+    tolerance: float = 10.0
+
+
+@dataclass
+class Suite:
+    """A loaded, validated suite."""
+
+    name: str
+    path: Path
+    description: str
+    rows: list[Row]
+    published: list[PublishedTable]
+    report: dict[str, Any]
+    data: dict[str, Any]
+    jobs: int | None = None
+
+
+def suite_names() -> list[str]:
+    """The suites shipped with the package."""
+    return sorted(p.stem for p in SUITES_DIR.glob("*.toml"))
+
+
+def find_suite(name_or_path: str | Path) -> Path:
+    """A shipped suite by name, or a TOML file by path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ValidationError(f"suite file {str(path)!r} does not exist")
+        return path
+    shipped = SUITES_DIR / f"{name_or_path}.toml"
+    if not shipped.is_file():
+        raise ValidationError(f"unknown suite {str(name_or_path)!r}; known: {', '.join(suite_names())} "
+                              "(or a path to a .toml file)")
+    return shipped
+
+
+def load_suite(name_or_path: str | Path) -> Suite:
+    """Load and validate a suite (a shipped name or a path)."""
+    path = find_suite(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{path}: malformed TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{path}: cannot read ({exc})") from None
+    return parse_suite(data, path)
+
+
+def parse_suite(data: dict[str, Any], path: Path) -> Suite:
+    """Validate the TOML document ``data`` of ``path``."""
+    _known_keys(data, TOP_KEYS, f"{path}")
+    name = _typed(data.get("name", path.stem), str, "name", f"{path}")
+    time_limit = _time_limit(data.get("time_limit"), f"{path}")
+    seeds = _seeds(data.get("seeds", [0]), f"{path}")
+    options = _options(data.get("options", {}), f"{path}")
+    raw_rows = data.get("row", [])
+    if not isinstance(raw_rows, list) or not raw_rows:
+        raise ValidationError(f"{path}: needs at least one [[row]] table")
+    rows = [_row(raw, k + 1, path, time_limit, seeds, options) for k, raw in enumerate(raw_rows)]
+    groups = {r.group for r in rows}
+    published = [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(data.get("published", []))]
+    for k, table in enumerate(published):
+        _check_published(table, [r for r in rows if r.group == table.group], f"{path}: published table {k + 1}")
+    report = data.get("report", {})
+    if not isinstance(report, dict):
+        raise ValidationError(f"{path}: [report] must be a table")
+    jobs = data.get("jobs")
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
+        raise ValidationError(f"{path}: 'jobs' must be an integer >= 0, got {jobs!r}")
+    return Suite(name, path, _typed(data.get("description", ""), str, "description", f"{path}"), rows, published,
+                 report, data, jobs)
+
+
+# -- validation helpers ---------------------------------------------------------------------------
+def _known_keys(data: Any, known: tuple[str, ...], where: str) -> None:
+    if not isinstance(data, dict):
+        raise ValidationError(f"{where}: expected a table, got {type(data).__name__}")
+    for key in data:
+        if key not in known:
+            raise ValidationError(f"{where}: unknown key {key!r}; known: {', '.join(known)}")
+
+
+def _typed(value: Any, typ: type, key: str, where: str) -> Any:
+    if not isinstance(value, typ) or (typ is not bool and isinstance(value, bool)):
+        raise ValidationError(f"{where}: {key!r} must be a {typ.__name__}, got {value!r}")
+    return value
+
+
+def _time_limit(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+        raise ValidationError(f"{where}: 'time_limit' must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def _seeds(value: Any, where: str) -> list[int]:
+    if not isinstance(value, list) or not value or not all(isinstance(s, int) and not isinstance(s, bool)
+                                                           and s >= 0 for s in value):
+        raise ValidationError(f"{where}: 'seeds' must be a non-empty list of integers >= 0, got {value!r}")
+    return list(dict.fromkeys(value))
+
+
+def _options(value: Any, where: str) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValidationError(f"{where}: 'options' must be a table of method -> table of options")
+    return value
+
+
+def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list[int],
+         options: dict[str, dict[str, Any]]) -> Row:
+    where = f"{path}: row {index}"
+    if not isinstance(raw, dict):
+        raise ValidationError(f"{where}: expected a table")
+    if ("family" in raw) == ("task" in raw):
+        raise ValidationError(f"{where}: give exactly one of 'family' and 'task'")
+    fam = task = None
+    if "family" in raw:
+        try:
+            fam = get_family(_typed(raw["family"], str, "family", where))
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: {exc}") from None
+        where = f"{where} (family {fam.name!r})"
+        params, random, label = fam.params, fam.random, fam.name
+    else:
+        target = _typed(raw["task"], str, "task", where)
+        where = f"{where} (task {target!r})"
+        try:
+            fn = load_target(target)
+            task = Task(target, signature_params(fn, f"task {target!r}"))
+        except (ValidationError, TypeError) as exc:
+            raise ValidationError(f"{where}: {exc}") from None
+        params, random, label = task.params, task.random, target.rpartition(":")[2]
+    given = {k: v for k, v in raw.items() if k not in ROW_KEYS}
+    for key in given:
+        if key not in params or key == "seed":
+            known = [k for k in params if k != "seed"]
+            raise ValidationError(f"{where}: unknown parameter {key!r}; parameters: {', '.join(known)}; "
+                                  f"row keys: {', '.join(ROW_KEYS)}")
+    missing = [p.name for p in params.values() if p.required and p.name != "seed" and p.name not in given]
+    if missing:
+        raise ValidationError(f"{where}: missing parameter(s) {', '.join(missing)}")
+    if "seeds" in raw and not random:
+        raise ValidationError(f"{where}: 'seeds' given, but this family or task takes no seed")
+    row_seeds = _seeds(raw["seeds"], where) if "seeds" in raw else (seeds if random else [0])
+    own = _options(raw.get("options", {}), where)
+    row_options = {m: {**options.get(m, {}), **own.get(m, {})} for m in {*options, *own}}
+    grid = _grid(params, given, where)
+    for point in grid:
+        for key in fam.path_params if fam else ():
+            point[key] = str((path.parent / point[key]).resolve())
+    group = _typed(raw.get("group", label), str, "group", where)
+    row = Row(index, where, group, fam, task, grid, row_seeds, [], [], frozenset(),
+              _time_limit(raw.get("time_limit", time_limit), where), row_options)
+    _methods(row, raw, where)
+    return row
+
+
+def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """Full parameter sets (defaults filled in), one per point of the grid of list-valued keys."""
+    axes: list[list[Any]] = []
+    for name, p in params.items():
+        if name == "seed":
+            continue
+        if name not in given:
+            axes.append([list(p.default) if isinstance(p.default, tuple) else p.default])
+            continue
+        value = given[name]
+        is_axis = isinstance(value, list) and (not p.is_list or bool(value) and all(isinstance(v, list) for v in value))
+        values = value if is_axis else [value]
+        if not values:
+            raise ValidationError(f"{where}: parameter {name!r} has an empty list of values")
+        axes.append([p.check(v, where) for v in values])
+    names = [n for n in params if n != "seed"]
+    return [dict(zip(names, combo)) for combo in itertools.product(*axes)]
+
+
+def _methods(row: Row, raw: dict[str, Any], where: str) -> None:
+    entries = raw.get("methods")
+    if row.task is not None:
+        if entries is not None:
+            raise ValidationError(f"{where}: a task row takes no 'methods'")
+        return
+    if not isinstance(entries, list) or not entries:
+        raise ValidationError(f"{where}: 'methods' must be a non-empty list")
+    exclude = raw.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise ValidationError(f"{where}: 'exclude' must be a list of method names")
+    row.exclude = frozenset(exclude)
+    labels: set[str] = set()
+    for entry in entries:
+        if isinstance(entry, str) and entry in SELECTORS:
+            row.selectors.append(SELECTORS[entry])
+            continue
+        if isinstance(entry, str):
+            spec = row._spec(entry, entry, {}, None)
+        elif isinstance(entry, dict):
+            _known_keys(entry, METHOD_KEYS, f"{where}: method {entry!r}")
+            name = _typed(entry.get("method"), str, "method", where)
+            spec = row._spec(name, _typed(entry.get("label", name), str, "label", where),
+                             _options({"x": entry.get("options", {})}, where)["x"],
+                             _time_limit(entry.get("time_limit"), where))
+        else:
+            raise ValidationError(f"{where}: a method must be a name or a table, got {entry!r}")
+        if spec.label in labels:
+            raise ValidationError(f"{where}: method label {spec.label!r} appears twice")
+        labels.add(spec.label)
+        row.methods.append(spec)
+    fam = row.family
+    if fam is not None and fam.problem_type is not None:
+        row.methods_for(fam.problem_type)  # explicit methods must accept the family's problems
+
+
+def parse_published(raw: Any, index: int, path: Path, groups: set[str]) -> PublishedTable:
+    """Validate one ``[[published]]`` table (its group must be one of ``groups``)."""
+    where = f"{path}: published table {index}"
+    _known_keys(raw, PUBLISHED_KEYS, where)
+    for key in ("id", "source", "caption", "group", "metric", "rows", "columns", "values"):
+        if key not in raw:
+            raise ValidationError(f"{where}: missing key {key!r}")
+    if raw["group"] not in groups:
+        raise ValidationError(f"{where}: group {raw['group']!r} is not a row group of the suite "
+                              f"({', '.join(sorted(groups))})")
+    if raw["metric"] not in METRICS:
+        raise ValidationError(f"{where}: metric must be one of {', '.join(METRICS)}, got {raw['metric']!r}")
+    if raw["metric"] == "reduction_pct" and not isinstance(raw.get("baseline"), str):
+        raise ValidationError(f"{where}: metric 'reduction_pct' needs a 'baseline' method")
+    rows, cols, values = raw["rows"], raw["columns"], raw["values"]
+    for what, items in (("rows", rows), ("columns", cols)):
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) and "label" in i for i in items):
+            raise ValidationError(f"{where}: {what!r} must be a list of tables with a 'label'")
+    for col in cols:
+        if not isinstance(col.get("method"), str):
+            raise ValidationError(f"{where}: column {col['label']!r} needs a 'method'")
+    if (not isinstance(values, list) or len(values) != len(rows)
+            or not all(isinstance(v, list) and len(v) == len(cols) for v in values)):
+        raise ValidationError(f"{where}: 'values' must be {len(rows)} lists of {len(cols)} numbers")
+    for v in itertools.chain.from_iterable(values):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValidationError(f"{where}: value {v!r} is not a number (use nan for a missing cell)")
+    return PublishedTable(raw["id"], raw["source"], raw["caption"], raw["group"], raw["metric"], rows, cols,
+                          [[float(v) for v in r] for r in values], raw.get("baseline"), raw.get("notes", ""),
+                          float(raw.get("tolerance", 10.0)))
+
+
+def _check_published(table: PublishedTable, rows: list[Row], where: str) -> None:
+    """A published table's selectors must be parameters, and its methods methods, of its group's rows."""
+    params = {p for r in rows for p in (r.family.params if r.family else r.task.params)}
+    labels = {m.label for r in rows for m in r.methods}
+    open_ended = any(r.selectors or r.task for r in rows)  # the methods are known only once run
+    for item in [*table.rows, *table.columns]:
+        for key in item:
+            if key not in ("label", "method") and key not in params:
+                raise ValidationError(f"{where}: {item['label']!r} selects on {key!r}, not a parameter of group "
+                                      f"{table.group!r} ({', '.join(sorted(params))})")
+    for method in [c["method"] for c in table.columns] + ([table.baseline] if table.baseline else []):
+        if method not in labels and method not in REFERENCE_COLUMNS and not open_ended:
+            raise ValidationError(f"{where}: method {method!r} is not run in group {table.group!r} "
+                                  f"({', '.join(sorted(labels))}; or {', '.join(REFERENCE_COLUMNS)})")

@@ -1,0 +1,215 @@
+"""Reports of a suite from the results database: ``<out>/<suite>.md`` (figures in
+``<out>/<suite>_files/``) and a self-contained ``<out>/<suite>.html``.
+
+Sections: what ran; the gap table per group and method against the proven optimum (marked "≤"
+where only a bound is known); exact methods' outcomes; the papers' tables beside ours (suites
+with ``[[published]]`` tables); figures; consistency checks; errors; claims; every instance.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from ..bench.db import ResultsDB
+from .claims import claims_section
+from .gaps import bound_table, gap_table, method_order, prepare, references, with_gaps
+from .papers import compare
+from .plots import bandwidth_figure, gantt_figures, gap_figure, jobs_figure, time_figure
+from .render import Bullets, Document, Heading, Para, Table, fmt_list, fmt_num, fmt_pct, to_html, to_markdown
+
+__all__ = ["build_document", "write_document", "write_report"]
+MAX_LISTED = 40
+
+
+def write_report(db: ResultsDB, suite: str, outdir: str | Path) -> list[Path]:
+    """Write the Markdown and HTML reports of ``suite`` (atomically); returns their paths."""
+    return write_document(build_document(db, suite), suite, outdir)
+
+
+def write_document(doc: Document, suite: str, outdir: str | Path) -> list[Path]:
+    """Write ``<outdir>/<suite>.md`` with its figures in ``<suite>_files/``, and ``<suite>.html``."""
+    from ..io import atomic_write
+
+    outdir = Path(outdir)
+    figdir = f"{suite}_files"
+    for fig in doc.figures:
+        with atomic_write(outdir / figdir / f"{fig.name}.png", binary=True) as fh:
+            fh.write(fig.png)
+    md, page = outdir / f"{suite}.md", outdir / f"{suite}.html"
+    with atomic_write(md) as fh:
+        fh.write(to_markdown(doc, figdir))
+    with atomic_write(page) as fh:
+        fh.write(to_html(doc))
+    return [md, page]
+
+
+def build_document(db: ResultsDB, suite: str) -> Document:
+    """The report of ``suite`` as a :class:`~offloadsched.report.render.Document`."""
+    raw = db.frame(suite)
+    spec = db.suite_spec(suite) or {}
+    df = prepare(raw)
+    refs, conflicts = references(df)
+    df = with_gaps(df, refs)
+    doc = Document(f"offloadsched benchmark: suite {suite}")
+    doc.add(*_overview(raw, df, refs, spec, db))
+    if not df.empty:
+        doc.add(Heading("Optimality gaps"), Para(
+            "Gap = (makespan - optimum) / optimum against the best proven optimum (an exact method's "
+            "`optimal` status, or a best makespan equal to the best lower bound). Where no optimum is "
+            "proven the gap is an upper limit against the best bound, marked ≤. *optimal*: for exact methods "
+            "the share of instances they proved optimal; for heuristics the share of instances with a proven "
+            "optimum where they reach it. Makespans are the core evaluator's, never a solver's own value."))
+        doc.add(_gap_table(gap_table(df, by=()), "All instances"))
+        doc.add(_gap_table(gap_table(df), "Per group", group=True))
+        doc.add(*_exact_outcomes(df))
+        doc.add(*_bounds(df))
+    doc.add(*_published(spec, suite, df, refs))
+    notes: list[str] = []
+    figures = [f for f in (gap_figure(df), bandwidth_figure(df, refs), jobs_figure(df, refs), time_figure(df))
+               if f is not None] if not df.empty else []
+    figures += gantt_figures(df, refs, notes) if not df.empty else []
+    if figures:
+        doc.add(Heading("Figures"), *figures)
+    doc.add(*_checks(df, conflicts, notes))
+    doc.add(Heading("Claims"), *claims_section(db))
+    if not df.empty:
+        doc.add(*_instances(df, refs))
+    return doc
+
+
+# -- sections ---------------------------------------------------------------------------------------
+def _overview(raw: pd.DataFrame, df: pd.DataFrame, refs: pd.DataFrame, spec: dict, db: ResultsDB) -> list:
+    status = raw["status"].value_counts()
+    proven = int(refs["proven"].sum()) if len(refs) else 0
+    items = [
+        f"database `{db.path}`; {len(raw)} runs of {raw['method'].nunique()} methods on {len(refs)} instances "
+        f"(instance x seed), {proven} with a proven optimum",
+        "statuses: " + ", ".join(f"{k} {v}" for k, v in status.items()),
+        f"total solve time {raw['wall_time'].fillna(0).sum():,.1f} s",
+        "machines: " + fmt_list(sorted(raw["machine"].dropna().unique())),
+        "solver versions: " + fmt_list(sorted(raw["solver_version"].dropna().unique()), 3),
+        "git revisions: " + fmt_list(sorted(raw["git_rev"].dropna().unique())),
+        f"runs finished {raw['finished_at'].min()} .. {raw['finished_at'].max()} (UTC)" if len(raw) else "no runs",
+    ]
+    out = [Para(spec.get("description", "")) if spec.get("description") else None, Bullets(items)]
+    return [b for b in out if b is not None]
+
+
+def _gap_table(table: pd.DataFrame, caption: str, group: bool = False) -> Table:
+    rows = []
+    for _, r in table.iterrows():
+        share = r["share_optimal"]
+        what = "solved" if r["kind"] == "exact" else "at optimum"
+        rows.append(([r["group_name"]] if group else []) + [
+            r["method"], r["kind"], str(r["instances"]), str(r["proven"]),
+            fmt_pct(r["mean_gap"], r["upper"]), fmt_pct(r["max_gap"], r["upper"]),
+            "-" if share != share else f"{100 * share:.0f} % {what}", fmt_num(r["mean_time"], 3),
+            str(r["errors"]) if r["errors"] else ""])
+    headers = (["group"] if group else []) + ["method", "kind", "instances", "optimum proven", "mean gap",
+                                              "max gap", "optimal", "mean time (s)", "errors"]
+    return Table(headers, rows, caption=f"**{caption}**")
+
+
+def _exact_outcomes(df: pd.DataFrame) -> list:
+    exact = df[df["kind"] == "exact"]
+    if exact.empty:
+        return []
+    counts = exact.groupby("method")["status"].value_counts().unstack(fill_value=0)
+    statuses = [s for s in ("optimal", "feasible", "bound", "infeasible", "error") if s in counts.columns]
+    statuses += [s for s in counts.columns if s not in statuses]
+    rows = []
+    for m, r in counts.iterrows():
+        g = exact[exact["method"] == m]
+        tl = g["options_d"].map(lambda o: o.get("time_limit")).dropna()
+        rows.append([m] + [str(int(r[s])) for s in statuses] + [
+            fmt_num(g["wall_time"].median(), 3), fmt_num(g["wall_time"].max(), 3),
+            f"{tl.max():g}" if len(tl) else "-"])
+    return [Heading("Exact methods"), Para("A time limit is a result: `feasible` = stopped at the limit with a "
+                                           "schedule and a bound; `bound` = a relaxation's lower bound only."),
+            Table(["method", *statuses, "median time (s)", "max time (s)", "time limit (s)"], rows)]
+
+
+def _bounds(df: pd.DataFrame) -> list:
+    table = bound_table(df)
+    if table.empty:
+        return []
+    rows = [[r["method"], "bound only" if r["bound_only"] else "exact", str(r["instances"]),
+             fmt_pct(r["mean_gap"], r["upper"]), fmt_pct(r["max_gap"], r["upper"]), str(r["tight"]),
+             fmt_num(r["mean_time"], 3)] for _, r in table.iterrows()]
+    return [Heading("Lower bounds", 3), Para(
+        "Bound gap = (optimum - bound) / optimum of each exact method's proven lower bound (at its time limit, "
+        "or a relaxation's); ≤ where the optimum is not proven and the best makespan found stands in for it. "
+        "*tight*: instances where the bound equals the optimum."),
+        Table(["method", "kind", "instances", "mean bound gap", "max bound gap", "tight", "mean time (s)"], rows)]
+
+
+def _published(spec: dict, suite: str, df: pd.DataFrame, refs: pd.DataFrame) -> list:
+    tables = spec.get("published")
+    if not tables:
+        return []
+    from ..bench.suite import parse_published as parse
+
+    groups = {r.get("group", r.get("family")) for r in spec.get("row", [])}
+    out: list = [Heading("The papers' tables beside ours")]
+    for k, raw in enumerate(tables):
+        table = parse(raw, k + 1, Path(spec.get("__path__", suite)), groups)
+        out.append(Heading(f"{table.source}: {table.caption}", 3))
+        out += compare(table, df, refs)
+    return out
+
+
+def _checks(df: pd.DataFrame, conflicts: list, notes: list[str]) -> list:
+    out: list = [Heading("Consistency checks")]
+    items = [f"{c.key.replace('#', ', seed ')}: {c.text}" for c in conflicts] + notes
+    out.append(Bullets(items[:MAX_LISTED] + ([f"... {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED
+                                             else [])) if items else
+               Para("No conflicts: optimality claims agree, no schedule beats a proven optimum, no bound exceeds "
+                    "it, and every re-evaluated schedule gives its stored makespan."))
+    errors = df[df["status"] == "error"].copy()
+    if len(errors):
+        errors["what"] = errors["message"].fillna("").str.replace(r"\d+", "N", regex=True).str.slice(0, 90)
+        rows = []
+        for (method, _), g in errors.groupby(["method", "what"], sort=True):
+            first = g.iloc[0]
+            rows.append([method, str(len(g)), first["instance"] + (f", seed {first['seed']}" if first["seed"] else ""),
+                         str(first["message"] or "")[:240]])
+        out += [Heading("Errors", 3), Table(["method", "runs", "for example", "message"], rows[:MAX_LISTED],
+                                           align="lrll", caption=f"{len(errors)} runs ended with status error, "
+                                                                 "grouped by method and message")]
+    return out
+
+
+def _instances(df: pd.DataFrame, refs: pd.DataFrame) -> list:
+    methods = method_order(df)
+    rows = []
+    for key, ref in refs.iterrows():
+        g = df[df["key"] == key].set_index("method")
+        val = functools.partial(_time, joint=ref["problem_type"] == "joint")
+        cells = [ref["group_name"], ref["instance"], str(ref["seed"]),
+                 val(ref["optimum"]) if ref["proven"] else f"[{val(ref['bound'])}, {val(ref['best'])}]",
+                 val(ref["lower"])]
+        for m in methods:
+            if m not in g.index:
+                cells.append("")
+                continue
+            r = g.loc[m]
+            r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
+            mark = {"optimal": "*", "feasible": " (tl)", "error": "err"}.get(r["status"], "")
+            cells.append("err" if r["status"] == "error" else
+                         (val(r["bound"]) + " (bound)" if r["status"] == "bound" else val(r["makespan"]) + mark))
+        rows.append(cells)
+    return [Heading("Instances"), Para(
+        "Makespans per instance (zoo instances in ms, random ones in their integer units). Optimum: proven "
+        "optimum, else [best bound, best makespan]. Lower bound: the core's machine-load bound (fixed partitions) "
+        "or a relaxation's. `*` proved optimal by that method, `(tl)` stopped at its time limit."),
+        Table(["group", "instance", "seed", "optimum", "lower bound", *methods], rows)]
+
+
+def _time(x: float, joint: bool) -> str:
+    """A makespan: ms for zoo (joint) instances, integer units otherwise."""
+    if x != x:
+        return "-"
+    return f"{x / 1e3:,.3f}" if joint else f"{x:,.0f}"
