@@ -78,7 +78,8 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
         raise ValueError(f"register({name!r}): kind must be 'heuristic' or 'exact'")
 
     def deco(fn):
-        _REGISTRY[name] = Method(name, fn, tuple(problems), kind, summary or _first_line(fn), tuple(options))
+        _REGISTRY[name] = Method(name, fn, tuple(problems), kind,
+                                 summary or (_first_line(fn) if callable(fn) else ""), tuple(options))
         return fn
 
     if target is None:

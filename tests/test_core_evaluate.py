@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from offloadsched import ScheduleError, Schedule, bound_parts, check, evaluate, lower_bound, solve, violations
+from offloadsched import Schedule, ScheduleError, bound_parts, check, evaluate, lower_bound, solve, violations
 from offloadsched.schedule import Timing
 
 from .strategies import dag_problems, fm_problems, j2_problems, random_linear_extension

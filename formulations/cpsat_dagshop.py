@@ -1,0 +1,115 @@
+"""CP-SAT model of the layer-level DAG shop (MODEL.md problem D; seed 001 Alg. 4-5, seed 002 Eq. (1)).
+
+Exactly the operations and precedences of :meth:`DagProblem.operations`: a fixed-size interval
+per local compute, per upload of a cut-point and (serial / parallel remote) per remote compute;
+a NoOverlap on the local processor, on the uplink and, with ``serial`` remote, on the server;
+``end(a) <= start(b)`` per precedence arc; makespan = the latest end.
+
+Size: one integer variable and one interval per operation (local + cut + remote nodes), 2 or 3
+NoOverlap constraints, one linear constraint per arc and per operation without a successor.
+
+Symmetry breaking (identical jobs: same node times, locality and arcs position by position, no
+arc to another job).  Swapping two identical jobs position by position maps every schedule to
+one of the same makespan.  Fix a canonical position: the job's first local layer with f > 0
+(else its first cut-point with u > 0, else, serial remote, its first remote layer with r > 0);
+its operation lies on one machine and has a positive length, so in any schedule the canonical
+operations of a group start at distinct times and do not overlap.  Relabelling the jobs of a
+group in the order of those starts turns an optimal schedule into an optimal schedule with
+``end(canonical op of job i) <= start(canonical op of job i + 1)`` for consecutive jobs of the
+group (index order), which the model therefore requires.  Nothing stronger is imposed: the
+other operations of identical jobs may interleave freely (forcing whole jobs in sequence is
+not valid in general).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from offloadsched.bounds import lower_bound as core_lower_bound
+from offloadsched.errors import ValidationError
+from offloadsched.problems import DagProblem
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+
+from . import _cpsat
+from ._cpsat import cp_model
+
+WARM_START = ("topo-johnson", "tree-merge")
+
+
+def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
+                  hint: bool = True, log: bool = False, seed: int | None = None, lower_bound: int | None = None,
+                  hint_schedule: Schedule | None = None) -> SolverOutput:
+    """CP-SAT for problem D under any remote model (exact; NP-hard in general).
+
+    Warm start: the best of ``topo-johnson``, ``tree-merge`` (when registered), the caller's
+    ``hint_schedule`` and the node-index order.  ``lower_bound``: a known bound on the optimum
+    (a caller's promise; it must not exceed the best known schedule)."""
+    opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
+    extra = [_cpsat.warm_from_schedule(problem, Schedule({"local": problem.local_nodes}), "fifo")]
+    if hint_schedule is not None:
+        extra.append(_cpsat.warm_from_schedule(problem, hint_schedule))
+    warm = _cpsat.warm_start(problem, WARM_START if opts.hint else (), extra=extra)
+    lb = 0
+    if lower_bound is not None:
+        if isinstance(lower_bound, bool) or not isinstance(lower_bound, (int, np.integer)) or lower_bound < 0:
+            raise ValidationError(f"lower_bound must be an integer >= 0 (µs), got {lower_bound!r}")
+        if lower_bound > warm.makespan:
+            raise ValidationError(f"lower_bound {lower_bound} exceeds the makespan {warm.makespan} of a known "
+                                  f"schedule ({warm.method})")
+        lb = int(lower_bound)
+
+    model = cp_model.CpModel()
+    ops = problem.operations()
+    ov = _cpsat.add_operations(model, ops, warm.makespan, lb)
+    op = _cpsat.op_index(ops)
+    groups, nodes = _cpsat.job_groups(problem.preds, problem.job, (problem.f, problem.u, problem.r, problem.local))
+    canon = {}
+    for g in groups:
+        q = _canonical_position(problem, nodes[g[0]])
+        if q is None:
+            continue
+        kind, pos = q
+        keys = [op[kind, nodes[k][pos]] for k in g]
+        for a, b in zip(keys, keys[1:]):
+            model.add(ov.start[b] >= ov.start[a] + ov.duration[a])
+        canon.update({k: op[kind, nodes[k][pos]] for k in g})
+    broken = [g for g in groups if g[0] in canon]
+
+    if opts.hint or hint_schedule is not None:
+        starts = _cpsat.timing_starts(warm.timing)
+        relabel = _cpsat.relabeling(broken,
+                                    lambda k: starts[str(ops.kind[canon[k]]), int(ops.item[canon[k]])])
+        node_map = {v: v for v in range(len(problem))}
+        for target, source in relabel.items():
+            node_map.update(zip(nodes[target], nodes[source]))
+        for k, (kind, item) in enumerate(zip(ops.kind.tolist(), ops.item.tolist())):
+            model.add_hint(ov.start[k], starts[kind, node_map[item]])
+        model.add_hint(ov.makespan, warm.makespan)
+
+    def extract(solver: cp_model.CpSolver) -> _cpsat.Candidate:
+        start = [solver.value(s) for s in ov.start]
+        seqs = {}
+        for res in problem.resources:
+            idx = np.flatnonzero(ops.resource == res).tolist()
+            seqs[res] = _cpsat.sequence([int(ops.item[k]) for k in idx], [start[k] for k in idx],
+                                        [ov.duration[k] for k in idx])
+        return _cpsat.Candidate(Schedule(seqs), problem)
+
+    rn = _cpsat.run(model, opts)
+    return _cpsat.package(rn, extract, warm, model_name="cpsat-dagshop",
+                          info={"identical_groups": len(broken), "lower_bound_given": lb},
+                          lower=max(lb, core_lower_bound(problem)))
+
+
+def _canonical_position(problem: DagProblem, job_nodes: list[int]) -> tuple[str, int] | None:
+    """(operation kind, position in the job) of the symmetry-breaking operation, or None."""
+    choices = [("compute", lambda v: problem.local[v] and problem.f[v] > 0),
+               ("upload", lambda v: problem.cut[v] and problem.u[v] > 0)]
+    if problem.remote_model == "serial":
+        choices.append(("remote", lambda v: not problem.local[v] and problem.r[v] > 0))
+    for kind, ok in choices:
+        for pos, v in enumerate(job_nodes):
+            if ok(v):
+                return kind, pos
+    return None

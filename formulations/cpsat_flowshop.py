@@ -1,0 +1,108 @@
+"""CP-SAT model of the permutation flow shop (MODEL.md J2 and Fm; seed 002 P2, Taillard instances).
+
+One fixed-size interval per job and machine, a NoOverlap per machine, the stage precedences,
+and one order literal ``x[i, j]`` (job ``i`` before job ``j``, ``i < j``) shared by every machine:
+``x[i, j] => end(i, k) <= start(j, k)`` and ``not x[i, j] => end(j, k) <= start(i, k)`` on each
+machine ``k``.  The shared literals make the job order the same on every machine; without them
+(``permutation=False``) CP-SAT solves the non-permutation flow shop, whose schedules the
+evaluator can replay per machine but which are not solutions of problem Fm.
+
+Size for n jobs and m machines: n m interval variables, n (n - 1) / 2 order literals,
+m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedences.
+Identical jobs (equal rows) are ordered by index (swapping two of them changes no makespan).
+"""
+
+from __future__ import annotations
+
+from offloadsched.bounds import lower_bound
+from offloadsched.errors import ValidationError
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+
+from . import _cpsat
+from ._cpsat import cp_model
+
+WARM_START = ("neh", "johnson")
+
+
+def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
+                   hint: bool = True, log: bool = False, seed: int | None = None,
+                   permutation: bool = True) -> SolverOutput:
+    """CP-SAT permutation flow shop for any m >= 2 (exact; NP-hard for m >= 3).
+
+    Warm start: the best of ``neh``, ``johnson`` (when registered) and the index order.
+    ``permutation=False`` drops the shared order literals and returns per-machine sequences
+    (non-permutation schedules)."""
+    opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
+    if not isinstance(permutation, bool):
+        raise ValidationError(f"permutation must be True or False, got {permutation!r}")
+    n, m = problem.times.shape
+    p = problem.times.tolist()
+    fifo = _cpsat.warm_from_schedule(problem, Schedule.from_order(range(n)), "fifo")
+    warm = _cpsat.warm_start(problem, WARM_START if opts.hint else (), extra=[fifo])
+
+    groups = _identical_rows(problem)
+    # the warm order (as a permutation), relabelled so that identical jobs keep index order
+    rank = {int(j): r for r, j in enumerate(warm.schedule[problem.machines[0]])}
+    relabel = _cpsat.relabeling(groups, rank.__getitem__)
+    order = sorted(range(n), key=lambda j: rank[relabel.get(j, j)])
+    warm = _cpsat.warm_from_schedule(problem, Schedule.from_order(order), warm.method)
+
+    model = cp_model.CpModel()
+    ops = problem.operations()
+    ov = _cpsat.add_operations(model, ops, warm.makespan)
+    op = _cpsat.op_index(ops)
+    start = [[ov.start[op[problem.machines[k], j]] for k in range(m)] for j in range(n)]
+    before: dict[tuple[int, int], cp_model.IntVar | None] = {}  # None: fixed (identical jobs)
+    if permutation:
+        same = {(i, j) for g in groups for a, i in enumerate(g) for j in g[a + 1:]}
+        for i in range(n):
+            for j in range(i + 1, n):
+                x = before[i, j] = None if (i, j) in same else model.new_bool_var(f"x{i}_{j}")
+                for k in range(m):
+                    c = model.add(start[j][k] >= start[i][k] + p[i][k])
+                    if x is not None:
+                        c.only_enforce_if(x)
+                        model.add(start[i][k] >= start[j][k] + p[j][k]).only_enforce_if(~x)
+    if opts.hint:
+        pos = {j: r for r, j in enumerate(order)}
+        ends = [0] * m
+        for j in order:  # the semi-active schedule of the relabelled warm order
+            t = 0
+            for k in range(m):
+                s = max(t, ends[k])
+                model.add_hint(start[j][k], s)
+                t = ends[k] = s + p[j][k]
+        for (i, j), x in before.items():
+            if x is not None:
+                model.add_hint(x, pos[i] < pos[j])
+        model.add_hint(ov.makespan, warm.makespan)
+
+    def extract(solver: cp_model.CpSolver) -> _cpsat.Candidate:
+        if permutation:
+            preceding = [0] * n
+            for (i, j), x in before.items():
+                if x is None or solver.boolean_value(x):
+                    preceding[j] += 1
+                else:
+                    preceding[i] += 1
+            return _cpsat.Candidate(Schedule.from_order(sorted(range(n), key=preceding.__getitem__)), problem)
+        seqs = {}
+        for k, mach in enumerate(problem.machines):
+            starts = [solver.value(start[j][k]) for j in range(n)]
+            seqs[mach] = _cpsat.sequence(range(n), starts, [p[j][k] for j in range(n)])
+        return _cpsat.Candidate(Schedule(seqs), problem)
+
+    rn = _cpsat.run(model, opts)
+    name = "cpsat-flowshop" + ("" if permutation else " (non-permutation)")
+    return _cpsat.package(rn, extract, warm, model_name=name, info={"identical_groups": len(groups)},
+                          lower=lower_bound(problem))
+
+
+def _identical_rows(problem: FmProblem) -> list[list[int]]:
+    groups: dict[tuple, list[int]] = {}
+    for j, row in enumerate(problem.times.tolist()):
+        groups.setdefault(tuple(row), []).append(j)
+    return [g for g in groups.values() if len(g) > 1]
+

@@ -1,0 +1,183 @@
+"""CP-SAT model of the joint problem: every job's partition and the schedule of the resulting
+problem D together (MODEL.md "Joint problem"; seed 001 P1, which the papers only brute-force).
+
+Per layer ``v`` (all jobs side by side, numbered as :meth:`JointProblem.dag` numbers them):
+
+* ``L[v]``: the layer runs locally; the input layer is local; ``L[v] => L[p]`` per predecessor.
+* ``U[v]``: ``v`` is a cut-point (its output is uploaded): ``U[v] >= L[v] - L[s]`` per successor
+  ``s``, ``U[v] <= L[v]`` and ``U[v] => OR(not L[s])``, so ``U[v] = L[v] and some successor is
+  remote``.
+* Optional fixed-size intervals: local compute (present iff ``L[v]``, NoOverlap on the device),
+  upload (present iff ``U[v]``, NoOverlap on the uplink), remote compute (serial / parallel
+  remote only; present iff not ``L[v]``; NoOverlap on the server when serial).
+* The precedences of problem D, enforced on presence: local after local predecessors; upload
+  after its compute; a remote layer after each remote predecessor's remote compute, or after a
+  local predecessor's upload.  Makespan >= every present operation's end; redundant:
+  makespan >= local load and >= uplink load.
+
+Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
+integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
+
+Symmetry breaking (identical jobs: the same graph and the same times).  Swapping two identical
+jobs layer by layer, partitions included, maps every solution to one of equal makespan, so any
+function of a job's partition and schedule may be used to sort the jobs of a group.  The key
+used is lexicographic (local load ``a_k = sum f[v] L[v]``, then ``T_k`` = the start of the
+input's upload when the input is a cut-point, else the start of the compute of the input's
+first successor, which is then local), encoded as ``a_k (H + 1) + T_k`` with ``0 <= T_k <= H``
+(``H`` = the horizon); consecutive identical jobs must have non-decreasing keys.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from offloadsched.evaluate import evaluate
+from offloadsched.partition import Partition
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+
+from . import _cpsat
+from ._cpsat import cp_model
+
+WARM_START = ("hps", "jps")
+
+
+def solve_joint(problem: JointProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
+                hint: bool = True, log: bool = False, seed: int | None = None) -> SolverOutput:
+    """CP-SAT joint partitioning and scheduling (exact; contains problem D, NP-hard).
+
+    Warm start: the best of ``hps``, ``jps`` (when registered) and local-only for every job."""
+    opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
+    jp = problem
+    lo = [Partition.local_only(d) for d in jp.jobs]
+    base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
+    lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
+    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm])
+    H = warm.makespan
+    n = len(base)
+    f, u, r = base.f.tolist(), base.u.tolist(), base.r.tolist()
+    preds, succs = base.preds, base.succs
+    remote = jp.remote_model != "negligible"
+    groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r))
+    inputs = {vs[0] for vs in nodes}
+
+    m = cp_model.CpModel()
+    mk = m.new_int_var(0, H, "makespan")
+    L = [m.new_bool_var(f"L{v}") for v in range(n)]
+    sc = [m.new_int_var(0, max(0, H - f[v]), f"sc{v}") for v in range(n)]
+    ic = [m.new_optional_fixed_size_interval_var(sc[v], f[v], L[v], f"c{v}") for v in range(n)]
+    U: dict[int, cp_model.IntVar] = {}
+    su: dict[int, cp_model.IntVar] = {}
+    iu = []
+    sr: dict[int, cp_model.IntVar] = {}
+    ir = []
+    for v in range(n):
+        if v in inputs:
+            m.add(L[v] == 1)
+        for p in preds[v]:
+            m.add_implication(L[v], L[p])
+            m.add(sc[v] >= sc[p] + f[p]).only_enforce_if(L[v])
+        m.add(mk >= sc[v] + f[v]).only_enforce_if(L[v])
+        if succs[v]:
+            U[v] = m.new_bool_var(f"U{v}")
+            for s in succs[v]:
+                m.add_bool_or([~L[v], L[s], U[v]])
+            m.add_implication(U[v], L[v])
+            m.add_bool_or([~L[s] for s in succs[v]]).only_enforce_if(U[v])
+            su[v] = m.new_int_var(0, max(0, H - u[v]), f"su{v}")
+            iu.append(m.new_optional_fixed_size_interval_var(su[v], u[v], U[v], f"u{v}"))
+            m.add(su[v] >= sc[v] + f[v]).only_enforce_if(U[v])
+            m.add(mk >= su[v] + u[v]).only_enforce_if(U[v])
+        if remote and v not in inputs:
+            sr[v] = m.new_int_var(0, max(0, H - r[v]), f"sr{v}")
+            ir.append(m.new_optional_fixed_size_interval_var(sr[v], r[v], ~L[v], f"r{v}"))
+            m.add(mk >= sr[v] + r[v]).only_enforce_if(~L[v])
+    if remote:  # remote layer after each predecessor's upload (local) or remote compute (remote)
+        for v in sr:
+            for p in preds[v]:
+                m.add(sr[v] >= su[p] + u[p]).only_enforce_if([~L[v], L[p]])
+                if p in sr:
+                    m.add(sr[v] >= sr[p] + r[p]).only_enforce_if([~L[v], ~L[p]])
+    m.add_no_overlap(ic)
+    m.add_no_overlap(iu)
+    if jp.remote_model == "serial":
+        m.add_no_overlap(ir)
+    m.add(mk >= sum(f[v] * L[v] for v in range(n)))
+    m.add(mk >= sum(u[v] * U[v] for v in U))
+    m.minimize(mk)
+
+    # symmetry breaking: key_k = a_k (H + 1) + T_k non-decreasing within each group
+    key_var = {}
+    for g in groups:
+        for k in g:
+            vs = nodes[k]
+            load = sum(f[v] * L[v] for v in vs)
+            t = 0
+            v0 = vs[0]
+            if succs[v0]:
+                t = m.new_int_var(0, H, f"T{k}")
+                m.add(t == su[v0]).only_enforce_if(U[v0])
+                m.add(t == sc[min(succs[v0])]).only_enforce_if(~U[v0])
+            key_var[k] = (load, t)
+        for a, b in zip(g, g[1:]):
+            (la, ta), (lb, tb) = key_var[a], key_var[b]
+            m.add(la * (H + 1) + ta <= lb * (H + 1) + tb)
+
+    if opts.hint:
+        _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk)
+
+    def extract(solver: cp_model.CpSolver) -> _cpsat.Candidate:
+        local = np.array([solver.boolean_value(x) for x in L], dtype=bool)
+        parts = [Partition(d, local[vs]) for d, vs in zip(jp.jobs, nodes)]
+        dag = jp.dag(parts)
+        seqs = {"local": _seq(solver, np.flatnonzero(local), sc, f),
+                "uplink": _seq(solver, [v for v in U if solver.boolean_value(U[v])], su, u)}
+        if jp.remote_model == "serial":
+            seqs["remote"] = _seq(solver, np.flatnonzero(~local), sr, r)
+        return _cpsat.Candidate(Schedule(seqs), dag, parts)
+
+    rn = _cpsat.run(m, opts)
+    return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)})
+
+
+def _seq(solver: cp_model.CpSolver, items, start, dur) -> list[int]:
+    items = [int(v) for v in items]
+    return _cpsat.sequence(items, [solver.value(start[v]) for v in items], [dur[v] for v in items])
+
+
+def _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk) -> None:
+    """Hint every variable from the warm start, relabelled so that it satisfies the
+    symmetry-breaking order (absent intervals get start 0)."""
+    dag = warm.problem
+    starts = _cpsat.timing_starts(warm.timing)
+    f = base.f
+
+    def key(k: int) -> tuple[int, int]:
+        vs = nodes[k]
+        v0 = vs[0]
+        if not base.succs[v0]:
+            t = 0
+        elif dag.cut[v0]:
+            t = starts["upload", v0]
+        else:
+            t = starts["compute", min(base.succs[v0])]
+        return int(f[vs][dag.local[vs]].sum()), t
+
+    jmap = _cpsat.relabeling(groups, key)  # target job -> source job
+    src = {v: v for v in range(len(base))}
+    for target, source in jmap.items():
+        src.update(zip(nodes[target], nodes[source]))
+    for v in range(len(base)):
+        w = src[v]
+        m.add_hint(L[v], bool(dag.local[w]))
+        m.add_hint(sc[v], starts.get(("compute", w), 0))
+        if v in U:
+            m.add_hint(U[v], bool(dag.cut[w]))
+            m.add_hint(su[v], starts.get(("upload", w), 0))
+        if v in sr:
+            m.add_hint(sr[v], starts.get(("remote", w), 0))
+    for k, (_, t) in key_var.items():
+        if not isinstance(t, int):
+            m.add_hint(t, key(jmap.get(k, k))[1])
+    m.add_hint(mk, warm.makespan)
