@@ -51,6 +51,7 @@ import heapq
 from collections.abc import Sequence
 
 from offloadsched.errors import ValidationError
+from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem, JointProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -324,25 +325,7 @@ def _forest_relaxation(core: list[int], preds, modules, weight: dict[int, int], 
 def _repair(order: Sequence[int], nodes: Sequence[int], preds) -> list[int]:
     """The linear extension of the real order closest to ``order``: list scheduling with the
     position in ``order`` as priority."""
-    rank = {v: i for i, v in enumerate(order)}
-    inside = set(nodes)
-    waiting = {v: sum(1 for p in preds[v] if p in inside) for v in nodes}
-    succs: dict[int, list[int]] = {v: [] for v in nodes}
-    for v in nodes:
-        for p in preds[v]:
-            if p in inside:
-                succs[p].append(v)
-    heap = [(rank[v], v) for v in nodes if waiting[v] == 0]
-    heapq.heapify(heap)
-    out = []
-    while heap:
-        _, v = heapq.heappop(heap)
-        out.append(v)
-        for s in succs[v]:
-            waiting[s] -= 1
-            if waiting[s] == 0:
-                heapq.heappush(heap, (rank[s], s))
-    return out
+    return priority_topological_order(nodes, preds, {v: i for i, v in enumerate(order)})
 
 
 def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dict:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from instances.families import taillard
 from offloadsched import FmProblem, J2Problem, Schedule, ValidationError, evaluate, solve
 from offloadsched.evaluate import flow_makespan
 
@@ -18,23 +19,8 @@ FAST = {"time_limit": 20, "workers": 1}
 
 
 def taillard_times(seed: int, n: int, m: int) -> np.ndarray:
-    """Taillard's generator (n jobs x m machines), from the zoo when it is there."""
-    try:
-        from instances.families import taillard
-    except ImportError:
-        taillard = None
-    if taillard is not None:
-        return np.asarray(taillard(seed, n, m))
-    a, b, c, mod = 16807, 127773, 2836, 2**31 - 1
-    out = np.empty((m, n), dtype=np.int64)
-    for i in range(m):
-        for j in range(n):
-            k = seed // b
-            seed = a * (seed % b) - k * c
-            if seed < 0:
-                seed += mod
-            out[i, j] = 1 + int(seed / mod * 99)
-    return out.T
+    """Taillard's generator (n jobs x m machines), from the zoo."""
+    return np.asarray(taillard(seed, n, m))
 
 
 def johnson_makespan(a, b) -> int:
