@@ -77,11 +77,11 @@ def test_report_files(db, markdown):
                     "## Consistency checks", "### Errors", "## Claims", "## Instances"):
         assert heading in text
     assert "| random-j2 | fifo | heuristic | 4 | 4 |" in text
-    assert "No claims suite in the database yet" in text
+    assert "**From the committed full run of " in text and "`offloadsched bench --suite claims` re-runs it" in text
     assert "boom: this method always fails" in text
     figures = re.findall(r"!\[(\w+)\]\((mini_files/\w+\.png)\)", text)
     names = {n for n, _ in figures}
-    assert {"gaps", "bandwidth", "jobs", "solve_time", "gantt_fifo"} <= names
+    assert {"gaps", "bandwidth", "jobs", "solve_time", "gantt_fifo", "claim_eja_ratio_5_3"} <= names
     for _, rel in figures:
         assert (db.path.parent / "out" / rel).read_bytes()[:4] == b"\x89PNG"
     html = (db.path.parent / "out" / "mini.html").read_text()
@@ -108,7 +108,7 @@ def test_claims_section_from_a_task_suite(db, tmp_path):
     rows = db.frame("claims")
     assert len(rows) == 2 and set(rows["kind"]) == {"claim"}
     text = to_markdown(Document("t", claims_section(db)), "f")
-    assert "| johnson-optimal | Johnson's rule is optimal for J2 | Johnson 1954 | holds | 10 |" in text
+    assert "| johnson-optimal | Johnson's rule is optimal for J2 | Johnson 1954 | holds | 20 |" in text  # 2 x 10
 
 
 def test_render_blocks():

@@ -200,6 +200,16 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
                   {"model": f"random-{shape}-{layers}", "jobs": jobs})
 
 
+@family("fl", "joint")
+def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
+    """One zoo DNN on seed 003's Table I platform at ``rate`` MB/s (the fused-layer experiment, suite ``fl``)."""
+    from instances.fl_experiment import fl_problem
+
+    problem = fl_problem(model, rate, remote_model)
+    return Built(problem, {"model": model, "rate_MBps": rate, "remote_model": remote_model,
+                           "size": problem.size})
+
+
 # -- fixed-partition families ---------------------------------------------------------------------
 @family("random-j2", "j2")
 def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:

@@ -5,7 +5,10 @@ instance once in the client (so a bad parameter stops the run before anything is
 the built problem's hash tells whether a stored result still matches it).  :func:`run_unit` is
 what a worker executes: it rebuilds the instance from ``(family, params, seed)``, calls
 :func:`offloadsched.solve` and returns plain result records; a method that raises gives a
-record with status ``error`` and the message.  The client writes each unit's records to the
+record with status ``error`` and the message.  A task unit calls its function with the row's
+parameters (and ``seed`` and ``results_dir``, the results database's folder, when it takes them);
+a task may set a record's ``family`` and ``params`` to an instance family that rebuilds what it
+solved, so that reports can replay its schedules.  The client writes each unit's records to the
 database as they arrive, one transaction per unit.
 
 Executors: in-process (``jobs=0``), a local process pool (``jobs >= 1``, the default; a
@@ -15,6 +18,7 @@ alone is recorded as an error) or a Dask distributed cluster (``scheduler="tcp:/
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
@@ -32,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from .db import COLUMNS, ResultsDB
+from .db import COLUMNS, DEFAULT_DB, ResultsDB
 from .families import Built, get_family
 from .suite import MethodSpec, Row, Suite, canonical, digest
 
@@ -58,6 +62,7 @@ class Unit:
     problem_type: str | None = None
     problem_hash: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
+    results_dir: str | None = None  # where a task may write files (the results database's folder)
 
     def describe(self) -> str:
         seed = f" seed {self.seed}" if self.seed else ""
@@ -189,16 +194,23 @@ def _run_method(unit: Unit) -> dict[str, Any]:
     m = unit.method
     built, phash = _build(unit.source, canonical(unit.params), unit.seed)
     res = solve(built.problem, m.name, time_limit=m.time_limit, **m.options)
-    d = res.to_dict()
     rec = _base_record(unit)
     rec.update(problem_hash=phash, method=m.label, method_name=m.name, kind=m.kind, options=m.options_key,
-               status=res.status, makespan=res.makespan, bound=res.bound, lower_bound=res.lower_bound,
-               wall_time=res.wall_time_s, info=d["info"] or None,
-               schedule={"schedule": d["schedule"], "partitions": d["partitions"], "overlap": d.get("overlap", True)}
-               if d["schedule"] else None,
-               message=d["info"].get("inconsistency"),
-               solver_version=str(d["info"].get("solver_version") or solver_versions()))
+               **result_fields(res))
     return rec
+
+
+def result_fields(res) -> dict[str, Any]:
+    """The stored columns of an :func:`offloadsched.solve` result: status, makespan, bounds, wall time,
+    info, the schedule (sequences, partitions, overlap), message and solver version."""
+    d = res.to_dict()
+    info = d["info"]
+    return {"status": res.status, "makespan": res.makespan, "bound": res.bound, "lower_bound": res.lower_bound,
+            "wall_time": res.wall_time_s, "info": info or None,
+            "schedule": {"schedule": d["schedule"], "partitions": d["partitions"], "overlap": d.get("overlap", True)}
+            if d["schedule"] else None,
+            "message": info.get("inconsistency") or (info.get("reason") if res.status == "error" else None),
+            "solver_version": str(info.get("solver_version") or solver_versions())}
 
 
 def _run_task(unit: Unit) -> list[dict[str, Any]]:
@@ -206,7 +218,9 @@ def _run_task(unit: Unit) -> list[dict[str, Any]]:
 
     fn = load_target(unit.task)
     t0 = time.perf_counter()
-    params = {**unit.params, **({"seed": unit.seed} if "seed" in _task_params(fn) else {})}
+    takes = _task_params(fn)
+    context = {"seed": unit.seed, "results_dir": unit.results_dir or str(DEFAULT_DB.parent.resolve())}
+    params = {**unit.params, **{k: v for k, v in context.items() if k in takes}}
     records = list(fn(**params))
     wall = time.perf_counter() - t0
     out = []
@@ -428,13 +442,14 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
     try:
         db.set_suite(suite.name, str(suite.path), suite.data, [u.id for u in units])
         stored = {} if rerun else db.done(suite.name)
+        results_dir = str(db.path.parent.resolve())
         todo = []
         for u in units:
             if u.id in stored and (u.problem_hash is None or stored[u.id] in (None, u.problem_hash)):
                 summary.skipped += 1
                 continue
             summary.stale += u.id in stored
-            todo.append(u)
+            todo.append(dataclasses.replace(u, results_dir=results_dir) if u.task else u)
         progress = Progress(f"bench {suite.name}", len(todo), plain=quiet or not _isatty(stream), stream=stream)
         rev = git_revision()
 

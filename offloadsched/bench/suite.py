@@ -23,11 +23,17 @@ A suite file::
     task = "package.module:function"    # a Python task producing result records (e.g. claims)
     n = [5, 6]
 
+    [report]
+    sections = ["package.module:function"]   # extra report sections: fn(db, suite) -> list of report blocks
+    claims_section = "package.module:function"  # the claims section of every report: fn(db) -> blocks
+
 ``methods`` entries are registered names, ``heuristic:*`` / ``exact:*`` / ``*`` (every registered
 method of that kind accepting the instance's problem type), or tables with ``method``, ``label``,
 ``options``, ``time_limit``.  ``[[published]]`` tables hold a paper's published numbers for a
-side-by-side table in the report (see :class:`PublishedTable`).  Every mistake is one
-:class:`ValidationError` naming the file and the row.
+side-by-side table in the report (see :class:`PublishedTable`).  A task's parameters ``seed`` and
+``results_dir`` (the results database's folder, where a task may write files) are filled in by
+the runner, never by the suite.  Every mistake is one :class:`ValidationError` naming the file and
+the row.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ SELECTORS = {"*": None, "heuristic:*": "heuristic", "exact:*": "exact"}
 PUBLISHED_KEYS = ("id", "source", "caption", "group", "metric", "baseline", "rows", "columns", "values", "notes",
                   "tolerance")
 METRICS = ("makespan_ms", "reduction_pct")
+REPORT_KEYS = ("sections", "claims_section")
+#: Task parameters the runner fills in (a suite may not give them).
+CONTEXT_PARAMS = ("seed", "results_dir")
 #: Method labels a published table's column may use besides the suite's methods.
 REFERENCE_COLUMNS = ("optimum",)
 
@@ -86,7 +95,8 @@ class MethodSpec:
 
 @dataclass(frozen=True)
 class Task:
-    """A Python task row: ``fn(**params, seed=...) -> list of result records``."""
+    """A Python task row: ``fn(**params, seed=..., results_dir=...) -> list of result records`` (the last
+    two when ``fn`` takes them; see :data:`CONTEXT_PARAMS`)."""
 
     target: str
     params: dict[str, Param]
@@ -256,9 +266,7 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
     published = [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(data.get("published", []))]
     for k, table in enumerate(published):
         _check_published(table, [r for r in rows if r.group == table.group], f"{path}: published table {k + 1}")
-    report = data.get("report", {})
-    if not isinstance(report, dict):
-        raise ValidationError(f"{path}: [report] must be a table")
+    report = _report(data.get("report", {}), f"{path}: [report]")
     jobs = data.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ValidationError(f"{path}: 'jobs' must be an integer >= 0, got {jobs!r}")
@@ -296,6 +304,22 @@ def _seeds(value: Any, where: str) -> list[int]:
     return list(dict.fromkeys(value))
 
 
+def _report(value: Any, where: str) -> dict[str, Any]:
+    """The ``[report]`` table: ``sections`` (a list of hooks) and ``claims_section`` (one hook), each loadable."""
+    _known_keys(value, REPORT_KEYS, where)
+    hooks = value.get("sections", [])
+    if not isinstance(hooks, list) or not all(isinstance(h, str) for h in hooks):
+        raise ValidationError(f"{where}: 'sections' must be a list of 'package.module:function' strings")
+    if "claims_section" in value:
+        hooks = [*hooks, _typed(value["claims_section"], str, "claims_section", where)]
+    for hook in hooks:
+        try:
+            load_target(hook)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: {exc}") from None
+    return value
+
+
 def _options(value: Any, where: str) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ValidationError(f"{where}: 'options' must be a table of method -> table of options")
@@ -328,11 +352,11 @@ def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list
         params, random, label = task.params, task.random, target.rpartition(":")[2]
     given = {k: v for k, v in raw.items() if k not in ROW_KEYS}
     for key in given:
-        if key not in params or key == "seed":
-            known = [k for k in params if k != "seed"]
+        if key not in params or key in CONTEXT_PARAMS:
+            known = [k for k in params if k not in CONTEXT_PARAMS]
             raise ValidationError(f"{where}: unknown parameter {key!r}; parameters: {', '.join(known)}; "
                                   f"row keys: {', '.join(ROW_KEYS)}")
-    missing = [p.name for p in params.values() if p.required and p.name != "seed" and p.name not in given]
+    missing = [p.name for p in params.values() if p.required and p.name not in CONTEXT_PARAMS and p.name not in given]
     if missing:
         raise ValidationError(f"{where}: missing parameter(s) {', '.join(missing)}")
     if "seeds" in raw and not random:
@@ -355,7 +379,7 @@ def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[d
     """Full parameter sets (defaults filled in), one per point of the grid of list-valued keys."""
     axes: list[list[Any]] = []
     for name, p in params.items():
-        if name == "seed":
+        if name in CONTEXT_PARAMS:
             continue
         if name not in given:
             axes.append([list(p.default) if isinstance(p.default, tuple) else p.default])
@@ -366,7 +390,7 @@ def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[d
         if not values:
             raise ValidationError(f"{where}: parameter {name!r} has an empty list of values")
         axes.append([p.check(v, where) for v in values])
-    names = [n for n in params if n != "seed"]
+    names = [n for n in params if n not in CONTEXT_PARAMS]
     return [dict(zip(names, combo)) for combo in itertools.product(*axes)]
 
 

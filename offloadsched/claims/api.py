@@ -2,9 +2,10 @@
 
 Outputs in ``out_dir`` (default ``results/claims``):
 
-* ``claims.json`` - ``{"format": "offloadsched-claims", "records": [...]}``, one
+* ``claims.json`` - ``{"format": "offloadsched-claims", "date": ..., "records": [...]}``, one
   :class:`~offloadsched.claims.engine.ClaimResult` per claim, rewritten atomically after each
-  claim (a partial run replaces the records of the claims it ran and keeps the others);
+  claim (a partial run replaces the records of the claims it ran and keeps the others; parallel
+  writers take turns on a lock file); ``date`` is the UTC date of the last write;
 * ``<claim>.json`` - the minimised counterexample as a problem file (:func:`offloadsched.io.save`);
 * ``<claim>.schedules.json`` - its sidecar: the claim's schedule and the optimal one (``heuristic``
   and ``optimal``: label, method, makespan, per-resource sequences, and the scheduled problem when
@@ -18,10 +19,12 @@ which :func:`load_claims` and :func:`plot_counterexample` read by default.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime as _dt
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +82,8 @@ def run_claims(names: Sequence[str] | None = None, *, budget: float = 20.0, seed
         result, cex, worst = run_claim(claim, budget=budget, seed=seed, max_evals=max_evals)
         if out_dir is not None:
             _write_instances(result, cex, worst, Path(out_dir))
-            _merge_records([result], Path(out_dir))
+            with _locked(Path(out_dir)):
+                _merge_records([result], Path(out_dir))
         results.append(result)
         if progress is not None:
             progress(result)
@@ -108,6 +112,24 @@ def _write_check(result: ClaimResult, check: Check, out: Path, stem: str) -> tup
     return problem_file, sidecar_file
 
 
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """An exclusive lock on ``out/.claims.lock`` (POSIX ``flock``; none elsewhere), so that claims run
+    in parallel processes merge ``claims.json`` in turn."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".claims.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def _merge_records(results: Sequence[ClaimResult], out: Path) -> None:
     path = out / RECORDS
     records: dict[str, dict] = {}
@@ -117,17 +139,28 @@ def _merge_records(results: Sequence[ClaimResult], out: Path) -> None:
         records[r.name] = r.to_dict()
     order = {name: i for i, name in enumerate(claim_names())}
     ordered = sorted(records.values(), key=lambda r: (order.get(r["name"], len(order)), r["name"]))
-    write_json({"format": FORMAT, "version": 1, "records": ordered}, path)
+    date = _dt.datetime.now(_dt.UTC).date().isoformat()
+    write_json({"format": FORMAT, "version": 1, "date": date, "records": ordered}, path)
 
 
-def _read_records(path: Path) -> list[dict]:
+def _read(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ValidationError(f"{path}: cannot read claim records ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("records"), list):
         raise ValidationError(f"{path}: not an {FORMAT} file")
-    return data["records"]
+    return data
+
+
+def _read_records(path: Path) -> list[dict]:
+    return _read(path)["records"]
+
+
+def records_date(directory: str | Path | None = None) -> str | None:
+    """The UTC date (``YYYY-MM-DD``) of the run in ``directory/claims.json`` (default: the committed
+    copy), None when the file does not say."""
+    return _read(Path(directory if directory is not None else DATA_DIR) / RECORDS).get("date")
 
 
 def load_claims(directory: str | Path | None = None) -> list[ClaimResult]:

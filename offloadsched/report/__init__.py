@@ -3,7 +3,9 @@
 
 Sections: what ran; the gap table per group and method against the proven optimum (marked "≤"
 where only a bound is known); exact methods' outcomes; the papers' tables beside ours (suites
-with ``[[published]]`` tables); figures; consistency checks; errors; claims; every instance.
+with ``[[published]]`` tables); the suite's own sections (``[report] sections = ["module:function"]``,
+each ``fn(db, suite) -> list of report blocks``); figures; consistency checks; errors; claims
+(:mod:`~offloadsched.report.claims`); every instance.
 """
 
 from __future__ import annotations
@@ -67,13 +69,14 @@ def build_document(db: ResultsDB, suite: str) -> Document:
         doc.add(*_exact_outcomes(df))
         doc.add(*_bounds(df))
     doc.add(*_published(spec, suite, df, refs))
+    doc.add(*_sections(spec, db, suite))
     notes: list[str] = []
     figures = [f for f in (gap_figure(df), bandwidth_figure(df, refs), jobs_figure(df, refs), time_figure(df))
                if f is not None] if not df.empty else []
     figures += gantt_figures(df, refs, notes) if not df.empty else []
     if figures:
         doc.add(Heading("Figures"), *figures)
-    doc.add(*_checks(df, conflicts, notes))
+    doc.add(*_checks(df, raw, conflicts, notes))
     doc.add(Heading("Claims"), *claims_section(db))
     if not df.empty:
         doc.add(*_instances(df, refs))
@@ -86,7 +89,8 @@ def _overview(raw: pd.DataFrame, df: pd.DataFrame, refs: pd.DataFrame, spec: dic
     proven = int(refs["proven"].sum()) if len(refs) else 0
     items = [
         f"database `{db.path}`; {len(raw)} runs of {raw['method'].nunique()} methods on {len(refs)} instances "
-        f"(instance x seed), {proven} with a proven optimum",
+        f"(instance x seed), {proven} with a proven optimum" if len(df) else
+        f"database `{db.path}`; {len(raw)} task records ({raw['method'].nunique()} names), no method runs",
         "statuses: " + ", ".join(f"{k} {v}" for k, v in status.items()),
         f"total solve time {raw['wall_time'].fillna(0).sum():,.1f} s",
         "machines: " + fmt_list(sorted(raw["machine"].dropna().unique())),
@@ -161,14 +165,29 @@ def _published(spec: dict, suite: str, df: pd.DataFrame, refs: pd.DataFrame) -> 
     return out
 
 
-def _checks(df: pd.DataFrame, conflicts: list, notes: list[str]) -> list:
-    out: list = [Heading("Consistency checks")]
+def _sections(spec: dict, db: ResultsDB, suite: str) -> list:
+    """The blocks of the suite's ``[report] sections`` hooks; a hook that fails gives a note, not a crash."""
+    from ..bench.suite import load_target
+
+    out: list = []
+    for hook in spec.get("report", {}).get("sections", []):
+        try:
+            out += list(load_target(hook)(db, suite))
+        except Exception as exc:
+            out += [Heading(f"Section {hook}"), Para(f"Not rendered: {type(exc).__name__}: {exc}")]
+    return out
+
+
+def _checks(df: pd.DataFrame, raw: pd.DataFrame, conflicts: list, notes: list[str]) -> list:
+    """Conflicts and replay notes (suites with method runs), then the errors of every row (tasks' too)."""
+    out: list = []
     items = [f"{c.key.replace('#', ', seed ')}: {c.text}" for c in conflicts] + notes
-    out.append(Bullets(items[:MAX_LISTED] + ([f"... {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED
-                                             else [])) if items else
-               Para("No conflicts: optimality claims agree, no schedule beats a proven optimum, no bound exceeds "
-                    "it, and every re-evaluated schedule gives its stored makespan."))
-    errors = df[df["status"] == "error"].copy()
+    if len(df) or items:
+        out.append(Bullets(items[:MAX_LISTED] + ([f"... {len(items) - MAX_LISTED} more"] if len(items) > MAX_LISTED
+                                                 else [])) if items else
+                   Para("No conflicts: optimality claims agree, no schedule beats a proven optimum, no bound "
+                        "exceeds it, and every re-evaluated schedule gives its stored makespan."))
+    errors = raw[raw["status"] == "error"].copy()
     if len(errors):
         errors["what"] = errors["message"].fillna("").str.replace(r"\d+", "N", regex=True).str.slice(0, 90)
         rows = []
@@ -179,7 +198,7 @@ def _checks(df: pd.DataFrame, conflicts: list, notes: list[str]) -> list:
         out += [Heading("Errors", 3), Table(["method", "runs", "for example", "message"], rows[:MAX_LISTED],
                                            align="lrll", caption=f"{len(errors)} runs ended with status error, "
                                                                  "grouped by method and message")]
-    return out
+    return [Heading("Consistency checks"), *out] if out else []
 
 
 def _instances(df: pd.DataFrame, refs: pd.DataFrame) -> list:

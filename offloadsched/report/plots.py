@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -223,30 +224,67 @@ def time_figure(df: pd.DataFrame) -> Figure | None:
 
 
 # -- Gantt charts ---------------------------------------------------------------------------------------
+class NotReplayable(Exception):
+    """A stored row whose scheduled problem cannot be rebuilt from what the row holds."""
+
+
 def replay(row: pd.Series):
     """Rebuild a stored row's instance and re-evaluate its stored schedule with the core evaluator
     (without overlap for a method that scores so, e.g. DSL).
 
     Returns ``(problem, timing, same_instance)``: the scheduled problem (for joint methods the
-    DAG of the stored partitions), the timed schedule, and whether the rebuilt instance has the
-    stored hash."""
+    DAG of the stored partitions, on the DNNs the method scheduled: see :func:`scheduled_jobs`),
+    the timed schedule, and whether the rebuilt instance has the stored hash.  Raises
+    :class:`NotReplayable` for a row whose scheduled problem cannot be rebuilt (a task row
+    without an instance family, a DNN of the method's own that its info does not describe)."""
     from ..bench.runner import build_instance, problem_digest
     from ..evaluate import evaluate
     from ..partition import Partition
+    from ..problems import JointProblem
     from ..schedule import Schedule
+    from .gaps import _json
 
+    if str(row["family"]).startswith("task:"):
+        raise NotReplayable("a task's row that names no instance family to rebuild it")
     built = build_instance(row["family"], json.loads(row["params"]), int(row["seed"]))
     stored = json.loads(row["schedule"])
     problem = built.problem
     if stored.get("partitions") is not None:
+        info = row["info"] if isinstance(row["info"], dict) else _json(row["info"])
+        jobs = scheduled_jobs(problem.jobs, info, row["method"])
         parts = []
-        for dnn, local in zip(problem.jobs, stored["partitions"]):
+        for dnn, local in zip(jobs, stored["partitions"]):
+            if local and max(local) >= len(dnn):
+                raise NotReplayable(f"{row['method']} partitioned a DNN larger than the instance's {dnn.name!r}")
             mask = np.zeros(len(dnn), dtype=bool)
             mask[local] = True
             parts.append(Partition(dnn, mask))
+        if any(a is not b for a, b in zip(jobs, problem.jobs)):
+            problem = JointProblem(jobs, problem.platform, remote_model=problem.remote_model, name=problem.name)
         problem = problem.dag(parts)
     timing = evaluate(problem, Schedule.from_dict(stored["schedule"]), overlap=stored.get("overlap", True))
     return problem, timing, problem_digest(built.problem) == row["problem_hash"]
+
+
+def scheduled_jobs(jobs, info: dict, method: str) -> list:
+    """The DNNs a joint method scheduled: the instance's ``jobs``, or for a method that converts its one
+    DNN (seed 003's fused-layer methods: ``info["dnn"]`` names the conversion, ``tau`` and ``rows`` /
+    ``cols`` or a ``k x k`` ``tiles`` label describe it) the conversion rebuilt by
+    :func:`instances.fused.fuse_layers`.  :class:`NotReplayable` when ``info`` names another DNN
+    that it does not describe."""
+    name = info.get("dnn")
+    if not name or name in {d.name for d in jobs}:
+        return list(jobs)
+    square = re.fullmatch(r"(\d+)x(\d+)", str(info.get("tiles", "")))
+    tiles = ({"rows": info["rows"], "cols": info["cols"]} if "rows" in info and "cols" in info
+             else (int(square[1]), int(square[2])) if square else None)
+    if len(jobs) == 1 and "tau" in info and tiles is not None:
+        from instances.fused import fuse_layers
+
+        fused = fuse_layers(jobs[0], int(info["tau"]), tiles)
+        if fused.name == name:
+            return [fused]
+    raise NotReplayable(f"{method} scheduled {name!r}, a problem of its own that the stored row does not rebuild")
 
 
 def gantt_figures(df: pd.DataFrame, refs: pd.DataFrame, notes: list[str]) -> list[Figure]:
@@ -280,6 +318,10 @@ def gantt_figures(df: pd.DataFrame, refs: pd.DataFrame, notes: list[str]) -> lis
             xmax = max(ax.get_xlim()[1] for ax in axes.flat)
             for ax in axes.flat:
                 ax.set_xlim(0, xmax)
+        except NotReplayable as exc:
+            plt.close(fig)
+            notes.append(f"Gantt of {method} on {worst['instance']} skipped: {exc}")
+            continue
         except Exception as exc:  # a schedule that no longer replays is reported, not fatal
             plt.close(fig)
             notes.append(f"Gantt of {method} on {worst['instance']} not drawn: {type(exc).__name__}: {exc}")
