@@ -34,6 +34,7 @@ import pandas as pd
 import formulations.fused_exact  # noqa: F401  (registers bf-fl and fl-exact)
 import heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed and nfl)
 from offloadsched.dnn import DNN
+from offloadsched.io import atomic_write
 from offloadsched.problems import JointProblem
 from offloadsched.report.render import Block, Bullets, Document, Figure, Heading, Para, Table, to_markdown
 from offloadsched.solve import Result, solve
@@ -327,9 +328,11 @@ def fl_report(df: pd.DataFrame, out_dir: str | Path) -> str:
     out.mkdir(parents=True, exist_ok=True)
     doc = Document(TITLE, fl_blocks(df))
     for fig in doc.figures:
-        (out / f"{fig.name}.png").write_bytes(fig.png)
+        with atomic_write(out / f"{fig.name}.png", binary=True) as fh:
+            fh.write(fig.png)
     text = to_markdown(doc, ".")
-    (out / "fl.md").write_text(text, encoding="utf-8")
+    with atomic_write(out / "fl.md") as fh:
+        fh.write(text)
     return text
 
 

@@ -172,7 +172,11 @@ CALIBRATION_FILE = Path(__file__).with_name("CALIBRATION.md")
 
 
 def write_calibration(path: Path = CALIBRATION_FILE) -> None:
-    path.write_text(calibration_markdown(), encoding="utf-8")
+    """Regenerate ``CALIBRATION.md`` (atomically)."""
+    from offloadsched.io import atomic_write
+
+    with atomic_write(path) as fh:
+        fh.write(calibration_markdown())
 
 
 if __name__ == "__main__":  # pragma: no cover
