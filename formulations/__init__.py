@@ -2,6 +2,7 @@
 
 # -- CP-SAT models and the DP over ideals (registered by import path: importing this package
 #    does not import ortools) ------------------------------------------------------------------
+from offloadsched.registry import negligible_remote as _negligible_remote  # noqa: E402
 from offloadsched.registry import register as _register  # noqa: E402
 
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
@@ -15,7 +16,7 @@ _register("cpsat-joint", "formulations.cpsat_joint:solve_joint", problems=("join
           summary="CP-SAT joint partitioning and scheduling (optional intervals)", options=_CPSAT_OPTIONS)
 _register("dp-ideals", "formulations.dp_ideals:solve_dp_ideals", problems=("dag",), kind="exact",
           summary="dynamic program over predecessor-closed local sets (problem D, negligible remote)",
-          options=("max_states",))
+          options=("max_states",), applies=_negligible_remote)
 
 # -- MIP models (PuLP: CBC or HiGHS) and the convex relaxation (scipy), by import path ----------
 _MIP_OPTIONS = ("solver", "hint", "log", "workers")

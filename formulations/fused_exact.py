@@ -29,7 +29,7 @@ import offloadsched
 from instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 from offloadsched.errors import SizeLimitError, ValidationError
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput, one_dnn_job, register
 
 DEFAULT_MAX_CANDIDATES = 20_000_000
 
@@ -52,7 +52,7 @@ def bf_choose(paths: FLPaths, max_candidates: int = DEFAULT_MAX_CANDIDATES) -> t
     return best_order, best_cuts  # type: ignore[return-value]
 
 
-@register("bf-fl", problems=("joint",), kind="exact", options=("tau", "tiles", "max_candidates"),
+@register("bf-fl", problems=("joint",), applies=one_dnn_job, kind="exact", options=("tau", "tiles", "max_candidates"),
           summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
 def bf_fl(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None, tiles: TileSpec = 2,
           max_candidates: int = DEFAULT_MAX_CANDIDATES) -> SolverOutput:
@@ -77,7 +77,7 @@ def cpsat_joint_available() -> str | None:
     return None
 
 
-@register("fl-exact", problems=("joint",), kind="exact", options=("tau", "tiles", "workers"),
+@register("fl-exact", problems=("joint",), applies=one_dnn_job, kind="exact", options=("tau", "tiles", "workers"),
           summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")
 def fl_exact(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None,
              tiles: TileSpec = 2, workers: int | None = None) -> SolverOutput:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from offloadsched.errors import ValidationError
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput, machines, register
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_order
 
 
-@register("johnson", problems=("j2", "fm"), summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
+@register("johnson", problems=("j2", "fm"), applies=machines(2),
+          summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
 def johnson(problem, *, time_limit=None) -> SolverOutput:
     """Johnson's rule (seed 001 Alg. 1): jobs with ``a < b`` by increasing ``a``, then the others
     by decreasing ``b``; ties keep job index order.  Optimal for J2 (F2||Cmax).

@@ -121,15 +121,22 @@ def two_parent_node(dag: DagProblem) -> int | None:
     return next((v for v in dag.local_nodes.tolist() if len(dag.preds[v]) > 1), None)
 
 
-def check_out_forest(dag: DagProblem, method: str) -> None:
-    """Raise a ValidationError naming a local node with two parents, if any."""
+def not_out_forest(dag: DagProblem) -> str | None:
+    """Why ``dag``'s local graph is not a forest of out-trees (a node with two parents), or None."""
     v = two_parent_node(dag)
-    if v is not None:
-        ps = dag.preds[v]
-        raise ValidationError(
-            f"{method}: the local graph of job {dag.job_names[int(dag.job[v])]!r} is not an out-tree: node "
+    if v is None:
+        return None
+    ps = dag.preds[v]
+    return (f"the local graph of job {dag.job_names[int(dag.job[v])]!r} is not an out-tree: node "
             f"{dag.names[v]!r} has {len(ps)} parents ({', '.join(repr(dag.names[p]) for p in ps)}); "
             "use 'topo-johnson'")
+
+
+def check_out_forest(dag: DagProblem, method: str) -> None:
+    """Raise a ValidationError naming a local node with two parents, if any."""
+    reason = not_out_forest(dag)
+    if reason:
+        raise ValidationError(f"{method}: {reason}")
 
 
 def tree_merge_elements(problem) -> list[tuple[int, int, list[int]]]:
@@ -161,7 +168,7 @@ def tree_merge_elements(problem) -> list[tuple[int, int, list[int]]]:
     return out
 
 
-@register("tree-merge", problems=("dag",), options=("return_trace",),
+@register("tree-merge", problems=("dag",), options=("return_trace",), applies=not_out_forest,
           summary="seed 001 Alg. 5: recursive Johnson merge of subtree lists (out-trees)")
 def tree_merge(problem, *, time_limit=None, return_trace: bool = False) -> SolverOutput:
     """Seed 001 Alg. 5 (and seed 000): bottom-up, each local node's children's schedule lists are

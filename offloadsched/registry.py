@@ -52,6 +52,15 @@ class Method:
     kind: str
     summary: str
     options: tuple[str, ...] = ()
+    applies: Callable[[Any], str | None] | None = None
+
+    def not_applicable(self, problem) -> str | None:
+        """Why the method cannot take ``problem`` (None when it can): the problem type first,
+        then the method's own cheap ``applies`` check (e.g. Johnson's rule needs two machines)."""
+        ptype = getattr(problem, "type", None)
+        if ptype not in self.problems:
+            return f"it takes {', '.join(self.problems)} problems, not {ptype}"
+        return self.applies(problem) if self.applies is not None else None
 
     def load(self) -> Callable[..., SolverOutput]:
         if callable(self.target):
@@ -65,11 +74,15 @@ _loaded = False
 
 
 def register(name: str, target: Callable | str | None = None, *, problems: Sequence[str],
-             kind: str = "heuristic", summary: str = "", options: Sequence[str] = ()):
+             kind: str = "heuristic", summary: str = "", options: Sequence[str] = (),
+             applies: Callable[[Any], str | None] | None = None):
     """Register a method; usable as a decorator when ``target`` is omitted.
 
     ``kind`` is ``heuristic`` or ``exact``; ``problems`` lists the accepted types among
-    ``j2``, ``fm``, ``dag``, ``joint``; ``options`` documents the keyword options.
+    ``j2``, ``fm``, ``dag``, ``joint``; ``options`` documents the keyword options; ``applies``
+    is an optional cheap check ``applies(problem) -> reason or None`` for problems of an
+    accepted type that the method still cannot take (``solve`` refuses them with the reason,
+    and benchmark selectors such as ``heuristic:*`` skip them).
     """
     bad = set(problems) - {"j2", "fm", "dag", "joint"}
     if bad:
@@ -79,7 +92,7 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
 
     def deco(fn):
         _REGISTRY[name] = Method(name, fn, tuple(problems), kind,
-                                 summary or (_first_line(fn) if callable(fn) else ""), tuple(options))
+                                 summary or (_first_line(fn) if callable(fn) else ""), tuple(options), applies)
         return fn
 
     if target is None:
@@ -91,6 +104,24 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
 def _first_line(fn) -> str:
     doc = getattr(fn, "__doc__", None) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def machines(m: int) -> Callable[[Any], str | None]:
+    """An ``applies`` check: flow problems with exactly ``m`` machines."""
+    def check(problem) -> str | None:
+        return None if problem.m == m else f"it needs {m} machines, the problem has {problem.m}"
+    return check
+
+
+def one_dnn_job(problem) -> str | None:
+    """An ``applies`` check: a joint problem of one DNN job."""
+    return None if len(problem.jobs) == 1 else f"it takes one DNN job, the problem has {len(problem.jobs)}"
+
+
+def negligible_remote(problem) -> str | None:
+    """An ``applies`` check: the ``negligible`` remote model."""
+    return None if problem.remote_model == "negligible" else \
+        f"it needs the negligible remote model, the problem's is {problem.remote_model}"
 
 
 def load_plugins() -> None:

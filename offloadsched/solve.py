@@ -129,6 +129,9 @@ def solve(problem, method: str, time_limit: float | None = None, *, verify: bool
         raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     fn = spec.load()
     check_options(fn, method, options)
+    reason = spec.not_applicable(problem)
+    if reason:
+        raise ValidationError(f"method {method!r} does not apply to this problem: {reason}")
     t0 = time.perf_counter()
     out: SolverOutput = fn(problem, time_limit=time_limit, **options)
     wall = time.perf_counter() - t0

@@ -104,3 +104,22 @@ def test_bruteforce_size_limit():
     p = J2Problem(np.ones(12, dtype=int), np.ones(12, dtype=int))
     with pytest.raises(SizeLimitError, match="12! = 479001600 orders exceed max_candidates"):
         solve(p, "bruteforce")
+
+
+def test_applies_check_refuses_with_the_reason():
+    from offloadsched import FmProblem
+    from offloadsched.registry import get_method
+
+    f3 = FmProblem([[1, 2, 3], [3, 2, 1]])
+    with pytest.raises(ValidationError, match="'johnson' does not apply to this problem: it needs 2 machines"):
+        solve(f3, "johnson")
+    assert get_method("eja").not_applicable(f3) is None
+    assert "takes fm problems" in get_method("eja").not_applicable(J2Problem([1], [1]))
+    assert solve(f3, "eja").makespan == 7  # order (0, 1): M3 runs [3, 6) and [6, 7)
+
+
+def test_tree_merge_applies_only_to_out_forests():
+    diamond = DagProblem(f=[1, 1, 1, 1], u=[0, 0, 0, 2], r=[0] * 4, local=[1, 1, 1, 1], preds=[[], [0], [0], [1, 2]],
+                         names=["a", "b", "c", "d"])
+    with pytest.raises(ValidationError, match="node 'd' has 2 parents"):
+        solve(diamond, "tree-merge")

@@ -133,7 +133,7 @@ def test_fl_exact_with_cpsat():
 
 def test_bad_input():
     two = JointProblem([tiny(), tiny().rename("other")], SLOW)
-    with pytest.raises(ValidationError, match="schedules one DNN job"):
+    with pytest.raises(ValidationError, match="takes one DNN job"):
         solve(two, "mw")
     with pytest.raises(ValidationError, match="more tiles than pixels"):
         solve(joint(tiny()), "mw-fixed", tiles=4, tau=3)

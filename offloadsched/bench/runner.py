@@ -125,7 +125,7 @@ def _row_units(suite: Suite, row: Row, params: dict[str, Any], seed: int) -> lis
     label = instance_label(fam.name, params, {k: p.default for k, p in fam.params.items()})
     attrs = {**built.attrs, "size": built.attrs.get("size", getattr(built.problem, "size", None))}
     out = []
-    for m in row.methods_for(ptype):
+    for m in row.methods_for(ptype, built.problem):
         uid = digest({"suite": suite.name, "family": fam.name, "params": params, "seed": seed, "method": m.label,
                       "name": m.name, "options": m.options_key})
         out.append(Unit(suite.name, uid, row.index, row.group, fam.name, params, seed, label, method=m,

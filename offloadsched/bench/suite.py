@@ -144,8 +144,9 @@ class Row:
     def source(self) -> str:
         return self.family.name if self.family is not None else f"task:{self.task.target}"
 
-    def methods_for(self, problem_type: str) -> list[MethodSpec]:
-        """The explicit methods (each must accept ``problem_type``) and the selected ones."""
+    def methods_for(self, problem_type: str, problem=None) -> list[MethodSpec]:
+        """The explicit methods (each must accept ``problem_type``) and the selected ones; a
+        selector skips a method whose ``applies`` check refuses ``problem`` (when given)."""
         from ..registry import methods
 
         out = list(self.methods)
@@ -156,6 +157,8 @@ class Row:
         taken = {m.label for m in out} | set(self.exclude)
         for kind in self.selectors:
             for reg in methods(problem_type, kind):
+                if problem is not None and reg.not_applicable(problem):
+                    continue
                 if reg.name not in taken:
                     taken.add(reg.name)
                     out.append(self._spec(reg.name, reg.name, {}, None))
