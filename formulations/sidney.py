@@ -37,7 +37,8 @@ Complexity: O(n log n) heap operations plus the melding of parallel sets, done s
 of comparable size): O(n log^2 n) in the worst case, O(n log n) for chains, trees and DNN-like
 graphs.  Sequences are singly linked lists of nodes joined in O(1); no recursion anywhere (a
 10^6-layer chain works).  The decomposition (:mod:`offloadsched.sp`) costs O(n + m) on chains
-and trees.
+and trees; an out-forest (chains, out-trees) skips it: its decomposition is the forest itself
+(series(node, parallel(subtrees)) at every node), solved by one bottom-up pass over the parents.
 
 For a local graph that is not series-parallel (RandWire) ``bounds=True`` brackets the optimum:
 a series-parallel *relaxation* of the order (arcs dropped: its optimum is a lower bound) and a
@@ -49,6 +50,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
+
+import numpy as np
 
 from offloadsched.errors import ValidationError
 from offloadsched.paths import priority_topological_order
@@ -74,12 +77,18 @@ __all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "sidney", "jps_sidne
 
 
 # -- the composite-job algorithm ------------------------------------------------------------------
-def _solve_tree(tree: SPTree, a, b) -> tuple[list[int], int]:
+def _solve_tree(tree: SPTree | None, a, b, forest: tuple[list[int], list[int]] | None = None) -> tuple[list[int], int]:
     """Sidney-Monma on ``tree``: the optimal sequence of its leaves and its makespan.
+
+    With ``tree=None`` the order is the out-forest ``forest = (labels, parent)``: ``labels`` in a
+    topological order, ``parent[i]`` the position of ``labels[i]``'s parent (``< i``) or -1.  Its
+    decomposition is series(node, parallel(its subtrees)) at every node, so one bottom-up pass over
+    the positions (children before parents) does what the tree walk does, without tree objects.
 
     A module (a string of nodes) is an integer ``m`` with record ``R[m] = (A, B, X, head, tail)``
     (loads, own makespan, its node sequence as a linked list through ``nxt``) and Johnson key
-    ``K[m]``.  A module set is ``[min-heap, max-heap, number of live modules]`` whose entries are
+    ``K[m]``; the leaf of node ``v`` is module ``v`` (all created up front), composites follow.
+    A module set is ``[min-heap, max-heap, number of live modules]`` whose entries are
     the integers ``K[m] << S | m`` (negated in the max-heap): no tuples.  A module taken out of a
     set is marked ``dead`` (its entry in the other heap is then skipped lazily) and is always
     composed at once.  A single module is carried as its id, not as a set.  Written as one
@@ -89,24 +98,25 @@ def _solve_tree(tree: SPTree, a, b) -> tuple[list[int], int]:
     big2 = 2 * (sum(a) + sum(b) + 1)  # keys: a' (< big) when a' < b', else 2 big - b' (> big)
     shift = (2 * len(a) + 1).bit_length()  # module ids: a leaf per node, a composite per merge
     mask = (1 << shift) - 1
-    R: list[tuple[int, int, int, int, int]] = []
-    K: list[int] = []
-    dead = bytearray()
-    nxt: dict[int, int] = {}
+    n0 = len(a)
+    R: list[tuple[int, int, int, int, int]] = [(av, bv, av + bv, v, v) for v, av, bv in zip(range(n0), a, b)]
+    K: list[int] = [av if av < bv else big2 - bv for av, bv in zip(a, b)]  # a leaf's (a', b') is (a, b)
+    dead = bytearray(n0)
+    nxt = [0] * n0  # the node after each node inside its module's string
 
-    def new(am: int, bm: int, xm: int, hd: int, tl: int) -> int:
-        ap, bp = xm - bm, xm - am  # the equivalent job (a', b') = (X - B, X - A)
-        R.append((am, bm, xm, hd, tl))
-        K.append(ap if ap < bp else big2 - bp)
-        dead.append(0)
-        return len(dead) - 1
-
-    def compose(m1: int, m2: int) -> int:  # the string m1 then m2; both die
+    def compose(m1: int, m2: int) -> int:  # the string m1 then m2 (a new module); both die
         a1, b1, x1, h1, t1 = R[m1]
         a2, b2, x2, h2, t2 = R[m2]
         nxt[t1] = h2
         dead[m1] = dead[m2] = 1
-        return new(a1 + a2, b1 + b2, max(x1 + b2, a1 + x2), h1, t2)
+        am, bm, xm = a1 + a2, b1 + b2, x1 + b2
+        if a1 + x2 > xm:
+            xm = a1 + x2
+        R.append((am, bm, xm, h1, t2))
+        ap, bp = xm - bm, xm - am  # the equivalent job (a', b') = (X - B, X - A)
+        K.append(ap if ap < bp else big2 - bp)
+        dead.append(0)
+        return len(dead) - 1
 
     def push(s: list, m: int) -> list:
         e = K[m] << shift | m
@@ -201,31 +211,48 @@ def _solve_tree(tree: SPTree, a, b) -> tuple[list[int], int]:
             return meld(acc, val)
         return seam(acc, compose(pop_max(acc), pop_min(val)), val)
 
-    if isinstance(tree, Leaf):
+    root: list | int | None = None
+    if tree is None:  # out-forest: series(v, parallel(subtrees of v's children)), children first
+        labels, parent = forest
+        val: list = [None] * len(labels)  # the parallel composition of the finished children
+        for i in range(len(labels) - 1, -1, -1):
+            m = labels[i]  # v's leaf module
+            sub = val[i]
+            if sub is not None:
+                val[i] = None
+                if type(sub) is int:
+                    m = compose(m, sub) if K[m] >= K[sub] else push(single(m), sub)
+                else:
+                    m = absorb(True, m, sub)
+            p = parent[i]
+            if p >= 0:
+                q = val[p]
+                val[p] = m if q is None else absorb(False, q, m)
+            else:
+                root = m if root is None else absorb(False, root, m)
+    elif isinstance(tree, Leaf):
         v = tree.node
         return [v], a[v] + b[v]
-    frames: list[list] = [[tree, 0, None, isinstance(tree, Series)]]  # node, next child, acc, series?
-    root: list | int | None = None
-    while frames:
-        fr = frames[-1]
-        t, i, acc, ser = fr
-        ch = t.children
-        n = len(ch)
-        while i < n and type(ch[i]) is Leaf:
-            v = ch[i].node
-            av, bv = a[v], b[v]
-            acc = absorb(ser, acc, new(av, bv, av + bv, v, v))
-            i += 1
-        if i < n:
-            fr[1], fr[2] = i + 1, acc
-            frames.append([ch[i], 0, None, isinstance(ch[i], Series)])
-            continue
-        frames.pop()
-        if frames:
-            up = frames[-1]
-            up[2] = absorb(up[3], up[2], acc)
-        else:
-            root = acc
+    else:
+        frames: list[list] = [[tree, 0, None, isinstance(tree, Series)]]  # node, next child, acc, series?
+        while frames:
+            fr = frames[-1]
+            t, i, acc, ser = fr
+            ch = t.children
+            n = len(ch)
+            while i < n and type(ch[i]) is Leaf:
+                acc = absorb(ser, acc, ch[i].node)
+                i += 1
+            if i < n:
+                fr[1], fr[2] = i + 1, acc
+                frames.append([ch[i], 0, None, isinstance(ch[i], Series)])
+                continue
+            frames.pop()
+            if frames:
+                up = frames[-1]
+                up[2] = absorb(up[3], up[2], acc)
+            else:
+                root = acc
     seq: list[int] = []
     acc_a = acc_x = 0
     for m in [root] if type(root) is int else [e & mask for e in sorted(e for e in root[0] if not dead[e & mask])]:
@@ -359,14 +386,49 @@ def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dic
 
 
 # -- the registered methods ------------------------------------------------------------------------
-def _two_machine_times(problem: DagProblem) -> tuple[list[int], list[int]]:
-    cut = problem.cut
-    return problem.f.tolist(), [int(x) if c else 0 for x, c in zip(problem.u.tolist(), cut.tolist())]
+def _cut_list(problem: DagProblem) -> list[bool]:
+    """``problem.cut`` as a list: the local nodes with a remote successor, i.e. the local
+    predecessors of the remote nodes (O(n + m), without building ``succs``-based masks)."""
+    loc = problem.local.tolist()
+    cut = [False] * len(loc)
+    preds = problem.preds
+    for s in problem.remote_nodes.tolist():
+        for p in preds[s]:
+            if loc[p]:
+                cut[p] = True
+    return cut
 
 
-def _schedule(problem: DagProblem, order: list[int]) -> Schedule:
-    cut = problem.cut
-    return Schedule({"local": order, "uplink": [v for v in order if cut[v]]})
+def _two_machine_times(problem: DagProblem, cut: list[bool]) -> tuple[list[int], list[int]]:
+    return problem.f.tolist(), [x if c else 0 for x, c in zip(problem.u.tolist(), cut)]
+
+
+def _schedule(order: list[int], cut: list[bool]) -> Schedule:
+    arr = np.array(order, dtype=np.int64)  # arrays: Schedule then skips its per-item checks
+    return Schedule({"local": arr, "uplink": arr[np.array(cut, dtype=bool)[arr]]})
+
+
+def _out_forest(local: list[int], preds, n: int) -> list[int] | None:
+    """The parent positions of ``local`` (a topological order: increasing labels) when its order is
+    an out-forest (at most one local predecessor per node), else None.  O(n + m)."""
+    pos = [-1] * n
+    for i, v in enumerate(local):
+        pos[v] = i
+    parent = []
+    append = parent.append
+    for v in local:
+        ps = preds[v]
+        if not ps:
+            append(-1)
+        elif len(ps) == 1:
+            append(pos[ps[0]])
+        else:
+            qs = {pos[p] for p in ps}
+            qs.discard(-1)
+            if len(qs) > 1:
+                return None
+            append(qs.pop() if qs else -1)
+    return parent
 
 
 def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool = False) -> SolverOutput:
@@ -374,7 +436,8 @@ def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool
     problem D with ``negligible`` remote when the local order is series-parallel.
 
     O(n log n) on chains, trees and DNN-like graphs (O(n log^2 n) at worst), after an O(n + m)
-    decomposition for chains and trees (see :mod:`offloadsched.sp`).  With ``serial`` or
+    decomposition for chains and trees (see :mod:`offloadsched.sp`; out-forests, chains included,
+    are solved directly on their parent array).  With ``serial`` or
     ``parallel`` remote the negligible-remote optimum is returned as a lower bound (status
     ``bound``; dropping remote operations cannot lengthen the local and uplink part), with that
     optimal local order as the schedule.  A local order that is not series-parallel is refused
@@ -385,19 +448,28 @@ def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool
     """
     if problem.type != "dag":
         raise ValidationError(f"sidney takes a DAG problem, got {problem.type}")
-    a, b = _two_machine_times(problem)
+    cut = _cut_list(problem)
+    a, b = _two_machine_times(problem, cut)
     local = problem.local_nodes.tolist()
     exact_model = problem.remote_model == "negligible"
     if not local:
         return SolverOutput(Schedule({"local": []}), status="optimal" if exact_model else "bound", bound=0,
                             objective=0)
+    parent = _out_forest(local, problem.preds, len(problem))
+    if parent is not None:  # the decomposition is the forest itself: no tree objects
+        with gc_paused():
+            order, value = _solve_tree(None, a, b, (local, parent))
+        info = {"series_parallel": True, "negligible_optimum": value}
+        if exact_model:
+            return SolverOutput(_schedule(order, cut), status="optimal", bound=value, objective=value, info=info)
+        return SolverOutput(_schedule(order, cut), status="bound", bound=value, info=info)
     res = analyze(local, problem.preds, witness=not bounds)
     if res.tree is not None:
         order, value = sp_sequence(res.tree, a, b)
         info = {"series_parallel": True, "negligible_optimum": value}
         if exact_model:
-            return SolverOutput(_schedule(problem, order), status="optimal", bound=value, objective=value, info=info)
-        return SolverOutput(_schedule(problem, order), status="bound", bound=value, info=info)
+            return SolverOutput(_schedule(order, cut), status="optimal", bound=value, objective=value, info=info)
+        return SolverOutput(_schedule(order, cut), status="bound", bound=value, info=info)
     if not bounds:
         w = res.witness
         names = [problem.names[v] for v in w]
@@ -410,7 +482,7 @@ def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool
     info = {"series_parallel": False, "lower": br["lower"], "upper": br["upper"], "gap": br["gap"],
             "upper_from": br["upper_from"], "relaxations": br["relaxations"], "extensions": br["extensions"],
             "core_modules": len(res.core)}
-    return SolverOutput(_schedule(problem, br["order"]), status="feasible" if exact_model else "bound",
+    return SolverOutput(_schedule(br["order"], cut), status="feasible" if exact_model else "bound",
                         bound=br["lower"], objective=br["upper"] if exact_model else None, info=info)
 
 
