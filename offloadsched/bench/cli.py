@@ -59,7 +59,7 @@ def _suite_name(text: str) -> str:
 
 def _bench(args: argparse.Namespace) -> int:
     from .db import ResultsDB
-    from .runner import plan, run_suite, summarize
+    from .runner import chains, plan, run_suite, summarize
     from .suite import load_suite
 
     if args.list:
@@ -70,7 +70,9 @@ def _bench(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs is not None else suite.jobs if suite.jobs is not None else default_jobs()
     if args.dry_run:
         units = plan(suite)
-        print(f"suite {suite.name}: {len(units)} runs")
+        adaptive = sum(len(stage) for c in chains(suite, units)[1] for _, stage in c.stages)
+        print(f"suite {suite.name}: {len(units)} runs" + (f" at most ({adaptive} of them exact runs that "
+                                                          "stop after an unproven size)" if adaptive else ""))
         for label, n in sorted(summarize(units).items()):
             print(f"  {label:24s} {n}")
         return 0

@@ -41,7 +41,7 @@ COLUMNS: dict[str, str] = {
     "method_name": "TEXT NOT NULL",    # registry name
     "kind": "TEXT NOT NULL",           # heuristic / exact / claim
     "options": "TEXT NOT NULL",        # JSON: options and time limit
-    "status": "TEXT NOT NULL",         # optimal / feasible / infeasible / error / heuristic / bound / ...
+    "status": "TEXT NOT NULL",         # optimal / feasible / infeasible / error / heuristic / bound / skipped / ...
     "makespan": "INTEGER",             # the evaluator's makespan (µs)
     "bound": "REAL",                   # the method's proven lower bound (µs)
     "lower_bound": "INTEGER",          # the core's lower bound of the scheduled problem (µs)
@@ -160,6 +160,13 @@ class ResultsDB:
         """Stored units of ``suite``: unit -> problem hash."""
         return dict(self.conn.execute("SELECT unit, MAX(problem_hash) FROM runs WHERE suite = ? GROUP BY unit",
                                       (suite,)).fetchall())
+
+    def statuses(self, suite: str) -> dict[str, set[str]]:
+        """Stored units of ``suite``: unit -> the statuses of its records."""
+        out: dict[str, set[str]] = {}
+        for unit, status in self.conn.execute("SELECT unit, status FROM runs WHERE suite = ?", (suite,)):
+            out.setdefault(unit, set()).add(status)
+        return out
 
     def suites(self) -> list[str]:
         """Suites with stored rows."""

@@ -11,6 +11,12 @@ a task may set a record's ``family`` and ``params`` to an instance family that r
 solved, so that reports can replay its schedules.  The client writes each unit's records to the
 database as they arrive, one transaction per unit.
 
+Rows with ``stop_after_unproven`` (see :mod:`~offloadsched.bench.suite`) run their exact methods
+in waves, one size per method and wave, smallest first (:class:`Chain`): each wave goes to the
+executor whole, and a method whose last size was proven on no seed is not run further, its
+larger sizes stored with status ``skipped`` (:func:`skipped_record`).  A stored unit's status counts
+when resuming; ``rerun`` solves everything again.
+
 Executors: in-process (``jobs=0``), a local process pool (``jobs >= 1``, the default; a
 worker that dies is replaced, its units retried, and a unit that kills its worker when run
 alone is recorded as an error) or a Dask distributed cluster (``scheduler="tcp://host:port"``).
@@ -43,6 +49,8 @@ from .suite import MethodSpec, Row, Suite, canonical, digest
 DONE = Callable[["Unit", list[dict[str, Any]]], None]
 LOST = Callable[["Unit", str], None]
 SOLVER_PACKAGES = ("ortools", "highspy", "pulp", "scipy")
+#: Statuses of an exact run that did not prove its result (the adaptive stop; "skipped" passes the stop on).
+UNPROVEN = ("feasible", "error", "skipped")
 
 
 @dataclass(frozen=True)
@@ -165,16 +173,24 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def error_record(unit: Unit, message: str, wall_time: float | None = None) -> dict[str, Any]:
-    """The record of a unit that failed: status ``error`` with ``message``."""
+def error_record(unit: Unit, message: str, wall_time: float | None = None, status: str = "error") -> dict[str, Any]:
+    """The record of a unit that failed: status ``error`` (or ``status``) with ``message``."""
     rec = _base_record(unit)
     if unit.method is not None:
         m = unit.method
         rec.update(method=m.label, method_name=m.name, kind=m.kind, options=m.options_key)
     else:
         rec.update(method=unit.task.rpartition(":")[2], method_name=unit.task, kind="task", options="{}")
-    rec.update(status="error", message=message, wall_time=wall_time, solver_version=solver_versions())
+    rec.update(status=status, message=message, wall_time=wall_time, solver_version=solver_versions())
     return rec
+
+
+def skipped_record(unit: Unit, axis: str, size: Any) -> dict[str, Any]:
+    """The record of a unit not run because its method did not prove optimality at the smaller ``axis = size``."""
+    m = unit.method
+    limit = f"within its time limit ({m.time_limit:g} s)" if m.time_limit else "(no time limit)"
+    return error_record(unit, f"not run: {m.label} did not prove optimality at size {axis}={size} {limit}",
+                        status="skipped")
 
 
 def run_unit(unit: Unit) -> list[dict[str, Any]]:
@@ -349,6 +365,76 @@ class DaskCluster:
         self.client.close()
 
 
+# -- the adaptive stop -----------------------------------------------------------------------------------
+@dataclass
+class Chain:
+    """The units of one exact method on one stopping row (other parameters fixed), by size, smallest first."""
+
+    axis: str
+    stages: list[tuple[Any, list[Unit]]]
+    pos: int = 0
+    stopped_at: Any = None
+
+    def next_wave(self, statuses: dict[str, set[str]], todo: set[str], skip: DONE) -> list[Unit]:
+        """The units of the first size not settled yet; passes settled sizes, and after an unproven one
+        hands every remaining unit to do to ``skip``."""
+        while self.pos < len(self.stages):
+            size, stage = self.stages[self.pos]
+            if self.stopped_at is not None:
+                for u in stage:
+                    if u.id in todo:
+                        skip(u, [skipped_record(u, self.axis, self.stopped_at)])
+                self.pos += 1
+                continue
+            pending = [u for u in stage if u.id not in statuses]
+            if pending:
+                return [u for u in pending if u.id in todo]
+            if all(statuses[u.id] <= set(UNPROVEN) for u in stage):
+                self.stopped_at = size
+            self.pos += 1
+        return []
+
+
+def chains(suite: Suite, units: list[Unit]) -> tuple[list[Unit], list[Chain]]:
+    """Split ``units`` into those that run freely and the chains of the rows' adaptive stops."""
+    axes = {r.index: r.size_axis for r in suite.rows}
+    free: list[Unit] = []
+    groups: dict[tuple[int, str, str], dict[Any, list[Unit]]] = {}
+    for u in units:
+        axis = axes.get(u.row)
+        if axis is None or u.method is None or u.method.kind != "exact":
+            free.append(u)
+            continue
+        rest = canonical({k: v for k, v in u.params.items() if k != axis})
+        groups.setdefault((u.row, u.method.label, rest), {}).setdefault(u.params[axis], []).append(u)
+    return free, [Chain(axes[key[0]], sorted(g.items(), key=lambda kv: kv[0])) for key, g in groups.items()]
+
+
+def run_waves(executor, suite: Suite, units: list[Unit], todo: list[Unit], stored: dict[str, set[str]], done: DONE,
+              lost: LOST) -> None:
+    """Run ``todo`` (among the planned ``units``) on ``executor``: the free units and the first size of every
+    chain, then each chain's next size, wave after wave.  ``stored``: the statuses of the units not to do."""
+    by_id = {u.id: u for u in todo}  # the units to do as given (a task's results_dir filled in)
+    free, chained = chains(suite, units)
+    statuses = dict(stored)
+
+    def record(unit: Unit, records: list[dict[str, Any]]) -> None:
+        statuses[unit.id] = {r.get("status") for r in records}
+        done(unit, records)
+
+    def gone(unit: Unit, message: str) -> None:
+        statuses[unit.id] = {"lost"}  # neither proven nor unproven: the chain goes on
+        lost(unit, message)
+
+    wave = [by_id[u.id] for u in free if u.id in by_id]
+    while True:
+        wave += [by_id[u.id] for c in chained for u in c.next_wave(statuses, set(by_id), record)]
+        if not wave:
+            return
+        executor.run(wave, record, gone)
+        wave = []
+
+
 # -- progress -------------------------------------------------------------------------------------------
 class Progress:
     """Progress of a run: a rich bar (done / total, failures, ETA) or plain log lines."""
@@ -397,7 +483,8 @@ class Progress:
 # -- the run -------------------------------------------------------------------------------------------
 @dataclass
 class RunSummary:
-    """What a run did: units planned, skipped (stored), run, with an error status, lost."""
+    """What a run did: units planned, skipped (stored), run, with an error status, lost, not run after an
+    unproven size (``stopped``, stored with status ``skipped``)."""
 
     suite: str
     planned: int
@@ -406,11 +493,13 @@ class RunSummary:
     errors: int = 0
     lost: int = 0
     stale: int = 0
+    stopped: int = 0
     wall_time: float = 0.0
 
     def line(self, db_path: Path) -> str:
         return (f"suite {self.suite}: {self.planned} runs, {self.skipped} already stored, {self.ran} run now "
-                f"({self.errors} with status error, {self.lost} lost, {self.stale} re-run for a changed instance) "
+                f"({self.errors} with status error, {self.lost} lost, {self.stale} re-run for a changed instance"
+                + (f"; {self.stopped} not run after an unproven size" if self.stopped else "") + ") "
                 f"in {self.wall_time:.1f} s; results in {db_path}")
 
 
@@ -442,6 +531,7 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
     try:
         db.set_suite(suite.name, str(suite.path), suite.data, [u.id for u in units])
         stored = {} if rerun else db.done(suite.name)
+        stored_statuses = {} if rerun else db.statuses(suite.name)
         results_dir = str(db.path.parent.resolve())
         todo = []
         for u in units:
@@ -455,7 +545,9 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
 
         def done(unit: Unit, records: list[dict[str, Any]]) -> None:
             db.write_unit(suite.name, unit.id, [{**r, "git_rev": rev} for r in records])
-            summary.ran += 1
+            stopped = unit.method is not None and any(r.get("status") == "skipped" for r in records)
+            summary.ran += not stopped
+            summary.stopped += stopped
             summary.errors += any(r.get("status") == "error" for r in records)
             progress.update(unit, records)
 
@@ -464,7 +556,9 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
             progress.update(unit, None, message)
 
         try:
-            executor.run(todo, done, lost)
+            ids = {u.id for u in todo}
+            run_waves(executor, suite, units, todo, {k: v for k, v in stored_statuses.items() if k not in ids}, done,
+                      lost)
         finally:
             progress.close()
     finally:

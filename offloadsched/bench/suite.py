@@ -7,6 +7,8 @@ A suite file::
     jobs = 2                            # default number of local worker processes (--jobs overrides)
     time_limit = 5                      # seconds per exact run (rows may override)
     seeds = [0, 1]                      # seeds of random families (rows may override)
+    stop_after_unproven = true          # adaptive stop along the size axis (rows may override; default false)
+    size_axis = "n"                     # the row parameter that is the instance size (rows may override)
     [options.cpsat-joint]               # method options for every row (rows may add their own)
     workers = 1
 
@@ -34,6 +36,13 @@ side-by-side table in the report (see :class:`PublishedTable`).  A task's parame
 ``results_dir`` (the results database's folder, where a task may write files) are filled in by
 the runner, never by the suite.  Every mistake is one :class:`ValidationError` naming the file and
 the row.
+
+``stop_after_unproven = true`` (suite or row; family rows only) needs ``size_axis``, a numeric
+parameter of the row.  The row's exact methods then run smallest size first: once a method has
+failed to prove its result on every seed of a size (status ``feasible`` at its time limit, or
+``error``), its larger sizes (same row, method and other parameters) are not solved but stored
+with status ``skipped`` and a message saying where it stopped.  ``optimal``, ``infeasible`` and
+``bound`` (a relaxation's finished bound) count as proven.  Heuristics always run every size.
 """
 
 from __future__ import annotations
@@ -53,8 +62,10 @@ from ..errors import ValidationError
 from .families import Family, Param, get_family, signature_params
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
-TOP_KEYS = ("name", "description", "jobs", "time_limit", "seeds", "options", "row", "published", "report")
-ROW_KEYS = ("family", "task", "group", "methods", "exclude", "time_limit", "seeds", "options")
+TOP_KEYS = ("name", "description", "jobs", "time_limit", "seeds", "options", "stop_after_unproven", "size_axis", "row",
+            "published", "report")
+ROW_KEYS = ("family", "task", "group", "methods", "exclude", "time_limit", "seeds", "options", "stop_after_unproven",
+            "size_axis")
 METHOD_KEYS = ("method", "label", "options", "time_limit")
 SELECTORS = {"*": None, "heuristic:*": "heuristic", "exact:*": "exact"}
 PUBLISHED_KEYS = ("id", "source", "caption", "group", "metric", "baseline", "rows", "columns", "values", "notes",
@@ -139,6 +150,7 @@ class Row:
     exclude: frozenset[str]
     time_limit: float | None
     options: dict[str, dict[str, Any]]
+    size_axis: str | None = None  # set when the row stops its exact methods after an unproven size
 
     @property
     def source(self) -> str:
@@ -264,7 +276,8 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
     raw_rows = data.get("row", [])
     if not isinstance(raw_rows, list) or not raw_rows:
         raise ValidationError(f"{path}: needs at least one [[row]] table")
-    rows = [_row(raw, k + 1, path, time_limit, seeds, options) for k, raw in enumerate(raw_rows)]
+    stop = {k: data[k] for k in ("stop_after_unproven", "size_axis") if k in data}
+    rows = [_row(raw, k + 1, path, time_limit, seeds, options, stop) for k, raw in enumerate(raw_rows)]
     groups = {r.group for r in rows}
     published = [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(data.get("published", []))]
     for k, table in enumerate(published):
@@ -330,7 +343,7 @@ def _options(value: Any, where: str) -> dict[str, dict[str, Any]]:
 
 
 def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list[int],
-         options: dict[str, dict[str, Any]]) -> Row:
+         options: dict[str, dict[str, Any]], stop: dict[str, Any]) -> Row:
     where = f"{path}: row {index}"
     if not isinstance(raw, dict):
         raise ValidationError(f"{where}: expected a table")
@@ -374,8 +387,31 @@ def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list
     group = _typed(raw.get("group", label), str, "group", where)
     row = Row(index, where, group, fam, task, grid, row_seeds, [], [], frozenset(),
               _time_limit(raw.get("time_limit", time_limit), where), row_options)
+    row.size_axis = _size_axis({**stop, **{k: raw[k] for k in ("stop_after_unproven", "size_axis") if k in raw}},
+                               fam, grid, where)
     _methods(row, raw, where)
     return row
+
+
+def _size_axis(keys: dict[str, Any], fam: Family | None, grid: list[dict[str, Any]], where: str) -> str | None:
+    """The row's size axis when ``stop_after_unproven`` is on (None when off); see the module doc."""
+    on = _typed(keys.get("stop_after_unproven", False), bool, "stop_after_unproven", where)
+    axis = keys.get("size_axis")
+    if axis is not None:
+        _typed(axis, str, "size_axis", where)
+    if not on:
+        return None
+    if fam is None:
+        raise ValidationError(f"{where}: 'stop_after_unproven' applies to family rows only")
+    if axis is None:
+        raise ValidationError(f"{where}: 'stop_after_unproven' needs 'size_axis' (the size parameter, e.g. \"n\")")
+    if axis not in fam.params:
+        raise ValidationError(f"{where}: 'size_axis' {axis!r} is not a parameter of the family "
+                              f"({', '.join(fam.params)})")
+    bad = [p[axis] for p in grid if isinstance(p[axis], bool) or not isinstance(p[axis], (int, float))]
+    if bad:
+        raise ValidationError(f"{where}: 'size_axis' {axis!r} must take numbers, got {bad[0]!r}")
+    return axis
 
 
 def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[dict[str, Any]]:

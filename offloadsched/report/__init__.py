@@ -66,7 +66,7 @@ def build_document(db: ResultsDB, suite: str) -> Document:
             "optimum where they reach it. Makespans are the core evaluator's, never a solver's own value."))
         doc.add(_gap_table(gap_table(df, by=()), "All instances"))
         doc.add(_gap_table(gap_table(df), "Per group", group=True))
-        doc.add(*_exact_outcomes(df))
+        doc.add(*_exact_outcomes(df, raw))
         doc.add(*_bounds(df))
     doc.add(*_published(spec, suite, df, refs))
     doc.add(*_sections(spec, db, suite))
@@ -117,10 +117,14 @@ def _gap_table(table: pd.DataFrame, caption: str, group: bool = False) -> Table:
     return Table(headers, rows, caption=f"**{caption}**")
 
 
-def _exact_outcomes(df: pd.DataFrame) -> list:
+def _exact_outcomes(df: pd.DataFrame, raw: pd.DataFrame) -> list:
     exact = df[df["kind"] == "exact"]
     if exact.empty:
         return []
+    skipped = raw[raw["status"] == "skipped"]
+    stops = [f"{m} in {g}: sizes {fmt_list(sorted({f'{v:g}' for v in s['size'].dropna()}, key=float))} not run "
+             f"({len(s)} runs): {msg.removeprefix('not run: ')}"
+             for (g, m, msg), s in skipped.groupby(["group_name", "method", "message"])]
     counts = exact.groupby("method")["status"].value_counts().unstack(fill_value=0)
     statuses = [s for s in ("optimal", "feasible", "bound", "infeasible", "error") if s in counts.columns]
     statuses += [s for s in counts.columns if s not in statuses]
@@ -133,7 +137,9 @@ def _exact_outcomes(df: pd.DataFrame) -> list:
             f"{tl.max():g}" if len(tl) else "-"])
     return [Heading("Exact methods"), Para("A time limit is a result: `feasible` = stopped at the limit with a "
                                            "schedule and a bound; `bound` = a relaxation's lower bound only."),
-            Table(["method", *statuses, "median time (s)", "max time (s)", "time limit (s)"], rows)]
+            Table(["method", *statuses, "median time (s)", "max time (s)", "time limit (s)"], rows),
+            *([Para("Not run, because a smaller size was proven optimal on no seed (`stop_after_unproven`):"),
+               Bullets(stops)] if stops else [])]
 
 
 def _bounds(df: pd.DataFrame) -> list:

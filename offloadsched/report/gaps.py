@@ -5,6 +5,7 @@ The reference of an instance is the best makespan an exact method proved optimal
 exact methods' bounds, ``bound``-status methods such as relaxations and, for fixed-partition
 problems, the core's lower bound); when the best makespan found reaches that bound the optimum
 is proven too.  Otherwise a gap is measured against the bound and is an upper limit ("≤").
+Runs not made (status ``skipped``: the runner's adaptive stop) are left out of all of it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def _json(text) -> dict:
 
 
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of methods (not tasks or claims) with parsed JSON columns and an instance ``key``."""
-    df = df[df["kind"].isin(RESULT_KINDS)].copy()
+    """The rows of methods (not tasks or claims, nor runs skipped) with parsed JSON columns and an instance ``key``."""
+    df = df[df["kind"].isin(RESULT_KINDS) & (df["status"] != "skipped")].copy()
     df["key"] = df["instance"] + "#" + df["seed"].astype(str)
     for col in ("params", "attrs", "options", "info"):
         df[col + "_d"] = df[col].map(_json) if len(df) else []
