@@ -36,16 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the zoo package,
 
 from formulations.sidney import sidney  # noqa: E402
 from offloadsched import DagProblem, JointProblem, Partition, solve  # noqa: E402
-from offloadsched.registry import get_method  # noqa: E402
+from offloadsched.registry import unavailable  # noqa: E402
 from offloadsched.sp import analyze  # noqa: E402
 
 
 def available(method: str) -> bool:
-    try:
-        get_method(method).load()
-    except (ImportError, AttributeError, ValueError):
-        return False
-    return True
+    """Whether ``method`` is registered and its module imports."""
+    return unavailable(method) is None
 
 
 def local_problem(preds: list[list[int]], seed: int = 0, cut_share: float = 0.3, u_high: int = 1000) -> DagProblem:

@@ -27,9 +27,9 @@ import numpy as np
 
 import offloadsched
 from instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
-from offloadsched.errors import SizeLimitError, ValidationError
+from offloadsched.errors import SizeLimitError
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, one_dnn_job, register
+from offloadsched.registry import SolverOutput, one_dnn_job, register, unavailable
 
 DEFAULT_MAX_CANDIDATES = 20_000_000
 
@@ -68,13 +68,7 @@ def bf_fl(problem: JointProblem, *, time_limit: float | None = None, tau: int | 
 
 def cpsat_joint_available() -> str | None:
     """None when ``cpsat-joint`` is registered and importable, else the reason it is not."""
-    try:
-        offloadsched.get_method("cpsat-joint").load()
-    except ValidationError:
-        return "cpsat-joint is not registered"
-    except ImportError as exc:
-        return f"cpsat-joint cannot be imported: {exc}"
-    return None
+    return unavailable("cpsat-joint")
 
 
 @register("fl-exact", problems=("joint",), applies=one_dnn_job, kind="exact", options=("tau", "tiles", "workers"),

@@ -147,6 +147,17 @@ def get_method(name: str) -> Method:
     return _REGISTRY[name]
 
 
+def unavailable(name: str) -> str | None:
+    """Why method ``name`` cannot run here (not registered, or its module does not import), or None."""
+    try:
+        get_method(name).load()
+    except ValidationError:
+        return f"{name} is not registered"
+    except (ImportError, AttributeError) as exc:
+        return f"{name} cannot be imported: {exc}"
+    return None
+
+
 def methods(problem_type: str | None = None, kind: str | None = None) -> list[Method]:
     """Registered methods, optionally only those accepting ``problem_type`` or of ``kind``."""
     load_plugins()

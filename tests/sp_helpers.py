@@ -8,17 +8,13 @@ from hypothesis import strategies as st
 
 from instances.families import random_graph
 from offloadsched import DagProblem
-from offloadsched.registry import get_method
+from offloadsched.registry import unavailable
 from offloadsched.sp import Series, leaves, postorder
 
 
 def available(method: str) -> bool:
-    """Whether ``method`` is registered and its module imports (others write some in parallel)."""
-    try:
-        get_method(method).load()
-    except (ImportError, AttributeError, ValueError):
-        return False
-    return True
+    """Whether ``method`` is registered and its module imports."""
+    return unavailable(method) is None
 
 
 def reach(n: int, preds) -> list[set[int]]:

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import OffloadSchedError
-from ..registry import methods
+from ..registry import methods, unavailable
 
 Genome = Hashable
 
@@ -158,14 +158,7 @@ def available(max_age: float = 30.0) -> set[str]:
     registered by import path before its module exists); cached for ``max_age`` seconds."""
     global _AVAILABLE
     if time.monotonic() - _AVAILABLE[0] > max_age:
-        names = set()
-        for m in methods():
-            try:
-                m.load()
-            except ImportError:
-                continue
-            names.add(m.name)
-        _AVAILABLE = (time.monotonic(), names)
+        _AVAILABLE = (time.monotonic(), {m.name for m in methods() if unavailable(m.name) is None})
     return _AVAILABLE[1]
 
 
