@@ -17,9 +17,10 @@ opened), runs the ``onnx`` package's shape inference and makes one layer per ope
   line's ``--shape input=1x3x224x224``).
 * **Parameters**: the elements of a node's float inputs that are initializers or weight inputs,
   for the operators of :data:`PARAM_OPS` (weighted layers and element-wise arithmetic) and those
-  without a FLOP rule, except ``BatchNormalization``'s running mean and variance (buffers, as
-  torchvision counts); ``Constant`` nodes and other operators' constant inputs (``Resize``
-  scales, ``Clip`` bounds) are not parameters.
+  without a FLOP rule, and ``Constant`` values at weight positions (inputs 1.. of the weighted
+  operators), except index tensors and ``BatchNormalization``'s running mean and variance
+  (buffers, as torchvision counts); other constant inputs (``Resize`` scales, ``Clip`` bounds,
+  a ``Mul`` by a ``Constant``) are not parameters.  Model-local functions are inlined first.
 * **FLOPs** follow :mod:`instances.layers` (a multiply-add is 2, bias additions not counted):
   ``Conv`` 2 x out_elements x (C_in / groups) x prod(kernel) (groups, dilation and padding act
   through the weight's shape and the inferred output); ``ConvTranspose`` 2 x in_elements x
@@ -121,6 +122,7 @@ def _onnx():
 class _Tensor:
     dims: tuple | None  # ints, or str / None for dynamic dimensions; None when unknown
     itemsize: float
+    elem_type: int = 1
 
     @property
     def numel(self) -> int:
@@ -192,6 +194,13 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     """
     onnx = _onnx()
     model, where = load_model(path_or_model)
+    if model.functions:  # model-local functions (e.g. modules of torch's dynamo exporter): inline them
+        try:
+            from onnx import inliner
+
+            model = inliner.inline_local_functions(model)
+        except Exception as exc:
+            raise ValidationError(f"{where}: cannot inline the model's local functions: {_first_line(exc)}") from None
     model_name = name or (Path(path_or_model).stem if not isinstance(path_or_model, onnx.ModelProto)
                           else model.graph.name or "onnx_model")
     graph = model.graph
@@ -210,6 +219,7 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     tensors = _tensor_types(onnx, graph)
     const = set(init_names) | weights
     learned = set(init_names) | weights
+    constant_nodes: set[str] = set()  # outputs of Constant nodes (and of nodes computing on them only)
     data_names = [i.name for i in data_inputs]
     input_layer = data_names[0] if len(data_names) == 1 else "input"
     producer: dict[str, str] = {t: input_layer for t in data_names}
@@ -219,6 +229,8 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
         data_in = [t for t in node.input if t and t not in const]
         if not data_in or node.op_type in ("Shape", "Size", "Constant"):
             const.update(o for o in node.output if o)
+            if node.op_type == "Constant" or (not data_in and all(t in constant_nodes for t in node.input if t)):
+                constant_nodes.update(o for o in node.output if o)
             continue
         for t in data_in:
             if t not in producer:
@@ -237,7 +249,7 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
         group.nodes.append(node)
         group.flops += flops
         group.macs += macs
-        group.params += _params(node, tensors, learned, rule)
+        group.params += _params(node, tensors, learned, constant_nodes, rule)
         for t in data_in:
             if producer[t] != gname and producer[t] not in group.preds:
                 group.preds.append(producer[t])
@@ -327,7 +339,7 @@ def _itemsize(onnx, elem_type: int) -> float:
 def _tensor_types(onnx, graph) -> dict[str, _Tensor]:
     out: dict[str, _Tensor] = {}
     for t in graph.initializer:
-        out[t.name] = _Tensor(tuple(t.dims), _itemsize(onnx, t.data_type))
+        out[t.name] = _Tensor(tuple(t.dims), _itemsize(onnx, t.data_type), t.data_type)
     for vi in [*graph.input, *graph.value_info, *graph.output]:
         if not vi.type.HasField("tensor_type"):
             continue
@@ -335,12 +347,13 @@ def _tensor_types(onnx, graph) -> dict[str, _Tensor]:
         dims = (tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in tt.shape.dim)
                 if tt.HasField("shape") else None)
         if vi.name not in out or out[vi.name].dims is None:
-            out[vi.name] = _Tensor(dims, _itemsize(onnx, tt.elem_type) if tt.elem_type else 4.0)
+            out[vi.name] = _Tensor(dims, _itemsize(onnx, tt.elem_type) if tt.elem_type else 4.0, tt.elem_type)
     for node in graph.node:  # Constant nodes: shapes from their value
         if node.op_type == "Constant":
             for a in node.attribute:
                 if a.name == "value" and node.output:
-                    out.setdefault(node.output[0], _Tensor(tuple(a.t.dims), _itemsize(onnx, a.t.data_type)))
+                    out.setdefault(node.output[0], _Tensor(tuple(a.t.dims), _itemsize(onnx, a.t.data_type),
+                                                           a.t.data_type))
     return out
 
 
@@ -435,15 +448,21 @@ def _flops(node, tensors, where: str, k: int) -> tuple[int, int, bool]:
     return 0, 0, False
 
 
-def _params(node, tensors, learned: set[str], rule: bool) -> int:
+#: Element types of index and shape tensors, never parameters (INT32, INT64, BOOL).
+INDEX_TYPES = frozenset({6, 7, 9})
+
+
+def _params(node, tensors, learned: set[str], constants: set[str], rule: bool) -> int:
     if rule and node.op_type not in PARAM_OPS:
         return 0
     total = 0
     for pos, t in enumerate(node.input):
-        if not t or t not in learned or (node.op_type == "BatchNormalization" and pos >= 3):
+        weight_from_constant = t in constants and pos >= 1 and node.op_type in WEIGHT_OPS | {"MatMul"}
+        if not t or (t not in learned and not weight_from_constant) or (
+                node.op_type == "BatchNormalization" and pos >= 3):
             continue
         info = tensors.get(t)
-        if info is not None and info.dims is not None and info.itemsize >= 2 and all(
+        if info is not None and info.dims is not None and info.elem_type not in INDEX_TYPES and all(
                 isinstance(d, int) for d in info.dims):
             total += math.prod(info.dims)
     return total
@@ -546,7 +565,7 @@ def _build(model_name: str, where: str, model, tensors, data_names: list[str], i
     in_bytes = _bytes(tensors, data_names, where)
     in_shape = _unbatch(_shape(tensors, data_names[0], where)) if len(data_names) == 1 else None
     layers = [Layer(input_layer, "input", 0, in_bytes,
-                    {"op": "input", "out_shape": in_shape, "params": 0, "macs": 0,
+                    {"op": "input", "onnx_ops": [], "out_shape": in_shape, "params": 0, "macs": 0,
                      **({"inputs": data_names} if len(data_names) > 1 else {})})]
     edges: list[tuple[str, str]] = []
     merged: dict[str, dict[str, Any]] = {}

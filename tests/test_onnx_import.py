@@ -61,6 +61,14 @@ def test_depthwise_conv_stride_two():
     assert dw.attrs["pads"] == (1, 1, 1, 1) and dw.attrs["stride"] == (2, 2) and dw.attrs["in_shape"] == (8, 16, 16)
 
 
+@pytest.mark.parametrize("auto_pad, pads", [("SAME_UPPER", (0, 1, 0, 1)), ("SAME_LOWER", (1, 0, 1, 0))])
+def test_conv_auto_pad(auto_pad, pads):
+    m = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv", auto_pad=auto_pad)],
+              [vi("x", (1, 2, 7, 7))], [vi("y", (1, 3, 7, 7))], [weight("w", 3, 2, 2, 2)])
+    conv = from_onnx(m)["conv"]
+    assert conv.attrs["pads"] == pads and conv.out_bytes == 3 * 49 * 4 and conv.flops == 2 * 3 * 49 * 2 * 4
+
+
 def test_conv_transpose():
     # each of the 4x8x8 input elements meets C_out/groups x kernel = 2 x 2 x 2 weights
     m = model([helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[2, 2])],
@@ -198,6 +206,20 @@ def test_weights_as_inputs_and_scalar_weights():
     assert d.names == ["x", "conv", "scale"] and d["conv"].attrs["params"] == 108 and d["scale"].attrs["params"] == 1
 
 
+def test_constant_weights_and_local_functions():
+    """A conv whose weight is a Constant node, inside a model-local function (inlined)."""
+    w = helper.make_node("Constant", [], ["w"], value=numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float32)))
+    body = [w, helper.make_node("Conv", ["a", "w"], ["c"]), helper.make_node("Relu", ["c"], ["b"])]
+    fn = helper.make_function("mine", "Block", ["a"], ["b"], body, [helper.make_opsetid("", 17)])
+    graph = helper.make_graph([helper.make_node("Block", ["x"], ["y"], name="block", domain="mine")], "g",
+                              [vi("x", (1, 3, 8, 8))], [vi("y", (1, 4, 6, 6))])
+    m = helper.make_model(graph, functions=[fn], opset_imports=[helper.make_opsetid("", 17),
+                                                                 helper.make_opsetid("mine", 1)])
+    d = from_onnx(m)
+    assert len(d) == 2 and d.layers[1].kind == "conv" and d.layers[1].attrs["params"] == 108
+    assert d.layers[1].flops == 2 * 4 * 36 * 27 + 4 * 36
+
+
 def test_several_inputs_make_one_input_layer():
     nodes = [helper.make_node("Add", ["a", "b"], ["y"], name="add")]
     d = from_onnx(model(nodes, [vi("a", (1, 4)), vi("b", (1, 4))], [vi("y", (1, 4))]))
@@ -263,3 +285,14 @@ def test_cli_bad_onnx_input(tmp_path, capsys, case):
 def test_cli_export_onnx_refuses_fold(tmp_path, capsys):
     code, _, err = run(capsys, "export", "alexnet", "--onnx", "-p", "fold=true", "-o", str(tmp_path / "a.onnx"))
     assert code == 2 and "fold" in err
+
+
+def test_cli_export_import_profile_solve(tmp_path, capsys):
+    """The issue's end-to-end chain: export googlenet as ONNX, import it, make a problem, solve it."""
+    g_onnx, g_json, problem = tmp_path / "g.onnx", tmp_path / "g.json", tmp_path / "p.json"
+    assert run(capsys, "export", "googlenet", "--onnx", "-o", str(g_onnx))[0] == 0
+    code, out, err = run(capsys, "import", str(g_onnx), "-o", str(g_json))
+    assert code == 0 and err == "" and "82 layers" in out and "6,624,904 params" in out
+    assert run(capsys, "profile", str(g_json), "--jobs", "2", "-o", str(problem))[0] == 0
+    assert main(["solve", str(problem), "-m", "po"]) == 0
+    assert "status heuristic" in capsys.readouterr().out
