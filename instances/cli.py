@@ -54,26 +54,22 @@ def register(sub) -> None:
                            description="Write the DNN graph (layers, FLOPs, output bytes, attributes) as JSON, "
                            "or with --onnx as an ONNX graph (every operator; weights as typed inputs, no values).")
     q.add_argument("name", help="model name")
-    q.add_argument("-o", "--output", type=Path, required=True, help="output .json (or .onnx) file")
+    _output_option(q, "output .json (or .onnx) file")
     q.add_argument("--onnx", action="store_true", help="write an ONNX model instead of JSON")
     _param_option(q)
     q.set_defaults(func=_export)
 
-    q = actions.add_parser("import", help="read an ONNX model into an offloadsched DNN document",
-                           description="Per node of an ONNX model: FLOPs, output bytes (inferred shape and "
-                           "type) and parameters; element-wise layers folded into their producer as in the zoo. "
-                           "Weights in external data files are not read.")
-    q.add_argument("model", type=Path, help="the .onnx file")
-    q.add_argument("-o", "--output", type=Path, required=True, help="output .json file")
-    _onnx_options(q)
-    q.set_defaults(func=_import)
+    _onnx_options(_action(actions, "import", _import, "read an ONNX model into an offloadsched DNN document",
+                          "Per node of an ONNX model: FLOPs, output bytes (inferred shape and type) and parameters; "
+                          "element-wise layers folded into their producer as in the zoo. Weights in external data "
+                          "files are not read.", model="the .onnx file", output="output .json file"))
 
-    q = actions.add_parser("profile", help="a joint problem file, optionally on measured per-layer times",
-                           description="Write a joint problem: JOBS jobs of a DNN on a platform. With "
-                           "--device-times (and --server-times) a CSV of 'layer,ms' rows replaces the FLOP-rate "
-                           "model's compute times of every layer; the times are recorded in the problem file.")
-    q.add_argument("model", help="a DNN document (.json), an ONNX model (.onnx) or a zoo model name")
-    q.add_argument("-o", "--output", type=Path, required=True, help="output problem .json file")
+    q = _action(actions, "profile", _profile, "a joint problem file, optionally on measured per-layer times",
+                "Write a joint problem: JOBS jobs of a DNN on a platform. With --device-times (and --server-times) "
+                "a CSV of 'layer,ms' rows replaces the FLOP-rate model's compute times of every layer; the times "
+                "are recorded in the problem file.",
+                model="a DNN document (.json), an ONNX model (.onnx) or a zoo model name",
+                output="output problem .json file")
     q.add_argument("--device-times", type=Path, metavar="CSV", help="measured device times: 'layer,ms' rows")
     q.add_argument("--server-times", type=Path, metavar="CSV", help="measured server times: 'layer,ms' rows")
     q.add_argument("--jobs", type=int, default=1, help="number of identical jobs (default 1)")
@@ -83,7 +79,20 @@ def register(sub) -> None:
     q.add_argument("--remote-model", choices=("negligible", "serial", "parallel"),
                    help="remote model (default negligible; serial with --server-times)")
     _onnx_options(q)
-    q.set_defaults(func=_profile)
+
+
+def _output_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("-o", "--output", type=Path, required=True, help=what)
+
+
+def _action(actions, name: str, func, summary: str, description: str, *, model: str,
+            output: str) -> argparse.ArgumentParser:
+    """An action reading ``model`` (a path or name) and writing ``-o output``."""
+    q = actions.add_parser(name, help=summary, description=description)
+    q.add_argument("model", help=model)
+    _output_option(q, output)
+    q.set_defaults(func=func)
+    return q
 
 
 def _onnx_options(parser: argparse.ArgumentParser) -> None:

@@ -23,13 +23,12 @@ def read_times_csv(path) -> dict[str, int]:
     """``{layer: µs}`` from a ``layer,ms`` CSV file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path}: cannot read ({exc})") from None
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValidationError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
     out: dict[str, int] = {}
-    for lineno, row in enumerate(csv.reader(text.splitlines()), 1):
+    for lineno, row in enumerate(rows, 1):
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or cells[0].startswith("#"):
             continue
