@@ -18,6 +18,7 @@ by one scalar weight per input + ``Sum`` (or ``Identity``), ``Relu``, depthwise 
 ``Conv``, ``BatchNormalization``.  A multi-image input (Siamese, multi-stream) is one tensor of
 ``images`` images; the k-th reader of the input takes image ``k mod images`` with a ``Slice``.
 
+Reference: the ONNX operator specification, opset 17 (https://onnx.ai/onnx/operators/).
 Complexity: O(layers + edges).
 """
 

@@ -44,7 +44,8 @@ opened), runs the ``onnx`` package's shape inference and makes one layer per ope
   element-wise layer (an activation, a batch-norm, a flatten or reshape; :data:`FOLDABLE`) whose
   single predecessor has no other consumer, and is not the input, is merged into it.
 
-Complexity: O(nodes + edges) after shape inference.
+Reference: the ONNX operator specification (https://onnx.ai/onnx/operators/) and the ``onnx``
+package's shape inference.  Complexity: O(nodes + edges) after shape inference.
 """
 
 from __future__ import annotations

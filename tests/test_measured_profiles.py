@@ -144,3 +144,14 @@ def test_cli_profile_errors(tmp_path, capsys, alexnet, case):
     code, _, err = run(capsys, *args)
     assert code == 2 and err.count("\n") == 1 and words in err and "Traceback" not in err
     assert not (tmp_path / "p.json").exists()
+
+
+def test_solve_names_a_layer_missing_from_a_hand_edited_file(tmp_path, capsys, alexnet):
+    platform = measured_platform(make_platform(), alexnet,
+                                 device_times=write_csv(tmp_path / "dev.csv", times_ms(alexnet)))
+    save(JointProblem([alexnet], platform), tmp_path / "p.json")
+    text = (tmp_path / "p.json").read_text().replace('"fc8": ', '"fc_8": ')
+    (tmp_path / "p.json").write_text(text)
+    code = main(["solve", str(tmp_path / "p.json"), "-m", "lo"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "unknown layer 'fc_8'" in err
