@@ -211,13 +211,21 @@ class ModuleTable:
         return int(x @ self.o) + top, e, n
 
 
-def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: str) -> ModuleTable:
+class TimeLimitReached(Exception):
+    """The deadline passed while modules were being built."""
+
+
+def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: str,
+                 deadline: float | None = None) -> ModuleTable:
     """The flat :class:`ModuleTable` of ideals ``options[g]`` of each catalogue ``g``, on ``side``
-    (``"lower"``: exact or relaxation modules; ``"upper"``: exact or extension modules)."""
+    (``"lower"``: exact or relaxation modules; ``"upper"``: exact or extension modules); raises
+    :class:`TimeLimitReached` once ``deadline`` (a ``time.perf_counter()`` value) has passed."""
     raw: list[tuple[int, int, int]] = []  # (option, a', b')
     group_of, ideal_of, o, seqs = [], [], [], []
     for g, (cat, keep) in enumerate(zip(catalogues, options)):
         for t in keep.tolist():
+            if deadline is not None and not len(o) % 64 and time.perf_counter() > deadline:
+                raise TimeLimitReached
             i = len(o)
             group_of.append(g)
             ideal_of.append(t)
