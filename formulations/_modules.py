@@ -37,9 +37,9 @@ import numpy as np
 
 from offloadsched.dnn import DNN
 from offloadsched.ideals import DEFAULT_MAX_IDEALS, enumerate_ideals
-from offloadsched.sp import analyze
+from offloadsched.sp import analyze, find_n
 
-from .sidney import _out_forest, sp_bounds, sp_modules
+from .sidney import _out_forest, quick_bracket, sp_bounds, sp_modules
 
 #: (A, B, X, layer sequence) of one module
 Module = tuple[int, int, int, list[int]]
@@ -48,13 +48,15 @@ Module = tuple[int, int, int, list[int]]
 @dataclass
 class IdealModules:
     """One partition (``ideal``: bit set of local layers) and its modules: ``lower`` (exact or of a
-    relaxation) and ``upper`` (exact or of an extension), identical when ``series_parallel``."""
+    relaxation) and ``upper`` (exact or of an extension), identical when ``series_parallel``;
+    ``strong`` when they come from :meth:`Catalogue.modules`."""
 
     ideal: int
     series_parallel: bool
     lower: list[Module]
     upper: list[Module]
     cuts: list[int] = field(default_factory=list)
+    strong: bool = True  # False: the quick bracket (:meth:`Catalogue.quick`), not the strongest one
 
 
 class Catalogue:
@@ -80,41 +82,64 @@ class Catalogue:
         self.U = self.cut.astype(np.int64) @ u.astype(np.int64)
         self.f = [int(x) for x in f]
         self.u = [int(x) for x in u]
+        self.series_parallel = find_n(range(n), dnn.preds) is None  # then so is every ideal
         self._mods: dict[int, IdealModules] = {}
+        self._quick: dict[int, IdealModules] = {}
         self.build_s = time.perf_counter() - t0
 
     def __len__(self) -> int:
         return len(self.ideals)
 
+    def _two_machine(self, t: int) -> tuple[list[int], list[int], list[int], list[int]]:
+        """Ideal ``t``'s local layers, cut-points and two-machine times ``a``, ``b`` (per layer)."""
+        local = np.flatnonzero(self.local[t]).tolist()
+        cuts = np.flatnonzero(self.cut[t]).tolist()
+        b = [0] * len(self.f)
+        for v in cuts:
+            b[v] = self.u[v]
+        return local, cuts, self.f, b
+
     def modules(self, t: int) -> IdealModules:
         """The modules of ideal ``t`` (Sidney-Monma on its local order, or the relaxation /
-        extension bracket when that order is not series-parallel)."""
+        extension bracket of :func:`~formulations.sidney.sp_bounds` when that order is not
+        series-parallel)."""
         hit = self._mods.get(t)
         if hit is not None:
             return hit
         t0 = time.perf_counter()
-        ideal = self.ideals[t]
         preds = self.dnn.preds
-        n = len(preds)
-        local = np.flatnonzero(self.local[t]).tolist()
-        cuts = np.flatnonzero(self.cut[t]).tolist()
-        a = self.f
-        b = [0] * n
-        for v in cuts:
-            b[v] = self.u[v]
-        parent = _out_forest(local, preds, n)
+        local, cuts, a, b = self._two_machine(t)
+        parent = _out_forest(local, preds, len(preds))
         if parent is not None:
             mods = sp_modules(None, a, b, (local, parent))
-            out = IdealModules(ideal, True, mods, mods, cuts)
+            out = IdealModules(self.ideals[t], True, mods, mods, cuts)
         else:
             res = analyze(local, preds, witness=False)
             if res.tree is not None:
                 mods = sp_modules(res.tree, a, b)
-                out = IdealModules(ideal, True, mods, mods, cuts)
+                out = IdealModules(self.ideals[t], True, mods, mods, cuts)
             else:
                 br = sp_bounds(res, a, b, preds)
-                out = IdealModules(ideal, False, br["lower_modules"], br["upper_modules"], cuts)
+                out = IdealModules(self.ideals[t], False, br["lower_modules"], br["upper_modules"], cuts)
         self._mods[t] = out
+        self._quick.pop(t, None)
+        self.build_s += time.perf_counter() - t0
+        return out
+
+    def quick(self, t: int) -> IdealModules:
+        """Ideal ``t``'s modules as :meth:`modules` has them, else (a DNN that is not series-parallel)
+        the cheaper bracket of :func:`~formulations.sidney.quick_bracket` (``strong`` False)."""
+        hit = self._mods.get(t) or self._quick.get(t)
+        if hit is not None:
+            return hit
+        if self.series_parallel:
+            return self.modules(t)
+        t0 = time.perf_counter()
+        local, cuts, a, b = self._two_machine(t)
+        if _out_forest(local, self.dnn.preds, len(a)) is not None:
+            return self.modules(t)
+        lower, upper = quick_bracket(local, self.dnn.preds, a, b)
+        out = self._quick[t] = IdealModules(self.ideals[t], False, lower, upper, cuts, strong=False)
         self.build_s += time.perf_counter() - t0
         return out
 
@@ -216,10 +241,12 @@ class TimeLimitReached(Exception):
 
 
 def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: str,
-                 deadline: float | None = None) -> ModuleTable:
+                 deadline: float | None = None, quick: bool = False) -> ModuleTable:
     """The flat :class:`ModuleTable` of ideals ``options[g]`` of each catalogue ``g``, on ``side``
     (``"lower"``: exact or relaxation modules; ``"upper"``: exact or extension modules); raises
-    :class:`TimeLimitReached` once ``deadline`` (a ``time.perf_counter()`` value) has passed."""
+    :class:`TimeLimitReached` once ``deadline`` (a ``time.perf_counter()`` value) has passed.
+    ``quick``: :meth:`Catalogue.quick` modules (every module set stays a valid relaxation or
+    extension, only a looser one)."""
     raw: list[tuple[int, int, int]] = []  # (option, a', b')
     group_of, ideal_of, o, seqs = [], [], [], []
     for g, (cat, keep) in enumerate(zip(catalogues, options)):
@@ -229,7 +256,7 @@ def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: s
             i = len(o)
             group_of.append(g)
             ideal_of.append(t)
-            mods = getattr(cat.modules(t), side)
+            mods = getattr(cat.quick(t) if quick else cat.modules(t), side)
             total = 0
             for am, bm, xm, _seq in mods:
                 raw.append((i, xm - bm, xm - am))

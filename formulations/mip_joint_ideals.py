@@ -90,6 +90,7 @@ class Side:
     rows: int = 0
     solver_status: str = ""
     history: list = field(default_factory=list)
+    passes: int = 1
 
 
 def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = None, solver: str = "cbc",
@@ -126,26 +127,25 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
     info = {"ideals": [len(c) for c in cats], "groups": [c.dnn.name for c in cats],
             "options": kept, "pruned": int(sum(len(c) for c in cats)) - kept,
             "lagrangian_bound": pr.lower, "prune_upper": pr.upper, "solver": solver}
+    sp = all(c.series_parallel for c in cats)
     try:
-        upper = module_table(cats, pr.keep, "upper", deadline)
-        lower = None
-        sp = all(cat.modules(t).series_parallel for cat, kk in zip(cats, pr.keep) for t in kk.tolist())
-        if not sp:
-            lower = module_table(cats, pr.keep, "lower", deadline)
+        upper, up = _side(cats, pr, counts, "upper", deadline, solver, workers, log, max_types)
+        if sp:
+            low = up
+        else:
+            _, low = _side(cats, pr, counts, "lower", deadline, solver, workers, log, max_types)
     except TimeLimitReached:
         info.update(catalogue_s=round(sum(c.build_s for c in cats), 4),
                     reason="the time limit was reached while building the partitions' modules: the schedule is the "
                            "best single partition per DNN among a few, the bound the Lagrangian load bound")
         upper, up, lower_bound = pr.table, Side(pr.x, pr.upper, pr.lower, False), pr.lower
-        sp = None
     else:
-        up = _loop(upper, counts, deadline, solver, workers, log, max_types, pr.lower)
-        low = up if sp else _loop(lower, counts, deadline, solver, workers, log, max_types, pr.lower)
         lower_bound = low.bound
         info.update(series_parallel=sp, catalogue_s=round(sum(c.build_s for c in cats), 4),
                     kinds=upper.n_kinds, rounds=up.rounds, split_rows=up.rows, solver_status=up.solver_status)
         if not sp:
-            info.update(lower_rounds=low.rounds, lower_value=low.value, lower_proven=low.proven, upper_value=up.value)
+            info.update(lower_rounds=low.rounds, lower_value=low.value, lower_proven=low.proven, upper_value=up.value,
+                        strengthened=int(sum(len(c._mods) for c in cats)), passes=[up.passes, low.passes])
     choice = _assign(up.x, upper, members, len(problem.jobs))
     parts = [Partition(problem.jobs[k], cats[upper.group_of[i]].local[upper.ideal_of[i]]) for k, i in enumerate(choice)]
     dag = problem.dag(parts)
@@ -161,6 +161,37 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
     status = "optimal" if up.value is not None and lower_bound >= up.value else "feasible"
     return SolverOutput(schedule, status=status, bound=lower_bound, objective=up.value, problem=dag,
                         partitions=parts, info=info)
+
+
+def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, deadline: float, solver: str,
+          workers: int | None, log: bool, max_types: int | None) -> tuple[ModuleTable, Side]:
+    """The model over one side's modules (``"lower"``: a bound, ``"upper"``: a schedule).
+
+    Every kept ideal starts with its quick modules; the ideals the solution uses get their strongest
+    ones (:meth:`Catalogue.modules`) and the model is solved again, until the solution uses strong
+    modules only (upper side: once).  Every pass's modules are valid relaxations (extensions), so
+    every pass's bound (schedule) is valid; the best is kept."""
+    best: tuple[ModuleTable, Side] | None = None
+    bound = pr.lower
+    passes = 0
+    while True:
+        passes += 1
+        table = module_table(cats, pr.keep, side, deadline, quick=True)
+        res = _loop(table, counts, deadline, solver, workers, log, max_types, bound)
+        if side == "lower":
+            bound = max(bound, res.bound)
+            res.bound = bound
+        if best is None or (side == "upper" and res.value is not None and res.value < best[1].value) \
+                or side == "lower":
+            best = (table, res)
+        weak = [(int(table.group_of[i]), int(table.ideal_of[i])) for i in np.flatnonzero(res.x).tolist()
+                if not cats[table.group_of[i]].quick(int(table.ideal_of[i])).strong]
+        if not weak or (side == "upper" and passes > 1) or time.perf_counter() > deadline:
+            break
+        for g, t in weak:
+            cats[g].modules(t)
+    best[1].passes = passes
+    return best
 
 
 def _groups(problem: JointProblem) -> tuple[list[tuple], list[list[int]]]:

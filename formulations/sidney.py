@@ -416,6 +416,31 @@ def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dic
             "lower_modules": parts[low], "upper_modules": parts[best]}
 
 
+def quick_bracket(local: Sequence[int], preds, a: Sequence[int], b: Sequence[int]
+                  ) -> tuple[list[tuple[int, int, int, list[int]]], list[tuple[int, int, int, list[int]]]]:
+    """A cheap bracket without the series-parallel decomposition: the modules of an out-forest
+    relaxation of the order itself (every node keeps the in-arc from its predecessor with the
+    longest head) and of a chain extension (that relaxation's optimal sequence repaired into a
+    linear extension).  ``local`` in topological order.  O(n log n + m); weaker than
+    :func:`sp_bounds` (within a few per cent on RandWire's partitions) at a fifth of its cost."""
+    pos = {v: i for i, v in enumerate(local)}
+    head: dict[int, int] = {}
+    parent = []
+    for v in local:
+        ps = preds[v]
+        if ps:
+            q = max(ps, key=lambda x: (head[x], x))
+            head[v] = head[q] + a[v]
+            parent.append(pos[q])
+        else:
+            head[v] = a[v]
+            parent.append(-1)
+    lower = sp_modules(None, a, b, (list(local), parent))
+    chain = _repair(_join(lower)[0], local, preds)
+    upper = sp_modules(None, a, b, (chain, list(range(-1, len(chain) - 1))))
+    return lower, upper
+
+
 # -- the registered methods ------------------------------------------------------------------------
 def _cut_list(problem: DagProblem) -> list[bool]:
     """``problem.cut`` as a list: the local nodes with a remote successor, i.e. the local

@@ -17,6 +17,7 @@ from offloadsched.check import violations
 from offloadsched.errors import SizeLimitError, ValidationError
 from offloadsched.ideals import count_ideals, enumerate_ideals
 from offloadsched.partition import Partition
+from offloadsched.sp import find_n
 
 NETWORKS = ("3g", "4g", "wifi")
 
@@ -79,6 +80,26 @@ def test_equals_brute_force_on_random_series_parallel_dnns(chunk):
         assert res.bound == res.makespan == res.objective
         mixes += len({d.name for d in problem.jobs}) > 1
     assert mixes >= 40
+
+
+def test_brackets_random_dags_that_are_not_series_parallel():
+    """General DAGs: bound <= brute-force optimum <= makespan, equal when proven optimal."""
+    proven = bracketed = 0
+    for seed in range(150):
+        rng = np.random.default_rng(seed)
+        dnn = random_dnn(int(rng.integers(6, 9)), seed, "dag", p=0.5)
+        problem = JointProblem([dnn] * int(rng.integers(1, 3)), make_platform("rpi4", "gtx1080", NETWORKS[seed % 3]))
+        res = solve(problem, "mip-joint-ideals", time_limit=30)
+        best = _brute_force(problem)
+        assert res.bound <= best <= res.makespan, seed
+        if res.status == "optimal":
+            proven += 1
+            assert res.makespan == best
+        else:
+            assert res.status == "feasible"
+            bracketed += 1
+        assert res.info["series_parallel"] == (find_n(range(len(dnn)), dnn.preds) is None)
+    assert proven >= 100
 
 
 def test_schedule_passes_the_checker_and_matches_the_objective():
