@@ -35,7 +35,6 @@ import time
 import numpy as np
 from numba import njit
 
-import offloadsched
 from offloadsched.bounds import johnson_orders, lower_bound
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import flow_makespan
@@ -43,33 +42,19 @@ from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
+from ._flowshop import ig_warm_start
+
 CHUNK_SECONDS = 0.1  # the compiled search returns to Python this often to check the limits
-
-
-def warm_time(n: int, m: int, time_limit: float | None) -> float:
-    """Seconds given to the ``ig`` warm start: 5 ms per job and machine, at most 10 % of the limit."""
-    t = min(2.0, 0.005 * n * m)
-    return max(0.05, min(t, 0.1 * time_limit) if time_limit else t)
-
-
-def ig_warm_start(problem: FmProblem, time_limit: float | None, seed: int | None = None) -> list[int] | None:
-    """The ``ig`` order within :func:`warm_time` (None if ``ig`` is not registered)."""
-    n, m = problem.times.shape
-    try:
-        res = offloadsched.solve(problem, "ig", time_limit=warm_time(n, m, time_limit), seed=seed or 0)
-    except ValidationError:
-        return None
-    return [int(j) for j in res.schedule[problem.machines[0]]]
 
 
 def _pair_data(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Machine pairs k < l (P x 2), Johnson's order with lags per pair (P x n), lags (P x n)."""
     m = p.shape[1]
-    k, l = np.triu_indices(m, 1)
+    k1, k2 = np.triu_indices(m, 1)
     c = np.cumsum(p, axis=1)
-    lag = (c[:, l] - p[:, l] - c[:, k]).T.astype(np.int64)
-    order = johnson_orders(p[:, k].T + lag, p[:, l].T + lag)
-    return np.stack([k, l], axis=1).astype(np.int64), order.astype(np.int64), lag
+    lag = (c[:, k2] - p[:, k2] - c[:, k1]).T.astype(np.int64)
+    order = johnson_orders(p[:, k1].T + lag, p[:, k2].T + lag)
+    return np.stack([k1, k2], axis=1).astype(np.int64), order.astype(np.int64), lag
 
 
 @njit(cache=True)
@@ -78,15 +63,15 @@ def _lb2(p, pairs, jorder, lag, inu, c1, c2, minh, minq, best):
     n = p.shape[0]
     lb = 0
     for t in range(pairs.shape[0]):
-        k, l = pairs[t, 0], pairs[t, 1]
-        t1 = max(c1[k], minh[k])
-        t2 = max(c1[l], minh[l])
+        k1, k2 = pairs[t, 0], pairs[t, 1]
+        t1 = max(c1[k1], minh[k1])
+        t2 = max(c1[k2], minh[k2])
         for i in range(n):
             j = jorder[t, i]
             if inu[j]:
-                t1 += p[j, k]
-                t2 = max(t2, t1 + lag[t, j]) + p[j, l]
-        v = max(t1 + max(c2[k], minq[k]), t2 + max(c2[l], minq[l]))
+                t1 += p[j, k1]
+                t2 = max(t2, t1 + lag[t, j]) + p[j, k2]
+        v = max(t1 + max(c2[k1], minq[k1]), t2 + max(c2[k2], minq[k2]))
         if v > lb:
             lb = v
             if lb >= best:
@@ -102,7 +87,6 @@ def _search(p, pairs, jorder, lag, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub,
     total = np.zeros(m, dtype=np.int64)
     minh = np.zeros(m, dtype=np.int64)
     minq = np.zeros(m, dtype=np.int64)
-    f = np.zeros(m, dtype=np.int64)
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)   # forward children's c1

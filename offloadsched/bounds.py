@@ -25,6 +25,8 @@ import numpy as np
 
 from .problems import DagProblem, FmProblem, problem_type
 
+TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
+
 
 def bound_parts(problem) -> dict[str, int]:
     """Each named lower bound of ``problem`` (integer µs)."""
@@ -36,9 +38,14 @@ def bound_parts(problem) -> dict[str, int]:
     return {}
 
 
-def lower_bound(problem) -> int:
-    """The best of :func:`bound_parts` (0 for an empty problem or a joint problem)."""
-    return max(bound_parts(problem).values(), default=0)
+def lower_bound(problem, *, permutation: bool = True) -> int:
+    """The best of :func:`bound_parts` (0 for an empty problem or a joint problem).  With
+    ``permutation=False`` (flow problems scheduled with a different order per machine) the
+    two-machine bound, which holds for one job order on every machine, is left out."""
+    parts = bound_parts(problem)
+    if not permutation:
+        parts.pop(TWO_MACHINE, None)
+    return max(parts.values(), default=0)
 
 
 def _flow_bounds(problem: FmProblem) -> dict[str, int]:
@@ -51,7 +58,7 @@ def _flow_bounds(problem: FmProblem) -> dict[str, int]:
            for i, m in enumerate(problem.machines)}
     out["longest job"] = int(p.sum(axis=1).max())
     out["one-machine (Jackson)"] = one_machine_bound(p)
-    out["two-machine (Johnson, lags)"] = two_machine_bound(p)
+    out[TWO_MACHINE] = two_machine_bound(p)
     return out
 
 
@@ -103,18 +110,18 @@ def two_machine_bound(times) -> int:
     if n == 0 or m < 2:
         return int(p.sum(axis=1).max()) if n else 0
     heads, tails = _heads_tails(p)
-    k, l = np.triu_indices(m, 1)
-    lag = (heads[:, l] - heads[:, k] - p[:, k]).T                 # pairs x n
-    a, b = p[:, k].T + lag, p[:, l].T + lag
+    k1, k2 = np.triu_indices(m, 1)
+    lag = (heads[:, k2] - heads[:, k1] - p[:, k1]).T                 # pairs x n
+    a, b = p[:, k1].T + lag, p[:, k2].T + lag
     order = johnson_orders(a, b)
-    rows = np.arange(len(k))[:, None]
-    pa, pb, pl = p[:, k].T[rows, order], p[:, l].T[rows, order], lag[rows, order]
-    t1 = np.zeros(len(k), dtype=np.int64)
-    t2 = np.zeros(len(k), dtype=np.int64)
+    rows = np.arange(len(k1))[:, None]
+    pa, pb, pl = p[:, k1].T[rows, order], p[:, k2].T[rows, order], lag[rows, order]
+    t1 = np.zeros(len(k1), dtype=np.int64)
+    t2 = np.zeros(len(k1), dtype=np.int64)
     for i in range(n):
         t1 += pa[:, i]
         t2 = np.maximum(t2, t1 + pl[:, i]) + pb[:, i]
-    return int((heads[:, k].min(axis=0) + t2 + tails[:, l].min(axis=0)).max())
+    return int((heads[:, k1].min(axis=0) + t2 + tails[:, k2].min(axis=0)).max())
 
 
 def johnson_orders(a: np.ndarray, b: np.ndarray) -> np.ndarray:
