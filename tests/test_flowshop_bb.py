@@ -57,7 +57,7 @@ def test_bounds_of_empty_and_one_job():
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8])
 def test_bb_flowshop_equals_bruteforce(n):
     rng = np.random.default_rng(n)
-    for trial in range(12 if n < 8 else 4):
+    for _ in range(12 if n < 8 else 4):
         m = int(rng.integers(2, 6))
         p = FmProblem(rng.integers(0, 40, (n, m)))
         opt = solve(p, "bruteforce").makespan
