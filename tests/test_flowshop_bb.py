@@ -135,3 +135,37 @@ def test_exact_flow_models_share_the_bound_and_the_ig_warm_start():
         assert r.status == "optimal" and r.bound >= lb, method
     cp = solve(p, "cpsat-flowshop", workers=1, time_limit=60)
     assert cp.info["warm_start"] == "ig" or cp.info["warm_makespan"] <= solve(p, "ig").makespan
+
+
+TINY_TAILLARD = """
+    name = "tinytaillard"
+    [report]
+    sections = ["offloadsched.report.published_optima:published_optima_section"]
+    [[row]]
+    family = "taillard"
+    group = "20x5"
+    name = ["ta001", "ta003"]
+    methods = ["neh", {method = "ig", options = {iterations = 20}}, {method = "bb-flowshop", time_limit = 60}]
+"""
+
+
+def test_taillard_report_lists_the_published_optimum_beside_ours(tmp_path):
+    import os
+
+    from offloadsched.bench import ResultsDB, load_suite, run_suite
+    from offloadsched.report import build_document
+    from offloadsched.report.render import Heading, Table
+
+    from .test_bench_helpers import write_suite
+
+    with ResultsDB(tmp_path / "r.sqlite") as db:
+        run_suite(load_suite(write_suite(tmp_path, TINY_TAILLARD, "tinytaillard")), db, jobs=0, quiet=True,
+                  stream=open(os.devnull, "w"))
+        doc = build_document(db, "tinytaillard")
+    heads = [b.text for b in doc.blocks if isinstance(b, Heading)]
+    assert "Published optima beside ours" in heads
+    table = next(b for b in doc.blocks if isinstance(b, Table) and "published optimum" in b.headers)
+    assert table.headers == ["instance", "class", "published optimum", "neh", "ig", "bb-flowshop"]
+    rows = {r[0]: r for r in table.rows}
+    assert rows["ta001"][:3] == ["ta001", "20x5", "1278"] and rows["ta003"][2] == "1081"
+    assert rows["ta001"][5].startswith("1278*") and rows["ta003"][5].startswith("1081*")
