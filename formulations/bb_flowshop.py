@@ -58,11 +58,13 @@ def _pair_data(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _lb2(p, pairs, jorder, lag, inu, c1, c2, minh, minq, best):
-    """Two-machine bound of a node (unscheduled jobs ``inu``); stops early once it reaches ``best``."""
+def _lb2(p, pairs, jorder, lag, inu, c1, c2, minh, minq, best, rank):
+    """Two-machine bound of a node (unscheduled jobs ``inu``); stops early once it reaches ``best``.
+    Pairs are tried in the order ``rank``; a pair that prunes moves one place forward."""
     n = p.shape[0]
     lb = 0
-    for t in range(pairs.shape[0]):
+    for r in range(pairs.shape[0]):
+        t = rank[r]
         k1, k2 = pairs[t, 0], pairs[t, 1]
         t1 = max(c1[k1], minh[k1])
         t2 = max(c1[k2], minh[k2])
@@ -75,12 +77,14 @@ def _lb2(p, pairs, jorder, lag, inu, c1, c2, minh, minq, best):
         if v > lb:
             lb = v
             if lb >= best:
+                if r > 0:
+                    rank[r], rank[r - 1] = rank[r - 1], rank[r]
                 return lb
     return lb
 
 
 @njit(cache=True)
-def _search(p, pairs, jorder, lag, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub, best_perm, max_nodes):
+def _search(p, pairs, jorder, lag, rank, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub, best_perm, max_nodes):
     """Depth-first search from the stack (``sp`` nodes); returns (sp, ub, nodes expanded)."""
     n, m = p.shape
     inu = np.zeros(n, dtype=np.bool_)
@@ -174,9 +178,9 @@ def _search(p, pairs, jorder, lag, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub,
             j = perm[l1 + i]
             inu[j] = False
             if forward:
-                lb = max(lb, _lb2(p, pairs, jorder, lag, inu, fw[i], c2, minh, minq, ub))
+                lb = max(lb, _lb2(p, pairs, jorder, lag, inu, fw[i], c2, minh, minq, ub, rank))
             else:
-                lb = max(lb, _lb2(p, pairs, jorder, lag, inu, c1, bw[i], minh, minq, ub))
+                lb = max(lb, _lb2(p, pairs, jorder, lag, inu, c1, bw[i], minh, minq, ub, rank))
             inu[j] = True
             if lb >= ub:
                 continue
@@ -239,6 +243,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
     best = np.asarray(order, dtype=np.int64)
     if n > 1 and root < ub:
         pairs, jorder, lag = _pair_data(p)
+        rank = np.arange(len(pairs), dtype=np.int64)
         cap = n * (n + 1) // 2 + 2
         s_perm = np.zeros((cap, n), dtype=np.int64)
         s_perm[0] = best
@@ -254,7 +259,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
                 break
             k = chunk if node_limit is None else min(chunk, node_limit - nodes)
             t1 = time.perf_counter()
-            sp, ub, done = _search(p, pairs, jorder, lag, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub, best, k)
+            sp, ub, done = _search(p, pairs, jorder, lag, rank, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, sp, ub, best, k)
             nodes += done
             if time.perf_counter() - t1 < CHUNK_SECONDS / 2:
                 chunk *= 2
