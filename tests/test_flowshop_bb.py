@@ -93,13 +93,6 @@ def test_node_limit_returns_feasible_with_a_valid_bound():
     assert full.status == "optimal" and full.makespan == opt and full.info["nodes"] > 1
 
 
-@pytest.mark.parametrize("bad, match", [({"node_limit": 0}, "node_limit"), ({"hint": 1}, "hint"),
-                                        ({"node_limit": 2.5}, "node_limit")])
-def test_bb_flowshop_rejects_bad_options(bad, match):
-    with pytest.raises(ValidationError, match=match):
-        solve(FmProblem([[1, 2], [3, 4]]), "bb-flowshop", **bad)
-
-
 def test_ig_is_deterministic_for_a_seed_and_never_worse_than_neh():
     rng = np.random.default_rng(3)
     p = FmProblem(rng.integers(1, 100, (30, 6)))
@@ -119,11 +112,13 @@ def test_ig_reaches_the_optimum_of_small_instances():
         assert solve(p, "ig", iterations=200).makespan == solve(p, "bruteforce").makespan
 
 
-@pytest.mark.parametrize("bad, match", [({"iterations": -1}, "iterations"), ({"destruction": 0}, "destruction"),
-                                        ({"seed": -3}, "seed"), ({"temperature": 0}, "temperature")])
-def test_ig_rejects_bad_options(bad, match):
+@pytest.mark.parametrize("method, bad, match", [
+    ("bb-flowshop", {"node_limit": 0}, "node_limit"), ("bb-flowshop", {"hint": 1}, "hint"),
+    ("bb-flowshop", {"node_limit": 2.5}, "node_limit"), ("ig", {"iterations": -1}, "iterations"),
+    ("ig", {"destruction": 0}, "destruction"), ("ig", {"seed": -3}, "seed"), ("ig", {"temperature": 0}, "temperature")])
+def test_bad_options_are_one_clear_error(method, bad, match):
     with pytest.raises(ValidationError, match=match):
-        solve(FmProblem([[1, 2], [3, 4]]), "ig", **bad)
+        solve(FmProblem([[1, 2], [3, 4]]), method, **bad)
 
 
 def test_exact_flow_models_share_the_bound_and_the_ig_warm_start():
