@@ -164,3 +164,19 @@ def test_taillard_report_lists_the_published_optimum_beside_ours(tmp_path):
     rows = {r[0]: r for r in table.rows}
     assert rows["ta001"][:3] == ["ta001", "20x5", "1278"] and rows["ta003"][2] == "1081"
     assert rows["ta001"][5].startswith("1278*") and rows["ta003"][5].startswith("1081*")
+
+
+def test_time_limit_is_a_result_with_the_open_nodes_bound():
+    from instances.families import taillard_instance
+
+    p = taillard_instance("ta017")  # proven optimum 1484 (bb-flowshop needs millions of nodes)
+    r = solve(p, "bb-flowshop", time_limit=0.2)
+    assert r.status == "feasible" and lower_bound(p) <= r.bound <= 1484 <= r.makespan
+    assert r.info["open_nodes"] > 0
+
+
+def test_empty_and_one_job_problems():
+    for p in (FmProblem(np.zeros((0, 3), dtype=int)), FmProblem([[5, 0, 2]]), J2Problem([], [])):
+        r = solve(p, "bb-flowshop")
+        assert r.status == "optimal" and r.makespan == r.bound == p.times.sum()
+        assert solve(p, "ig").makespan == r.makespan
