@@ -59,10 +59,12 @@ def run(name: str, cls: str, method: str, workers: int) -> dict:
         met = None
     row = {"instance": name, "class": cls, "published": published, "method": method, "status": res.status,
            "makespan": res.makespan, "bound": res.bound, "wall_time": round(wall, 3), "target_s": target,
-           "met": met, "nodes": res.info.get("nodes")}
+           "met": met, "nodes": res.info.get("nodes"), "time_to_best_s": res.info.get("time_to_best_s")}
+    extra = (f" best after {row['time_to_best_s']:.2f} s" if row["time_to_best_s"] is not None else
+             f" {row['nodes']:,} nodes" if row["nodes"] is not None else "")
     print(f"{name:<6} {cls:<5} {method:<15} {res.status:<9} {res.makespan:>6} published {published:>5} "
           f"bound {res.bound if res.bound is not None else '-'!s:>5} {wall:8.2f} s "
-          f"{'' if met is None else ('ok' if met else 'MISSED')}", flush=True)
+          f"{'' if met is None else ('ok' if met else 'MISSED')}{extra}", flush=True)
     return row
 
 

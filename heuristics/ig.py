@@ -174,7 +174,8 @@ def ig(problem, *, time_limit: float | None = None, seed: int = 0, iterations: i
     neither, after ``min(1000, 2e8 / (n^2 m))`` iterations (at least 10); and as soon as the best
     makespan equals the core's lower bound (:func:`offloadsched.bounds.lower_bound`).  Deterministic for a
     given ``seed`` when the iteration count (not the time limit) stops it.  ``info``: iterations
-    run, the NEH and final makespans."""
+    run, the NEH and final makespans, the lower bound, and when the best was found (seconds, to
+    the end of the compiled chunk that found it)."""
     for name, val, low in (("iterations", iterations, 0), ("destruction", destruction, 1)):
         if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < low):
             raise ValidationError(f"ig: {name} must be an integer >= {low}, got {val!r}")
@@ -198,15 +199,19 @@ def ig(problem, *, time_limit: float | None = None, seed: int = 0, iterations: i
     temp = max(temperature * float(p.sum()) / (10.0 * n * m), 1e-9)
     d = min(destruction, n - 1)
     lb = lower_bound(problem)  # reaching it proves the sequence optimal: nothing left to improve
-    done, chunk = 0, 1
+    done, chunk, found = 0, 1, time.perf_counter() - start
     while (iterations is None or done < iterations) and best_cost > lb:
         if time_limit is not None and time.perf_counter() - start >= time_limit:
             break
         k = chunk if iterations is None else min(chunk, iterations - done)
         t0 = time.perf_counter()
+        before = best_cost
         cur_cost, best_cost = _iterate(p, cur, cur_cost, best, best_cost, d, temp, k)
         done += k
+        if best_cost < before:
+            found = time.perf_counter() - start
         if time.perf_counter() - t0 < CHUNK_SECONDS / 2:
             chunk *= 2
-    info = {"iterations": done, "neh": int(neh_cost), "makespan": int(best_cost), "lower_bound": int(lb)}
+    info = {"iterations": done, "neh": int(neh_cost), "makespan": int(best_cost), "lower_bound": int(lb),
+            "time_to_best_s": round(found, 3)}
     return SolverOutput(Schedule.from_order(best.tolist()), objective=int(best_cost), info=info)
