@@ -28,9 +28,9 @@ from offloadsched.errors import ValidationError
 from offloadsched.registry import SolverOutput, register
 from offloadsched.schedule import Schedule
 
-#: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 2e8 elementary
+#: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 5e7 elementary
 #: operations of local search (1000 iterations for Taillard's 50 x 5, fewer for large n).
-DEFAULT_WORK = 2e8
+DEFAULT_WORK = 5e7
 MAX_DEFAULT_ITERATIONS = 1000
 CHUNK_SECONDS = 0.05  # the compiled loop returns to Python this often to check the time limit
 
@@ -171,7 +171,7 @@ def ig(problem, *, time_limit: float | None = None, seed: int = 0, iterations: i
     iteration, insertion local search, constant-temperature acceptance.
 
     Stops after ``iterations`` iterations or ``time_limit`` seconds, whichever comes first; with
-    neither, after ``min(1000, 2e8 / (n^2 m))`` iterations (at least 10); and as soon as the best
+    neither, after ``min(1000, 5e7 / (n^2 m))`` iterations (at least 10); and as soon as the best
     makespan equals the core's lower bound (:func:`offloadsched.bounds.lower_bound`).  Deterministic for a
     given ``seed`` when the iteration count (not the time limit) stops it.  ``info``: iterations
     run, the NEH and final makespans, the lower bound, and when the best was found (seconds, to
