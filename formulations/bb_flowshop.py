@@ -218,8 +218,9 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
 
     ``time_limit`` (seconds, the warm start included) and ``node_limit`` (expanded nodes) stop the
     search with status ``feasible`` and the smallest bound of the open nodes; without either it
-    runs to the proof.  ``hint``: start from ``ig``'s order (``seed`` is ig's), else from NEH's
-    first job order (the index order).  ``info``: nodes, the warm start's makespan, the root bound."""
+    runs to the proof.  ``hint``: start from ``ig``'s order (``seed`` is ig's), else from the
+    index order.  ``log``: a progress line about every second.  ``info``: nodes, open nodes, the
+    warm start's makespan, the root bound."""
     t0 = time.perf_counter()
     if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
                                    or not time_limit > 0):
@@ -251,7 +252,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
         s_c1, s_c2 = np.zeros((cap, m), dtype=np.int64), np.zeros((cap, m), dtype=np.int64)
         s_lb = np.zeros(cap, dtype=np.int64)
         s_lb[0] = root
-        sp, chunk = 1, 1024
+        sp, chunk, logged = 1, 1024, t0
         while sp > 0:
             if time_limit is not None and time.perf_counter() - t0 >= time_limit:
                 break
@@ -263,7 +264,8 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
             nodes += done
             if time.perf_counter() - t1 < CHUNK_SECONDS / 2:
                 chunk *= 2
-            if log:
+            if log and time.perf_counter() - logged >= 1.0:
+                logged = time.perf_counter()
                 lines.append(f"{time.perf_counter() - t0:9.2f} s  nodes {nodes:>12,}  open {sp:>6}  incumbent {ub}")
         open_lb = int(s_lb[:sp].min()) if sp else math.inf
     else:
