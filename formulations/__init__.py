@@ -9,6 +9,9 @@ _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
 _register("cpsat-flowshop", "formulations.cpsat_flowshop:solve_flowshop", problems=("j2", "fm"), kind="exact",
           summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",
           options=_CPSAT_OPTIONS + ("permutation",))
+_register("bb-flowshop", "formulations.bb_flowshop:solve_bb_flowshop", problems=("j2", "fm"), kind="exact",
+          summary="bidirectional branch-and-bound with the one- and two-machine bounds (numba)",
+          options=("node_limit", "hint", "seed", "log"))
 _register("cpsat-dagshop", "formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
           summary="CP-SAT layer-level DAG shop (problem D, any remote model)",
           options=_CPSAT_OPTIONS + ("lower_bound", "hint_schedule"))

@@ -22,6 +22,7 @@ from offloadsched.schedule import Schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
+from ._flowshop import ig_warm_start
 
 WARM_START = ("neh", "johnson")
 
@@ -31,7 +32,9 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
                    permutation: bool = True) -> SolverOutput:
     """CP-SAT permutation flow shop for any m >= 2 (exact; NP-hard for m >= 3).
 
-    Warm start: the best of ``neh``, ``johnson`` (when registered) and the index order.
+    Warm start: the best of ``ig`` (:mod:`formulations._flowshop`), ``neh``, ``johnson`` (when
+    registered) and the index order.  The core's lower bound (machine loads, one- and two-machine
+    bounds) bounds the makespan variable and the reported bound.
     ``permutation=False`` drops the shared order literals and returns per-machine sequences
     (non-permutation schedules)."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
@@ -39,8 +42,12 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
         raise ValidationError(f"permutation must be True or False, got {permutation!r}")
     n, m = problem.times.shape
     p = problem.times.tolist()
-    fifo = _cpsat.warm_from_schedule(problem, Schedule.from_order(range(n)), "fifo")
-    warm = _cpsat.warm_start(problem, WARM_START if opts.hint else (), extra=[fifo])
+    extra = [_cpsat.warm_from_schedule(problem, Schedule.from_order(range(n)), "fifo")]
+    ig_order = ig_warm_start(problem, opts.time_limit, seed) if opts.hint and n > 1 else None
+    if ig_order is not None:
+        extra.append(_cpsat.warm_from_schedule(problem, Schedule.from_order(ig_order), "ig"))
+    warm = _cpsat.warm_start(problem, WARM_START if opts.hint else (), extra=extra)
+    lower = lower_bound(problem, permutation=permutation)
 
     groups = _identical_rows(problem)
     # the warm order (as a permutation), relabelled so that identical jobs keep index order
@@ -51,7 +58,7 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
 
     model = cp_model.CpModel()
     ops = problem.operations()
-    ov = _cpsat.add_operations(model, ops, warm.makespan)
+    ov = _cpsat.add_operations(model, ops, warm.makespan, lower=min(lower, warm.makespan))
     op = _cpsat.op_index(ops)
     start = [[ov.start[op[problem.machines[k], j]] for k in range(m)] for j in range(n)]
     before: dict[tuple[int, int], cp_model.IntVar | None] = {}  # None: fixed (identical jobs)
@@ -97,7 +104,7 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     rn = _cpsat.run(model, opts)
     name = "cpsat-flowshop" + ("" if permutation else " (non-permutation)")
     return _cpsat.package(rn, extract, warm, model_name=name, info={"identical_groups": len(groups)},
-                          lower=lower_bound(problem))
+                          lower=lower)
 
 
 def _identical_rows(problem: FmProblem) -> list[list[int]]:

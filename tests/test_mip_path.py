@@ -78,11 +78,11 @@ def test_time_limit_is_a_result_never_a_false_optimum(solver, hint):
 
 
 def test_warm_start_gives_a_schedule_at_the_time_limit(monkeypatch):
-    """With a start order (NEH's, here the index order), a stopped HiGHS run keeps at least it."""
+    """With a start order (ig's, here the index order), a stopped HiGHS run keeps at least it."""
     from formulations import mip_path
 
     problem = hard_f3(60, seed=4)
-    monkeypatch.setattr(mip_path, "_neh_order", lambda p: list(range(p.n)))
+    monkeypatch.setattr(mip_path, "_warm_order", lambda p, t: list(range(p.n)))
     r = solve(problem, "mip-path", time_limit=1, solver="highs", hint=True)
     assert r.status in ("feasible", "optimal") and r.info["warm_start"]
     assert r.makespan <= flow_makespan(problem.times, range(problem.n))

@@ -1,0 +1,25 @@
+"""What the exact flow-shop models share: the ``ig`` warm start (through :func:`offloadsched.solve`,
+never ig's internals) and its time budget.  The lower bounds are the core's
+(:func:`offloadsched.bounds.lower_bound`: machine loads, the one-machine and two-machine bounds)."""
+
+from __future__ import annotations
+
+import offloadsched
+from offloadsched.errors import ValidationError
+from offloadsched.problems import FmProblem
+
+
+def warm_time(n: int, m: int, time_limit: float | None) -> float:
+    """Seconds for the ``ig`` warm start: 5 ms per job and machine, at most 2 s and 10 % of the limit."""
+    t = min(2.0, 0.005 * n * m)
+    return max(0.05, min(t, 0.1 * time_limit) if time_limit else t)
+
+
+def ig_warm_start(problem: FmProblem, time_limit: float | None, seed: int | None = None) -> list[int] | None:
+    """``ig``'s job order within :func:`warm_time` (None if ``ig`` is not registered)."""
+    n, m = problem.times.shape
+    try:
+        res = offloadsched.solve(problem, "ig", time_limit=warm_time(n, m, time_limit), seed=seed or 0)
+    except ValidationError:
+        return None
+    return [int(j) for j in res.schedule[problem.machines[0]]]

@@ -1,0 +1,182 @@
+"""Flow-shop exactness: the one- and two-machine bounds, ``ig`` and ``bb-flowshop``
+against brute force and ``cpsat-flowshop`` (issue 17)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from offloadsched import FmProblem, J2Problem, ValidationError, solve
+from offloadsched.bounds import bound_parts, lower_bound, one_machine_bound, two_machine_bound
+
+
+def brute_optimum(p: np.ndarray) -> int:
+    """Every permutation's makespan at once (vectorised over permutations)."""
+    n, m = p.shape
+    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64)
+    c = np.zeros((len(perms), m), dtype=np.int64)
+    for i in range(n):
+        t = np.zeros(len(perms), dtype=np.int64)
+        for k in range(m):
+            t = c[:, k] = np.maximum(t, c[:, k]) + p[perms[:, i], k]
+    return int(c[:, -1].min())
+
+
+def test_every_bound_is_at_most_the_optimum_on_thousands_of_instances():
+    rng = np.random.default_rng(17)
+    tight = 0
+    for _ in range(2000):
+        n, m = int(rng.integers(1, 7)), int(rng.integers(2, 6))
+        p = rng.integers(0, int(rng.choice([3, 20, 100])), (n, m))
+        opt = brute_optimum(p)
+        parts = bound_parts(FmProblem(p))
+        assert max(parts.values()) <= opt, (p.tolist(), opt, parts)
+        tight += lower_bound(FmProblem(p)) == opt
+        if m == 2:  # Johnson's rule: the two-machine bound is the optimum
+            assert two_machine_bound(p) == opt
+    assert tight > 1000  # the bounds are not trivially small
+
+
+def test_two_machine_bound_beats_the_load_bounds_on_taillard():
+    from instances.families import taillard_instance
+
+    p = taillard_instance("ta011")
+    parts = bound_parts(p)
+    loads = max(v for k, v in parts.items() if k.startswith("load"))
+    assert loads < one_machine_bound(p.times) <= two_machine_bound(p.times) <= 1582  # the proven optimum
+    assert two_machine_bound(p.times) == 1494 and lower_bound(p) == 1494
+
+
+def test_bounds_of_empty_and_one_job():
+    assert one_machine_bound(np.zeros((0, 3), dtype=int)) == two_machine_bound(np.zeros((0, 3), dtype=int)) == 0
+    assert one_machine_bound([[1, 2, 3]]) == two_machine_bound([[1, 2, 3]]) == 6
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8])
+def test_bb_flowshop_equals_bruteforce(n):
+    rng = np.random.default_rng(n)
+    for _ in range(12 if n < 8 else 4):
+        m = int(rng.integers(2, 6))
+        p = FmProblem(rng.integers(0, 40, (n, m)))
+        opt = solve(p, "bruteforce").makespan
+        for hint in (True, False):
+            r = solve(p, "bb-flowshop", hint=hint)
+            assert r.status == "optimal" and r.makespan == r.bound == opt, (p.times.tolist(), hint)
+
+
+def test_bb_flowshop_on_j2_is_johnson():
+    p = J2Problem([3, 5, 1, 6, 7], [6, 2, 2, 6, 5])
+    assert solve(p, "bb-flowshop").makespan == solve(p, "johnson").makespan == solve(p, "bruteforce").makespan
+
+
+@pytest.mark.parametrize("n", [9, 10, 12])
+def test_bb_flowshop_equals_cpsat_on_three_machines(n):
+    rng = np.random.default_rng(100 + n)
+    for _ in range(2):
+        p = FmProblem(rng.integers(1, 100, (n, 3)))
+        bb = solve(p, "bb-flowshop", hint=False)
+        cp = solve(p, "cpsat-flowshop", workers=1, hint=False, time_limit=60)
+        assert bb.status == cp.status == "optimal" and bb.makespan == cp.makespan
+
+
+def test_node_limit_returns_feasible_with_a_valid_bound():
+    rng = np.random.default_rng(5)
+    p = FmProblem(rng.integers(1, 100, (8, 5)))
+    opt = solve(p, "bruteforce").makespan
+    r = solve(p, "bb-flowshop", hint=False, node_limit=1, log=True)
+    assert r.status == "feasible" and r.info["nodes"] == 1
+    assert r.bound <= opt <= r.makespan and r.bound >= lower_bound(p)
+    assert "feasible" in r.log
+    full = solve(p, "bb-flowshop", hint=False)
+    assert full.status == "optimal" and full.makespan == opt and full.info["nodes"] > 1
+
+
+def test_ig_is_deterministic_for_a_seed_and_never_worse_than_neh():
+    rng = np.random.default_rng(3)
+    p = FmProblem(rng.integers(1, 100, (30, 6)))
+    a = solve(p, "ig", seed=7, iterations=50)
+    b = solve(p, "ig", seed=7, iterations=50)
+    assert a.schedule.order.tolist() == b.schedule.order.tolist() and a.makespan == b.makespan
+    assert a.info["iterations"] == 50
+    assert a.makespan <= a.info["neh"] == solve(p, "neh").makespan
+    orders = {tuple(solve(p, "ig", seed=s, iterations=20).schedule.order.tolist()) for s in range(4)}
+    assert len(orders) > 1  # the seed matters
+
+
+def test_ig_reaches_the_optimum_of_small_instances():
+    rng = np.random.default_rng(11)
+    for n in (5, 7, 8):
+        p = FmProblem(rng.integers(1, 50, (n, 4)))
+        assert solve(p, "ig", iterations=200).makespan == solve(p, "bruteforce").makespan
+
+
+@pytest.mark.parametrize("method, bad, match", [
+    ("bb-flowshop", {"node_limit": 0}, "node_limit"), ("bb-flowshop", {"hint": 1}, "hint"),
+    ("bb-flowshop", {"node_limit": 2.5}, "node_limit"), ("ig", {"iterations": -1}, "iterations"),
+    ("ig", {"destruction": 0}, "destruction"), ("ig", {"seed": -3}, "seed"), ("ig", {"temperature": 0}, "temperature")])
+def test_bad_options_are_one_clear_error(method, bad, match):
+    with pytest.raises(ValidationError, match=match):
+        solve(FmProblem([[1, 2], [3, 4]]), method, **bad)
+
+
+def test_exact_flow_models_share_the_bound_and_the_ig_warm_start():
+    rng = np.random.default_rng(8)
+    p = FmProblem(rng.integers(1, 100, (10, 4)))
+    lb = lower_bound(p)
+    for method, opts in (("cpsat-flowshop", {"workers": 1}), ("mip-path", {}), ("bb-flowshop", {})):
+        r = solve(p, method, time_limit=60, **opts)
+        assert r.status == "optimal" and r.bound >= lb, method
+    cp = solve(p, "cpsat-flowshop", workers=1, time_limit=60)
+    assert cp.info["warm_start"] == "ig" or cp.info["warm_makespan"] <= solve(p, "ig").makespan
+
+
+TINY_TAILLARD = """
+    name = "tinytaillard"
+    [report]
+    sections = ["offloadsched.report.published_optima:published_optima_section"]
+    [[row]]
+    family = "taillard"
+    group = "20x5"
+    name = ["ta001", "ta003"]
+    methods = ["neh", {method = "ig", options = {iterations = 20}}, {method = "bb-flowshop", time_limit = 60}]
+"""
+
+
+def test_taillard_report_lists_the_published_optimum_beside_ours(tmp_path):
+    import os
+
+    from offloadsched.bench import ResultsDB, load_suite, run_suite
+    from offloadsched.report import build_document
+    from offloadsched.report.render import Heading, Table
+
+    from .test_bench_helpers import write_suite
+
+    with ResultsDB(tmp_path / "r.sqlite") as db:
+        run_suite(load_suite(write_suite(tmp_path, TINY_TAILLARD, "tinytaillard")), db, jobs=0, quiet=True,
+                  stream=open(os.devnull, "w"))
+        doc = build_document(db, "tinytaillard")
+    heads = [b.text for b in doc.blocks if isinstance(b, Heading)]
+    assert "Published optima beside ours" in heads
+    table = next(b for b in doc.blocks if isinstance(b, Table) and "published optimum" in b.headers)
+    assert table.headers == ["instance", "class", "published optimum", "neh", "ig", "bb-flowshop"]
+    rows = {r[0]: r for r in table.rows}
+    assert rows["ta001"][:3] == ["ta001", "20x5", "1278"] and rows["ta003"][2] == "1081"
+    assert rows["ta001"][5].startswith("1278*") and rows["ta003"][5].startswith("1081*")
+
+
+def test_time_limit_is_a_result_with_the_open_nodes_bound():
+    from instances.families import taillard_instance
+
+    p = taillard_instance("ta017")  # proven optimum 1484 (bb-flowshop needs millions of nodes)
+    r = solve(p, "bb-flowshop", time_limit=0.2)
+    assert r.status == "feasible" and lower_bound(p) <= r.bound <= 1484 <= r.makespan
+    assert r.info["open_nodes"] > 0
+
+
+def test_empty_and_one_job_problems():
+    for p in (FmProblem(np.zeros((0, 3), dtype=int)), FmProblem([[5, 0, 2]]), J2Problem([], [])):
+        r = solve(p, "bb-flowshop")
+        assert r.status == "optimal" and r.makespan == r.bound == p.times.sum()
+        assert solve(p, "ig").makespan == r.makespan
