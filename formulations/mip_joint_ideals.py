@@ -154,6 +154,8 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
     cut = dag.cut
     schedule = Schedule({"local": order, "uplink": order[cut[order]]})
     info["partitions_used"] = int(np.count_nonzero(up.x))
+    info["partitions_per_dnn"] = {c.dnn.name: int(np.count_nonzero(up.x[upper.group_of == g]))
+                                  for g, c in enumerate(cats)}
     if problem.remote_model != "negligible":
         info["reason"] = (f"the {problem.remote_model} remote model: the negligible-remote "
                           f"{'optimum' if up.proven else 'bound'} {lower_bound} is a lower bound")

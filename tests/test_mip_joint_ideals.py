@@ -194,3 +194,39 @@ def test_a_time_limit_is_a_result():
     res = solve(problem, "mip-joint-ideals", time_limit=0.01)
     assert res.status in ("feasible", "optimal")
     assert res.makespan is not None and res.bound <= res.makespan
+
+
+TINY_JOINT = """
+    name = "tinyjoint"
+    [report]
+    sections = ["offloadsched.report.partitions:partition_types_section"]
+    [[row]]
+    family = "identical"
+    group = "zoo: GoogLeNet"
+    model = "googlenet"
+    jobs = [1, 6]
+    network = "4g"
+    methods = ["lo", "mip-joint-ideals"]
+"""
+
+
+def test_report_section_lists_the_partitions_of_the_optima(tmp_path):
+    import os
+
+    from offloadsched.bench import ResultsDB, load_suite, run_suite
+    from offloadsched.report import build_document
+    from offloadsched.report.render import Bullets, Heading, Table
+
+    from .test_bench_helpers import write_suite
+
+    with ResultsDB(tmp_path / "r.sqlite") as db:
+        run_suite(load_suite(write_suite(tmp_path, TINY_JOINT, "tinyjoint")), db, jobs=0, quiet=True,
+                  stream=open(os.devnull, "w"))
+        doc = build_document(db, "tinyjoint")
+    heads = [b.text for b in doc.blocks if isinstance(b, Heading)]
+    assert "Partition types in the joint optima" in heads
+    table = next(b for b in doc.blocks if isinstance(b, Table) and "partitions per DNN" in b.headers)
+    assert len(table.rows) == 2
+    assert all(r[2].startswith("googlenet ") and r[4] == "496" for r in table.rows)
+    claim = next(b for b in doc.blocks if isinstance(b, Bullets) and "two-partition-types" in " ".join(b.items))
+    assert "not enough" in " ".join(claim.items)
