@@ -25,6 +25,17 @@ def write_suite(directory: Path, text: str, name: str = "tiny") -> Path:
     return path
 
 
+def suite_report(directory: Path, text: str, name: str):
+    """Run the suite ``text`` (named ``name``) in this process into a database under ``directory``
+    and return its report document."""
+    from offloadsched.bench import ResultsDB, load_suite, run_suite
+    from offloadsched.report import build_document
+
+    with ResultsDB(directory / "r.sqlite") as db, open(os.devnull, "w") as sink:
+        run_suite(load_suite(write_suite(directory, text, name)), db, jobs=0, quiet=True, stream=sink)
+        return build_document(db, name)
+
+
 def boom(problem, *, time_limit=None):
     """Always raises."""
     raise RuntimeError("boom: this method always fails")

@@ -145,18 +145,11 @@ TINY_TAILLARD = """
 
 
 def test_taillard_report_lists_the_published_optimum_beside_ours(tmp_path):
-    import os
-
-    from offloadsched.bench import ResultsDB, load_suite, run_suite
-    from offloadsched.report import build_document
     from offloadsched.report.render import Heading, Table
 
-    from .test_bench_helpers import write_suite
+    from .test_bench_helpers import suite_report
 
-    with ResultsDB(tmp_path / "r.sqlite") as db:
-        run_suite(load_suite(write_suite(tmp_path, TINY_TAILLARD, "tinytaillard")), db, jobs=0, quiet=True,
-                  stream=open(os.devnull, "w"))
-        doc = build_document(db, "tinytaillard")
+    doc = suite_report(tmp_path, TINY_TAILLARD, "tinytaillard")
     heads = [b.text for b in doc.blocks if isinstance(b, Heading)]
     assert "Published optima beside ours" in heads
     table = next(b for b in doc.blocks if isinstance(b, Table) and "published optimum" in b.headers)

@@ -211,18 +211,11 @@ TINY_JOINT = """
 
 
 def test_report_section_lists_the_partitions_of_the_optima(tmp_path):
-    import os
-
-    from offloadsched.bench import ResultsDB, load_suite, run_suite
-    from offloadsched.report import build_document
     from offloadsched.report.render import Bullets, Heading, Table
 
-    from .test_bench_helpers import write_suite
+    from .test_bench_helpers import suite_report
 
-    with ResultsDB(tmp_path / "r.sqlite") as db:
-        run_suite(load_suite(write_suite(tmp_path, TINY_JOINT, "tinyjoint")), db, jobs=0, quiet=True,
-                  stream=open(os.devnull, "w"))
-        doc = build_document(db, "tinyjoint")
+    doc = suite_report(tmp_path, TINY_JOINT, "tinyjoint")
     heads = [b.text for b in doc.blocks if isinstance(b, Heading)]
     assert "Partition types in the joint optima" in heads
     table = next(b for b in doc.blocks if isinstance(b, Table) and "partitions per DNN" in b.headers)
