@@ -3,8 +3,10 @@ Taillard flow-shop text format as the OR community distributes it.
 
 Every JSON document is an object ``{"format": "offloadsched", "schema_version": 1,
 "type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
-``result``.  Writes go to a temporary file in the target folder and are renamed into place,
-so a file is either complete or absent.  Loading errors name the field and the item.
+``result``, validated against its declared schema (:mod:`offloadsched.schema`: unknown keys,
+wrong types and out-of-range values are refused, naming the path) before it is read.
+Writes go to a temporary file in the target folder and are renamed into place, so a file is
+either complete or absent.  Loading errors name the field and the item.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .dnn import DNN, Layer
 from .errors import ValidationError
 from .platform import Platform
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem
+from .schema import validate
 
 FORMAT = "offloadsched"
 SCHEMA_VERSION = 1
@@ -137,8 +140,9 @@ def from_dict(data: Mapping, *, where: str = "document"):
     if version != SCHEMA_VERSION:
         raise ValidationError(f"{where}: schema_version {version!r} is not supported (this is {SCHEMA_VERSION})")
     kind = _req(data, "type", where)
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:
         raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    validate(data, kind, where)
     if kind == "j2":
         return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
                          name=data.get("name", ""))
