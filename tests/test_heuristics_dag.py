@@ -104,7 +104,7 @@ def test_tree_merge_equals_alg5_transcription(p):
 def test_layer_heuristics_on_forests_valid_and_above_optimum(p):
     opt = solve(p, "bruteforce").makespan
     for method in ("tree-merge", "topo-johnson", "path-johnson"):
-        res = solve(p, method)  # verify=True: the core checker runs
+        res = solve(p, method)  # the core checker always runs
         assert res.makespan >= opt >= res.lower_bound, method
 
 
@@ -210,6 +210,6 @@ def _caterpillar(spine: int) -> DagProblem:
 def test_tree_merge_deep_tree_is_iterative_and_fast():
     p = _caterpillar(15_000)  # depth 15 000: a recursive merge or list copies per level would not do
     t0 = time.perf_counter()
-    order = solve(p, "tree-merge", verify=False).schedule["local"]
+    order = solve(p, "tree-merge").schedule["local"]
     assert time.perf_counter() - t0 < 5
     assert evaluate(p, order).makespan >= int(p.f.sum())
