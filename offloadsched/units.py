@@ -29,10 +29,13 @@ def seconds_to_us(seconds, what: str = "time"):
     (> -0.5 µs); a clearly negative or non-finite time is an error naming ``what``.
     Returns an ``int`` for a scalar and an ``int64`` array for an array.
     """
-    arr = np.asarray(seconds, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, naming the entry
+        arr = np.asarray(seconds, dtype=float)
+        us = arr * US_PER_S
     if not np.all(np.isfinite(arr)):
-        raise ValidationError(f"{what}: times must be finite, got {seconds!r}")
-    us = arr * US_PER_S
+        k = int(np.argmax(~np.isfinite(arr.ravel())))
+        where = f"[{k}]" if arr.ndim else ""
+        raise ValidationError(f"{what}{where}: times must be finite, got {arr.ravel()[k]}")
     if np.any(us <= -0.5):
         raise ValidationError(f"{what}: times must be >= 0, got {seconds!r}")
     if np.any(us >= TIME_CEILING - 0.5):

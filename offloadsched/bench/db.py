@@ -120,7 +120,15 @@ class ResultsDB:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise ValidationError(f"no results database at {self.path}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise ValidationError(f"{self.path}: is a directory, not a results database (give a file with --db)")
+        blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise ValidationError(f"{self.path}: cannot create the results database ({blocker} is a file, not a folder)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"{self.path}: cannot create the results database ({exc.strerror or exc})") from None
         try:
             self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
