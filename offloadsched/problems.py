@@ -195,9 +195,16 @@ class DagProblem:
                         f"dag problem: local node {self.names[v]!r} has remote predecessor "
                         f"{self.names[p]!r} (partition not predecessor-closed)")
         self.succs = tuple(tuple(s) for s in succs)
-        self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
+        try:
+            self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(f"dag problem: job must list one job index per node, got {job!r}"[:200]) from None
         if self.job.shape != (n,):
             raise ValidationError(f"dag problem: job has {self.job.size} entries for {n} nodes")
+        if n and (self.job.min() < 0 or self.job.max() >= n):
+            v = int(np.flatnonzero((self.job < 0) | (self.job >= n))[0])
+            raise ValidationError(f"dag problem: node {self.names[v]!r} has job index {self.job[v]}; job indices "
+                                  f"must be in 0..{n - 1} (one job per node at most)")
         n_jobs = int(self.job.max()) + 1 if n else 0
         self.job_names = tuple(job_names) if job_names is not None else tuple(f"J{j}" for j in range(n_jobs))
         if len(self.job_names) < n_jobs:

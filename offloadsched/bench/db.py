@@ -124,7 +124,8 @@ class ResultsDB:
             raise ValidationError(f"{self.path}: is a directory, not a results database (give a file with --db)")
         blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:
-            raise ValidationError(f"{self.path}: cannot create the results database ({blocker} is a file, not a folder)")
+            raise ValidationError(f"{self.path}: cannot create the results database "
+                                  f"({blocker} is a file, not a folder)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
