@@ -66,6 +66,11 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
                                   f"schedule ({warm.method})")
         lb = int(lower_bound)
 
+    lower = max(lb, core_lower_bound(problem))
+    if warm.makespan <= lower:  # the warm start meets a proven bound: optimal without a model
+        return SolverOutput(warm.schedule, status="optimal", bound=warm.makespan, objective=warm.makespan,
+                            info={"model": "cpsat-dagshop", "warm_start": warm.method, "warm_makespan": warm.makespan,
+                                  "note": "warm start equals the lower bound; CP-SAT not run"})
     model = cp_model.CpModel()
     ops = problem.operations()
     ov = _cpsat.add_operations(model, ops, warm.makespan, lb)
@@ -106,7 +111,7 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
     rn = _cpsat.run(model, opts)
     return _cpsat.package(rn, extract, warm, model_name="cpsat-dagshop",
                           info={"identical_groups": len(broken), "lower_bound_given": lb},
-                          lower=max(lb, core_lower_bound(problem)))
+                          lower=lower)
 
 
 def _canonical_position(problem: DagProblem, job_nodes: list[int]) -> tuple[str, int] | None:
