@@ -216,12 +216,13 @@ def rebuild_joint(problem, out: SolverOutput):
         if out.schedule is None:
             return None, None, None
         return None, None, "a joint method must return the partitions it chose"
+    bad = next((k for k, part in enumerate(parts) if not isinstance(part, Partition)), None)
+    if bad is not None:
+        return None, None, f"partition {bad} is not a Partition"
     if len(parts) != len(problem.jobs):
         return None, parts, f"{len(parts)} partitions for {len(problem.jobs)} jobs (every job needs one)"
     converted = False
     for k, (dnn, part) in enumerate(zip(problem.jobs, parts)):
-        if not isinstance(part, Partition):
-            return None, parts, f"partition {k} is not a Partition"
         same = part.dnn is dnn or (part.dnn.names == dnn.names and part.dnn.edges == dnn.edges)
         if not same:
             fl = part.dnn.attrs.get("fl")

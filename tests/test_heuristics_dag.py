@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from heuristics._common import johnson_key, johnson_order
 from heuristics._paths import _components, first_by_dp, first_by_listing, signature
 from heuristics.topo_johnson import topo_johnson_order
-from offloadsched import DagProblem, FmProblem, ValidationError, evaluate, solve
+from offloadsched import DagProblem, FmProblem, SizeLimitError, ValidationError, evaluate, solve
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 
 from .strategies import dag_problems
@@ -102,7 +102,10 @@ def test_tree_merge_equals_alg5_transcription(p):
 
 @given(forest_problems(max_n=6, remote_models=("negligible", "serial", "parallel")))
 def test_layer_heuristics_on_forests_valid_and_above_optimum(p):
-    opt = solve(p, "bruteforce").makespan
+    try:
+        opt = solve(p, "bruteforce").makespan
+    except SizeLimitError:  # e.g. five local roots, five uploads and five serial remote ops: 120^3 candidates
+        assume(False)
     for method in ("tree-merge", "topo-johnson", "path-johnson"):
         res = solve(p, method)  # the core checker always runs
         assert res.makespan >= opt >= res.lower_bound, method

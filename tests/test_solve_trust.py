@@ -141,3 +141,13 @@ def test_unknown_status_is_an_error(lying):
 def test_verification_cannot_be_turned_off():
     with pytest.raises(ValidationError, match="has no option 'verify'"):
         solve(J2Problem([1], [1]), "fifo", verify=False)
+
+
+def test_partitions_that_are_not_partitions(joint, lying):
+    def junk(problem, *, time_limit=None):
+        _, dag, sched = _honest(problem)
+        return SolverOutput(sched, problem=dag, partitions=["all", "local", "please"])
+
+    res = solve(joint, lying("lie-junk", junk, kind="heuristic"))
+    assert res.status == "error" and "partition 0 is not a Partition" in res.info["inconsistency"]
+    assert res.to_dict()["partitions"] is None
