@@ -361,6 +361,14 @@ def _option_cases() -> list[Case]:
     case("eval-schedule-list", ev + ["--schedule", "{s.json}"], 2, "schedule", {**j2, "s.json": [0, 1, 2]})
     case("eval-schedule-strings", ev + ["--schedule", "{s.json}"], 2, "schedule",
          {**j2, "s.json": {"order": ["a", "b", "c"]}})
+    case("eval-schedule-huge-index", ev + ["--schedule", "{s.json}"], 2, "out of range",
+         {**j2, "s.json": {"order": [2**70, 0, 1]}})
+    case("eval-schedule-fraction", ev + ["--schedule", "{s.json}"], 2, "0.5 is not an integer index",
+         {**j2, "s.json": {"order": [0.5, 1, 2]}})
+    case("eval-schedule-null", ev + ["--schedule", "{s.json}"], 2, "must be a sequence of indices",
+         {**j2, "s.json": {"order": None}})
+    case("eval-schedule-two-orders", ev + ["--schedule", "{s.json}"], 0, "makespan 23",
+         {**j2, "s.json": {"order": [0, 1, 2], "uplink": [2, 1, 0]}})
     case("eval-joint", ["evaluate", "{j.json}", "--order", "0"], 2, "evaluate needs a j2, fm or dag problem",
          {"j.json": joint_doc()})
     case("eval-dag-precedence", ["evaluate", "{d.json}", "--order", "1", "0", "2"], 2, "before", dag)
@@ -430,6 +438,22 @@ def _bench_cases() -> list[Case]:
          with_suite("time_limit = -1\n" + TINY_SUITE))
     case("bench-kill-after-zero", bench, 2, "'kill_after' must be a positive number",
          with_suite("kill_after = 0\n" + TINY_SUITE))
+    for cid, old, new, fragment in [
+        ("seeds-negative", 'n = [3, 4]', 'n = [3, 4]\nseeds = [-1]', "'seeds' must be a non-empty list of integers >= 0"),
+        ("seeds-string", 'n = [3, 4]', 'n = [3, 4]\nseeds = "x"', "'seeds' must be a non-empty list of integers"),
+        ("group-number", 'n = [3, 4]', 'n = [3, 4]\ngroup = 5', "'group' must be a str, got 5"),
+        ("n-zero", 'n = [3, 4]', 'n = 0', "n must be an integer >= 1, got 0"),
+        ("n-float", 'n = [3, 4]', 'n = 1.5', "parameter 'n' must be int, got 1.5"),
+        ("low-above-high", 'n = [3, 4]', 'n = 3\nlow = 50\nhigh = 10', "need 0 <= low <= high"),
+        ("high-huge", 'n = [3, 4]', 'n = 3\nhigh = 100000000000000000000000000000', "cannot build the instance"),
+        ("methods-empty", '["fifo", "johnson"]', '[]', "'methods' must be a non-empty list"),
+        ("methods-twice", '["fifo", "johnson"]', '["fifo", "fifo"]', "method label 'fifo' appears twice"),
+        ("method-table-key", '["fifo", "johnson"]', '[{method = "fifo", colour = 3}]', "unknown key 'colour'"),
+        ("method-label-number", '["fifo", "johnson"]', '[{method = "fifo", label = 3}]', "'label' must be a str"),
+        ("method-number", '["fifo", "johnson"]', '[3]', "a method must be a name or a table, got 3"),
+        ("exclude-string", '["fifo", "johnson"]', '["*"]\nexclude = "fifo"', "'exclude' must be a list"),
+    ]:
+        case(f"bench-{cid}", bench, 2, fragment, with_suite(TINY_SUITE.replace(old, new)))
     case("bench-jobs-negative", bench[:-3] + ["--jobs", "-1"], 2, "--jobs must be >= 0")
     case("bench-jobs-suite-string", bench, 2, "'jobs' must be an integer", with_suite('jobs = "two"\n' + TINY_SUITE))
     case("bench-no-rows", bench, 2, "needs at least one [[row]]", with_suite('name = "x"\n'))
@@ -480,6 +504,12 @@ def _zoo_cases() -> list[Case]:
          "is a file, not a folder"),
         ("zoo-export-read-only", ["instances", "export", "alexnet", "-o", "/sys/a.json"], 2, "cannot write"),
         ("zoo-fold-false", show + ["-p", "fold=false"], 0, "alexnet"),
+        ("claims-unknown", ["claims", "--claim", "nosuch"], 2, "unknown claim(s) 'nosuch'"),
+        ("claims-budget-negative", ["claims", "--budget", "-1"], 2, "--budget must be positive"),
+        ("claims-budget-nan", ["claims", "--budget", "nan"], 2, "--budget must be positive"),
+        ("claims-samples-negative", ["claims", "--samples", "-5"], 2, "--samples must be >= 0"),
+        ("claims-out-under-file", ["claims", "--claim", "johnson-j2", "--budget", "0.1", "--samples", "1",
+                                   "--max-evals", "1", "-o", "{f.txt}/c"], 2, "Not a directory"),
     ]:
         out.append(Case(cid, argv, exit, fragment, {"f.txt": "x"}))
     return out

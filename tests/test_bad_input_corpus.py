@@ -16,7 +16,7 @@ def test_corpus_covers_every_class():
     assert len(CASES) >= 150
     prefixes = Counter(c.id.split("-")[0] for c in CASES)
     for cls in ("j2", "fm", "dag", "dnn", "joint", "file", "taillard", "opt", "tl", "bf", "cpsat", "json", "plot",
-                "eval", "bench", "report", "export", "zoo"):
+                "eval", "bench", "report", "export", "zoo", "claims"):
         assert prefixes[cls] >= 1, cls
     assert sum(c.exit == 0 for c in CASES) >= 10 and sum(c.exit == 2 for c in CASES) >= 150
 
