@@ -25,6 +25,10 @@ _register("mip-path", "formulations.mip_path:solve_mip_path", problems=("j2", "f
 _register("mip-joint-chain", "formulations.mip_joint_chain:solve_mip_joint_chain", problems=("joint",),
           kind="exact", summary="joint cuts + J2 order of n identical chain DNNs: MIP over positions x cuts",
           options=_MIP_OPTIONS)
+_register("mip-joint-ideals", "formulations.mip_joint_ideals:solve_mip_joint_ideals", problems=("joint",),
+          kind="exact", summary="joint optimum of DAG DNN jobs: integer counts per (DNN, ideal) over Sidney-Monma "
+          "modules (negligible remote; a bound otherwise)", options=_MIP_OPTIONS[:1] + ("log", "workers", "max_ideals",
+                                                                                        "bracket", "max_types"))
 _register("relaxation", "formulations.relaxation:solve_relaxation", problems=("joint",), kind="exact",
           summary="seed 001 P2 convex relaxation of identical chains: a lower bound (status 'bound')",
           options=("abscissa",))

@@ -77,8 +77,11 @@ __all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "sidney", "jps_sidne
 
 
 # -- the composite-job algorithm ------------------------------------------------------------------
-def _solve_tree(tree: SPTree | None, a, b, forest: tuple[list[int], list[int]] | None = None) -> tuple[list[int], int]:
-    """Sidney-Monma on ``tree``: the optimal sequence of its leaves and its makespan.
+def _solve_tree(tree: SPTree | None, a, b,
+                forest: tuple[list[int], list[int]] | None = None) -> list[tuple[int, int, int, list[int]]]:
+    """Sidney-Monma on ``tree``: the root's modules in Johnson key order, each as ``(A, B, X,
+    nodes)`` (its loads, its own makespan and its node sequence); :func:`_join` concatenates them
+    into the optimal sequence and its makespan.
 
     With ``tree=None`` the order is the out-forest ``forest = (labels, parent)``: ``labels`` in a
     topological order, ``parent[i]`` the position of ``labels[i]``'s parent (``< i``) or -1.  Its
@@ -232,7 +235,7 @@ def _solve_tree(tree: SPTree | None, a, b, forest: tuple[list[int], list[int]] |
                 root = m if root is None else absorb(False, root, m)
     elif isinstance(tree, Leaf):
         v = tree.node
-        return [v], a[v] + b[v]
+        return [(a[v], b[v], a[v] + b[v], [v])]
     else:
         frames: list[list] = [[tree, 0, None, isinstance(tree, Series)]]  # node, next child, acc, series?
         while frames:
@@ -253,14 +256,23 @@ def _solve_tree(tree: SPTree | None, a, b, forest: tuple[list[int], list[int]] |
                 up[2] = absorb(up[3], up[2], acc)
             else:
                 root = acc
-    seq: list[int] = []
-    acc_a = acc_x = 0
+    out: list[tuple[int, int, int, list[int]]] = []
     for m in [root] if type(root) is int else [e & mask for e in sorted(e for e in root[0] if not dead[e & mask])]:
         am, bm, xm, v, last = R[m]
-        seq.append(v)
+        seq = [v]
         while v != last:
             v = nxt[v]
             seq.append(v)
+        out.append((am, bm, xm, seq))
+    return out
+
+
+def _join(modules: list[tuple[int, int, int, list[int]]]) -> tuple[list[int], int]:
+    """The sequence of modules in key order and its makespan (max-plus composition)."""
+    seq: list[int] = []
+    acc_a = acc_x = 0
+    for am, bm, xm, part in modules:
+        seq += part
         acc_x = max(acc_x + bm, acc_a + xm)
         acc_a += am
     return seq, acc_x
@@ -274,7 +286,20 @@ def sp_sequence(tree: SPTree, a: Sequence[int], b: Sequence[int]) -> tuple[list[
     + b_n)`` over the sequence.  O(n log n) for chains and trees, O(n log^2 n) at worst.
     """
     with gc_paused():
-        return _solve_tree(tree, a, b)
+        return _join(_solve_tree(tree, a, b))
+
+
+def sp_modules(tree: SPTree | None, a: Sequence[int], b: Sequence[int],
+               forest: tuple[list[int], list[int]] | None = None) -> list[tuple[int, int, int, list[int]]]:
+    """The modules of Sidney-Monma's optimal sequence of ``tree`` (or of the out-forest ``forest =
+    (labels, parents)`` when ``tree`` is None), in Johnson key order: ``(A, B, X, nodes)`` each.
+
+    A module acts as the two-machine job ``(X - B, X - A)`` plus the constant ``o = A + B - X``; any
+    set of modules from independent jobs, sequenced in Johnson order of those jobs, is optimal for
+    the union (parallel composition), with makespan ``sum(o) +`` the Johnson makespan.
+    """
+    with gc_paused():
+        return _solve_tree(tree, a, b, forest)
 
 
 def sequence_makespan(seq: Sequence[int], a: Sequence[int], b: Sequence[int]) -> int:
@@ -365,24 +390,30 @@ def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dic
     repaired into a valid one (list scheduling by its positions; a linear extension is itself a
     series-parallel extension, a chain).  Returns ``lower``, ``upper``,
     ``order`` (a valid sequence of makespan ``upper``), ``gap`` = (upper - lower) / upper and the
-    value of every candidate.
+    value of every candidate, and the modules (:func:`sp_modules`) of the best relaxation
+    (``lower_modules``) and of the best extension (``upper_modules``).
     """
     core, cpreds, modules = res.core, res.core_preds, res.modules
     weight = {v: sum(a[u] for u in leaves(modules[v])) for v in core}
-    lowers, uppers, orders = {}, {}, {}
+    lowers, uppers, orders, parts = {}, {}, {}, {}
     for name, reverse in (("out-forest", False), ("in-forest", True)):
-        seq, val = sp_sequence(_forest_relaxation(core, cpreds, modules, weight, reverse), a, b)
-        lowers[name] = val
+        parts[name] = mods = sp_modules(_forest_relaxation(core, cpreds, modules, weight, reverse), a, b)
+        seq, lowers[name] = _join(mods)
         fixed = _repair(seq, res.nodes, preds)
         orders[f"repaired {name}"] = fixed
         uppers[f"repaired {name}"] = sequence_makespan(fixed, a, b)
     for name, reverse in (("levels from sources", False), ("levels from sinks", True)):
-        seq, val = sp_sequence(_levels_tree(core, cpreds, modules, reverse), a, b)
-        orders[name], uppers[name] = seq, val
+        parts[name] = mods = sp_modules(_levels_tree(core, cpreds, modules, reverse), a, b)
+        orders[name], uppers[name] = _join(mods)
     best = min(uppers, key=lambda k: (uppers[k], k))
-    lower, upper = max(lowers.values()), uppers[best]
+    low = max(lowers, key=lambda k: (lowers[k], k))
+    if best not in parts:  # a repaired sequence is a chain, itself a series-parallel extension
+        chain = orders[best]
+        parts[best] = sp_modules(None, a, b, (chain, list(range(-1, len(chain) - 1))))
+    lower, upper = lowers[low], uppers[best]
     return {"lower": lower, "upper": upper, "order": orders[best], "upper_from": best,
-            "gap": (upper - lower) / upper if upper else 0.0, "relaxations": lowers, "extensions": uppers}
+            "gap": (upper - lower) / upper if upper else 0.0, "relaxations": lowers, "extensions": uppers,
+            "lower_modules": parts[low], "upper_modules": parts[best]}
 
 
 # -- the registered methods ------------------------------------------------------------------------
@@ -458,7 +489,7 @@ def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool
     parent = _out_forest(local, problem.preds, len(problem))
     if parent is not None:  # the decomposition is the forest itself: no tree objects
         with gc_paused():
-            order, value = _solve_tree(None, a, b, (local, parent))
+            order, value = _join(_solve_tree(None, a, b, (local, parent)))
         info = {"series_parallel": True, "negligible_optimum": value}
         if exact_model:
             return SolverOutput(_schedule(order, cut), status="optimal", bound=value, objective=value, info=info)

@@ -5,9 +5,16 @@
 * :mod:`instances.zoo` - the models (:data:`MODELS`, :func:`get_model`).
 * :mod:`instances.platforms` - device, server and network presets calibrated on seed 002.
 * :mod:`instances.families` - seeded random problems and the Taillard flow-shop generator.
+* :mod:`instances.onnx_import` / :mod:`instances.onnx_export` - ONNX models in and out
+  (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use).
+* :mod:`instances.profiles` - measured per-layer times from a CSV into a platform.
 * :mod:`instances.cli` - the ``offloadsched instances`` subcommand.
 """
 
+from .onnx_export import save_onnx, to_onnx
+from .onnx_import import OnnxImportWarning, from_onnx
+from .profiles import measured_platform, read_times_csv
 from .zoo import MODELS, get_model
 
-__all__ = ["MODELS", "get_model"]
+__all__ = ["MODELS", "get_model", "from_onnx", "to_onnx", "save_onnx", "OnnxImportWarning", "measured_platform",
+           "read_times_csv"]

@@ -5,7 +5,13 @@
   per-layer profile in integer µs and bytes; for chain models also the cut-point curve
   ``F(l)`` (local time of layers 0..l) and ``g(l)`` (upload of layer l's output).
 * ``instances export NAME -o FILE.json [-p KEY=VALUE ...]`` - the DNN as an offloadsched JSON
-  document (:func:`offloadsched.io.save`).
+  document (:func:`offloadsched.io.save`); with ``--onnx`` an ONNX graph of every operator, the
+  weights declared as typed inputs (:mod:`instances.onnx_export`).
+* ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--no-fold]`` - an ONNX
+  model as a DNN document (:mod:`instances.onnx_import`).
+* ``instances profile MODEL -o PROBLEM.json [--device-times CSV] [--server-times CSV] [--jobs N]``
+  - a joint problem of ``N`` jobs of a DNN (JSON, ONNX or zoo name) on a platform, with measured
+  per-layer times in place of the FLOP-rate model (:mod:`instances.profiles`).
 
 ``-p`` passes builder options (``-p fold=false``, ``-p generator=er -p seed=3``).
 """
@@ -44,12 +50,55 @@ def register(sub) -> None:
     _param_option(q)
     q.set_defaults(func=_show)
 
-    q = actions.add_parser("export", help="write a model as an offloadsched JSON document",
-                           description="Write the DNN graph (layers, FLOPs, output bytes, attributes) as JSON.")
+    q = actions.add_parser("export", help="write a model as an offloadsched JSON document or ONNX graph",
+                           description="Write the DNN graph (layers, FLOPs, output bytes, attributes) as JSON, "
+                           "or with --onnx as an ONNX graph (every operator; weights as typed inputs, no values).")
     q.add_argument("name", help="model name")
-    q.add_argument("-o", "--output", type=Path, required=True, help="output .json file")
+    _output_option(q, "output .json (or .onnx) file")
+    q.add_argument("--onnx", action="store_true", help="write an ONNX model instead of JSON")
     _param_option(q)
     q.set_defaults(func=_export)
+
+    _onnx_options(_action(actions, "import", _import, "read an ONNX model into an offloadsched DNN document",
+                          "Per node of an ONNX model: FLOPs, output bytes (inferred shape and type) and parameters; "
+                          "element-wise layers folded into their producer as in the zoo. Weights in external data "
+                          "files are not read.", model="the .onnx file", output="output .json file"))
+
+    q = _action(actions, "profile", _profile, "a joint problem file, optionally on measured per-layer times",
+                "Write a joint problem: JOBS jobs of a DNN on a platform. With --device-times (and --server-times) "
+                "a CSV of 'layer,ms' rows replaces the FLOP-rate model's compute times of every layer; the times "
+                "are recorded in the problem file.",
+                model="a DNN document (.json), an ONNX model (.onnx) or a zoo model name",
+                output="output problem .json file")
+    q.add_argument("--device-times", type=Path, metavar="CSV", help="measured device times: 'layer,ms' rows")
+    q.add_argument("--server-times", type=Path, metavar="CSV", help="measured server times: 'layer,ms' rows")
+    q.add_argument("--jobs", type=int, default=1, help="number of identical jobs (default 1)")
+    q.add_argument("--device", default="rpi4", help=f"local device preset ({', '.join(DEVICES)})")
+    q.add_argument("--server", default="gtx1080", help=f"server preset ({', '.join(SERVERS)})")
+    q.add_argument("--network", default="4g", help="network preset (3g, 4g, wifi)")
+    q.add_argument("--remote-model", choices=("negligible", "serial", "parallel"),
+                   help="remote model (default negligible; serial with --server-times)")
+    _onnx_options(q)
+
+
+def _output_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("-o", "--output", type=Path, required=True, help=what)
+
+
+def _action(actions, name: str, func, summary: str, description: str, *, model: str,
+            output: str) -> argparse.ArgumentParser:
+    """An action reading ``model`` (a path or name) and writing ``-o output``."""
+    q = actions.add_parser(name, help=summary, description=description)
+    q.add_argument("model", help=model)
+    _output_option(q, output)
+    q.set_defaults(func=func)
+    return q
+
+
+def _onnx_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1xD2x...",
+                        help="shape of an ONNX input with dynamic dimensions, e.g. input=1x3x224x224")
+    parser.add_argument("--no-fold", action="store_true", help="ONNX: keep every operator as its own layer")
 
 
 def _param_option(parser: argparse.ArgumentParser) -> None:
@@ -58,9 +107,7 @@ def _param_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _model(args: argparse.Namespace) -> DNN:
-    from offloadsched.cli import parse_option
-
-    return get_model(args.name, **dict(parse_option(text) for text in args.param))
+    return get_model(args.name, **_options(args))
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -106,10 +153,91 @@ def _show(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from offloadsched.io import save
 
+    if args.onnx:
+        from .onnx_export import save_onnx
+
+        options = _options(args)
+        for key in ("fold", "blocks"):
+            if options.pop(key, False):
+                raise ValidationError(f"--onnx writes every operator; -p {key}=true does not apply "
+                                      "(import folds element-wise layers)")
+        dnn = get_model(args.name, fold=False, **options)
+        save_onnx(dnn, args.output)
+        print(f"wrote {args.output} ({dnn.name}: {len(dnn)} operators, weights as inputs)")
+        return 0
     dnn = _model(args)
     try:
         save(dnn, args.output)
     except OSError as exc:
         raise ValidationError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output} ({dnn.name}: {len(dnn)} layers, {dnn.n_edges} edges)")
+    return 0
+
+
+def _options(args: argparse.Namespace) -> dict:
+    from offloadsched.cli import parse_option
+
+    return dict(parse_option(text) for text in args.param)
+
+
+def _read_onnx(path: Path, args: argparse.Namespace) -> DNN:
+    """:func:`~instances.onnx_import.from_onnx` with the warnings printed as one line each."""
+    import sys
+    import warnings
+
+    from .onnx_import import OnnxImportWarning, from_onnx, parse_shape
+
+    shapes = dict(parse_shape(text) for text in args.shape)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", OnnxImportWarning)
+        dnn = from_onnx(path, fold=not args.no_fold, shapes=shapes)
+    for w in caught:
+        if issubclass(w.category, OnnxImportWarning):
+            sys.stderr.write(f"warning: {w.message}\n")
+    return dnn
+
+
+def _import(args: argparse.Namespace) -> int:
+    from offloadsched.io import save
+
+    dnn = _read_onnx(args.model, args)
+    try:
+        save(dnn, args.output)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output} ({dnn.name}: {len(dnn)} layers, {dnn.n_edges} edges, {dnn.structure}; "
+          f"{int(dnn.attrs['params']):,d} params, {dnn.attrs['flops'] / 1e9:.3f} GFLOPs)")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from offloadsched.io import load, save
+    from offloadsched.problems import JointProblem, identical_jobs
+
+    from .profiles import measured_platform
+
+    path = Path(args.model)
+    if path.suffix.lower() == ".onnx":
+        dnn = _read_onnx(path, args)
+    elif path.exists() or path.suffix:
+        dnn = load(path)
+        if not isinstance(dnn, DNN):
+            raise ValidationError(f"{path}: is a {getattr(dnn, 'type', 'result')} document, not a DNN")
+    else:
+        dnn = get_model(args.model)
+    remote = args.remote_model or ("serial" if args.server_times else "negligible")
+    if args.server_times and remote == "negligible":
+        raise ValidationError("--server-times needs --remote-model serial or parallel (negligible forces t' = 0)")
+    base = make_platform(args.device, args.server, args.network)
+    platform = measured_platform(base, dnn, device_times=args.device_times, server_times=args.server_times)
+    problem = JointProblem(identical_jobs(dnn, args.jobs), platform, remote_model=remote, name=dnn.name)
+    try:
+        save(problem, args.output)
+    except OSError as exc:
+        raise ValidationError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    lo, lo_model = int(platform.local_times(dnn).sum()), int(base.local_times(dnn).sum())
+    sides = [s for s, given in (("device", args.device_times), ("server", args.server_times)) if given]
+    print(f"wrote {args.output} ({args.jobs} job(s) of {dnn.name} on {platform.name}, remote {remote}; "
+          + (f"measured {' and '.join(sides)} times; local-only {lo:,d} us measured, {lo_model:,d} us modelled)"
+             if sides else f"modelled times; local-only {lo:,d} us)"))
     return 0

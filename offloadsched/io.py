@@ -240,7 +240,7 @@ def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
     p = _req(data, "platform", where)
     platform = Platform(r_loc=_req(p, "r_loc", "platform"), r_rem=_req(p, "r_rem", "platform"),
                         bandwidth=_req(p, "bandwidth", "platform"), latency=p.get("latency", 0.0),
-                        name=p.get("name", "platform"))
+                        name=p.get("name", "platform"), measured=p.get("measured"))  # measured: issue 18
     dnns = {d.name: d for d in (dnn_from_dict(x, f"{where}: dnn") for x in _list(data, "dnns", where))}
     jobs = []
     for name in _list(data, "jobs", where):

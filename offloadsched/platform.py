@@ -14,7 +14,8 @@ is calibrated in :mod:`instances.platforms` (see the README's table).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,6 +57,8 @@ class Platform:
     bandwidth : uplink bandwidth in bit/s (> 0).
     latency : per-message latency ``w0`` in seconds (>= 0).
     name : a label for reports.
+    measured : measured per-layer compute times that replace the rate model (see
+        :class:`MeasuredTimes`; a mapping ``{"device" | "server": {dnn: {layer: µs}}}`` is accepted).
     """
 
     r_loc: float
@@ -63,6 +66,8 @@ class Platform:
     bandwidth: float
     latency: float = 0.0
     name: str = "platform"
+    # -- measured per-layer times (issue 18): the one field of the override -------------------
+    measured: MeasuredTimes | None = field(default=None)
 
     def __post_init__(self) -> None:
         for field_name in ("r_loc", "r_rem", "bandwidth"):
@@ -70,6 +75,10 @@ class Platform:
             if value <= 0:
                 raise ValidationError(f"platform {self.name!r}: {field_name} must be > 0, got {value:g}")
         check_nonneg(self.latency, f"platform {self.name!r}: latency")
+        if self.measured is not None and not isinstance(self.measured, MeasuredTimes):
+            object.__setattr__(self, "measured", MeasuredTimes.from_dict(self.measured, f"platform {self.name!r}"))
+        if self.measured is not None and not self.measured:
+            object.__setattr__(self, "measured", None)
 
     def with_network(self, network: str | Network) -> Platform:
         """The same device and server over another uplink (a preset name or a Network)."""
@@ -81,20 +90,36 @@ class Platform:
         return replace(self, bandwidth=bandwidth, name=f"{self.name.split('@')[0]}@{bandwidth / 1e6:g}Mbps")
 
     def local_times(self, dnn: DNN) -> np.ndarray:
-        """``f(v)`` of every layer, integer µs."""
+        """``f(v)`` of every layer, integer µs (measured times when the platform has them)."""
+        if self.measured is not None and self.measured.has("device"):
+            return self.measured.times("device", dnn)
         return seconds_to_us(dnn.flops / self.r_loc, f"{dnn.name}: local time")
 
     def remote_times(self, dnn: DNN) -> np.ndarray:
-        """``t'(v)`` of every layer, integer µs."""
+        """``t'(v)`` of every layer, integer µs (measured times when the platform has them)."""
+        if self.measured is not None and self.measured.has("server"):
+            return self.measured.times("server", dnn)
         return seconds_to_us(dnn.flops / self.r_rem, f"{dnn.name}: remote time")
 
     def upload_times(self, dnn: DNN) -> np.ndarray:
         """``u(v) = w0 + 8 out_bytes / B`` of every layer, integer µs."""
         return seconds_to_us(self.latency + 8.0 * dnn.out_bytes / self.bandwidth, f"{dnn.name}: upload time")
 
+    def with_measured(self, side: str, dnn: DNN, times: Mapping[str, int]) -> Platform:
+        """The same platform with ``dnn``'s measured ``side`` times (``{layer: µs}``, every layer
+        but the input, which may be omitted: it computes nothing) replacing the rate model."""
+        current = self.measured.to_dict() if self.measured is not None else {}
+        current.setdefault(side, {})[dnn.name] = dict(times)
+        out = replace(self, measured=current)
+        out.measured.times(side, dnn)  # names every missing or unknown layer now
+        return out
+
     def to_dict(self) -> dict:
-        return {"name": self.name, "r_loc": self.r_loc, "r_rem": self.r_rem,
-                "bandwidth": self.bandwidth, "latency": self.latency}
+        out = {"name": self.name, "r_loc": self.r_loc, "r_rem": self.r_rem,
+               "bandwidth": self.bandwidth, "latency": self.latency}
+        if self.measured is not None:
+            out["measured"] = self.measured.to_dict()
+        return out
 
 
 def get_network(name: str) -> Network:
@@ -103,3 +128,73 @@ def get_network(name: str) -> Network:
     if key not in NETWORKS:
         raise ValidationError(f"unknown network {name!r}; known: {', '.join(NETWORKS)}")
     return NETWORKS[key]
+
+
+# -- measured per-layer times (issue 18) ----------------------------------------------------------
+SIDES = ("device", "server")
+
+
+@dataclass(frozen=True)
+class MeasuredTimes:
+    """Measured compute times per side (``device``: f, ``server``: t'), DNN and layer, integer µs.
+
+    A side with entries replaces the rate model for every DNN: a DNN it does not list, a layer of
+    a listed DNN without a time (the input may be omitted: it computes nothing) or a time for a
+    layer the DNN does not have is a :class:`ValidationError` naming it, never a silent fallback.
+    Upload times keep the bandwidth model.  Stored as sorted tuples (hashable, comparable).
+    """
+
+    entries: tuple[tuple[str, str, tuple[tuple[str, int], ...]], ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping, where: str = "platform") -> MeasuredTimes:
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"{where}: measured must be an object {{side: {{dnn: {{layer: us}}}}}}")
+        entries = []
+        for side, per_dnn in data.items():
+            if side not in SIDES:
+                raise ValidationError(f"{where}: measured: unknown side {side!r}; known: {', '.join(SIDES)}")
+            if not isinstance(per_dnn, Mapping):
+                raise ValidationError(f"{where}: measured {side}: expected an object {{dnn: {{layer: us}}}}")
+            for dnn, times in per_dnn.items():
+                if not isinstance(times, Mapping):
+                    raise ValidationError(f"{where}: measured {side} {dnn!r}: expected an object {{layer: us}}")
+                rows = []
+                for layer, us in times.items():
+                    what = f"{where}: measured {side} time of layer {layer!r} of {dnn!r}"
+                    if isinstance(us, bool) or not isinstance(us, (int, float)) or us != us or us < 0 or us != int(us):
+                        raise ValidationError(f"{what}: must be an integer number of µs >= 0, got {us!r}")
+                    rows.append((str(layer), int(us)))
+                entries.append((side, str(dnn), tuple(rows)))
+        return cls(tuple(sorted(entries)))
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def has(self, side: str) -> bool:
+        return any(s == side for s, _, _ in self.entries)
+
+    def to_dict(self) -> dict[str, dict[str, dict[str, int]]]:
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for side, dnn, rows in self.entries:
+            out.setdefault(side, {})[dnn] = dict(rows)
+        return out
+
+    def times(self, side: str, dnn: DNN) -> np.ndarray:
+        """The measured ``side`` times of ``dnn``'s layers in layer order (int64 µs)."""
+        listed = [d for s, d, _ in self.entries if s == side]
+        rows = next((dict(r) for s, d, r in self.entries if s == side and d == dnn.name), None)
+        if rows is None:
+            raise ValidationError(f"measured {side} times are given for {', '.join(map(repr, listed))} only, "
+                                  f"not for DNN {dnn.name!r} (a method that rebuilds the graph, such as fused "
+                                  "layers, has no measured times for its new layers)")
+        unknown = [layer for layer in rows if layer not in dnn.index]
+        missing = [layer.name for i, layer in enumerate(dnn.layers) if i != dnn.input and layer.name not in rows]
+        for what, names in (("unknown layer", unknown), ("no time for layer", missing)):
+            if names:
+                more = f" (and {len(names) - 1} more)" if len(names) > 1 else ""
+                raise ValidationError(f"measured {side} times of {dnn.name!r}: {what} {names[0]!r}{more}")
+        out = np.zeros(len(dnn), dtype=np.int64)
+        for i, layer in enumerate(dnn.layers):
+            out[i] = rows.get(layer.name, 0)
+        return out

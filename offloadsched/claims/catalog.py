@@ -30,7 +30,7 @@ from .families import ChainFamily, FlowFamily, SPFamily, TreeFamily, chain_fg
 EXACT_FLOW = ("bruteforce", "cpsat-flowshop", "mip-path")
 EXACT_DAG = ("bruteforce", "dp-ideals", "cpsat-dagshop")
 EXACT_DAG_FAST = ("dp-ideals", "bruteforce", "cpsat-dagshop")  # dp-ideals is 4x faster on tiny trees
-EXACT_JOINT = ("mip-joint-chain", "cpsat-joint")
+EXACT_JOINT = ("mip-joint-chain", "mip-joint-ideals", "cpsat-joint")
 #: Seconds an exact model may take on one instance (the families keep instances tiny).
 EXACT_TIME_LIMIT = 20.0
 
@@ -194,6 +194,25 @@ def uniform_check(family: ChainFamily) -> Callable[[Genome], Check]:
     return check
 
 
+def types_check(family: ChainFamily, k: int = 2) -> Callable[[Genome], Check]:
+    """The best joint schedule using at most ``k`` distinct partitions (``mip-joint-ideals`` with
+    ``max_types=k``, proven) against the joint optimum (every multiset of cuts with Johnson's rule)."""
+    def check(genome: Genome) -> Check:
+        joint = family.build(genome)
+        r = run_method(joint, "mip-joint-ideals", max_types=k)
+        if r.status != "optimal":
+            raise NotApplicable(f"mip-joint-ideals (max_types={k}) proved nothing: {r.status}")
+        opt, cuts, order = chain_optimum(genome, joint)
+        ms, opt_side = _chain_dag_side(joint, cuts, order, "joint optimum (cut multisets x Johnson)",
+                                       "bruteforce-cuts")
+        used = sorted({int(p.local.sum()) - 1 for p in r.partitions})
+        heur = side(r, f"best with at most {k} partition types (cuts {used})", problem=r.problem,
+                    partitions=[int(p.local.sum()) - 1 for p in r.partitions])
+        return Check(r.makespan, ms, problem=joint, sides={"heuristic": heur, "optimal": opt_side},
+                     info={"optimal_cuts": sorted(set(cuts)), "types_used": len(set(cuts))})
+    return check
+
+
 def relaxation_check(family: ChainFamily) -> Callable[[Genome], Check]:
     """Seed 001 Thm. 1 on one instance: the uniform point's value against the relaxation's LP
     optimum (per job), on both abscissae; the worse of the two."""
@@ -305,6 +324,15 @@ def build_catalog() -> dict[str, Claim]:
               "as uniform-1-plus-1-over-n, when f(l) = g(l) at some layer l", at_layer, uniform_check(at_layer),
               bound="1 + 1/n", requires=(("relaxation",), ("johnson", "bruteforce")),
               labels=("rounded uniform partition", "joint optimum"), confirm=confirm_with(EXACT_JOINT + ("jps",))),
+        Claim("two-partition-types", "001 Alg. 2, Thm. 1 (relaxation)",
+              "for n identical jobs, an optimal joint schedule needs at most two distinct partitions (JPS mixes "
+              "two cuts)", any_chains, types_check(any_chains, 2),
+              requires=(("mip-joint-ideals",), ("johnson", "bruteforce")),
+              labels=("best with at most two partitions", "joint optimum"),
+              confirm=confirm_with(EXACT_JOINT + ("mip-joint-ideals",)),
+              notes="001 Thm. 1 is about the continuous relaxation; here the integer problem.  The two-type "
+                    "side is mip-joint-ideals with max_types=2 (proven); the optimum enumerates every multiset "
+                    "of cuts with Johnson's rule."),
         Claim("prop1-closed-form", "001 Prop. 1",
               "under Johnson's order the J2 makespan is f(x1) + max(sum f(x2..n), sum g(x1..n-1)) + g(xn)",
               j2_any, prop1_check(j2_any), requires=(("johnson",),),

@@ -1,0 +1,257 @@
+"""Every partition of a DNN job reduced to Sidney-Monma modules, and the makespan of a module mix.
+
+For the joint problem with ``negligible`` remote times (MODEL.md section 2) a job's partition is
+an ideal of its DAG (:mod:`offloadsched.ideals`); with the ideal fixed the job is a two-machine
+flow shop with series-parallel precedences binding one sequence, and Sidney-Monma's algorithm
+(:mod:`formulations.sidney`) reduces it to *modules*: strings of layers, each acting as the
+two-machine job ``(a, b) = (X - B, X - A)`` plus a constant ``o = A + B - X`` (``A``, ``B`` its
+loads, ``X`` its own makespan).  Jobs are independent (parallel composition), so for any choice of
+ideals the optimal schedule sequences the union of all jobs' modules in Johnson key order, and its
+makespan is ``sum(o) +`` the Johnson makespan of the modules.
+
+For an ideal whose local order is not series-parallel (RandWire) the same reduction is applied to
+a series-parallel *relaxation* (arcs dropped: a lower bound for any context, because every
+schedule of the real order is one of the relaxation) and to an *extension* (arcs added: its
+sequences are valid, an upper bound); :func:`formulations.sidney.sp_bounds` chooses both.
+
+A *kind* is a distinct ``(a, b)`` pair; kinds are totally ordered by Johnson's key (``a < b``
+first by ``a`` ascending, then ``a >= b`` by ``b`` descending), ties broken by ``(a, b)`` (equal
+keys are interchangeable, so any fixed tie order is a Johnson order).  With ``n_q`` modules of
+kind ``q`` in that order, the Johnson makespan is the largest, over kinds present, of::
+
+    E_q = sum_{p < q} n_p a_p + n_q max(a_q, b_q) + min(a_q, b_q) + sum_{p > q} n_p b_p
+
+(a block of ``n_q`` identical modules is critical at its first module when ``a_q < b_q`` and at
+its last otherwise).  Without its constant ``min(a_q, b_q)`` every ``E_q`` is a lower bound on
+the makespan whether kind ``q`` is present or not (all times are non-negative: the split between
+two blocks is dominated by the split at the next module).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from offloadsched.dnn import DNN
+from offloadsched.ideals import DEFAULT_MAX_IDEALS, enumerate_ideals
+from offloadsched.sp import analyze
+
+from .sidney import _out_forest, sp_bounds, sp_modules
+
+#: (A, B, X, layer sequence) of one module
+Module = tuple[int, int, int, list[int]]
+
+
+@dataclass
+class IdealModules:
+    """One partition (``ideal``: bit set of local layers) and its modules: ``lower`` (exact or of a
+    relaxation) and ``upper`` (exact or of an extension), identical when ``series_parallel``."""
+
+    ideal: int
+    series_parallel: bool
+    lower: list[Module]
+    upper: list[Module]
+    cuts: list[int] = field(default_factory=list)
+
+
+class Catalogue:
+    """Every partition of one DNN on one platform: the ideals with their local and upload loads
+    (``F``, ``U``, integer µs), and their modules, built on demand (:meth:`modules`) and kept."""
+
+    def __init__(self, dnn: DNN, f: np.ndarray, u: np.ndarray, max_ideals: int) -> None:
+        t0 = time.perf_counter()
+        self.dnn = dnn
+        self.ideals = enumerate_ideals(dnn, max_ideals)
+        n = len(dnn)
+        nbytes = (n + 7) // 8
+        raw = b"".join(i.to_bytes(nbytes, "little") for i in self.ideals)
+        bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8).reshape(-1, nbytes), axis=1,
+                             bitorder="little")[:, :n].astype(bool)
+        succ_out = np.zeros_like(bits)  # some successor of v is outside the ideal
+        for v, ss in enumerate(dnn.succs):
+            if ss:
+                succ_out[:, v] = ~bits[:, list(ss)].all(axis=1)
+        self.local = bits
+        self.cut = bits & succ_out
+        self.F = bits.astype(np.int64) @ f.astype(np.int64)
+        self.U = self.cut.astype(np.int64) @ u.astype(np.int64)
+        self.f = [int(x) for x in f]
+        self.u = [int(x) for x in u]
+        self._mods: dict[int, IdealModules] = {}
+        self.build_s = time.perf_counter() - t0
+
+    def __len__(self) -> int:
+        return len(self.ideals)
+
+    def modules(self, t: int) -> IdealModules:
+        """The modules of ideal ``t`` (Sidney-Monma on its local order, or the relaxation /
+        extension bracket when that order is not series-parallel)."""
+        hit = self._mods.get(t)
+        if hit is not None:
+            return hit
+        t0 = time.perf_counter()
+        ideal = self.ideals[t]
+        preds = self.dnn.preds
+        n = len(preds)
+        local = np.flatnonzero(self.local[t]).tolist()
+        cuts = np.flatnonzero(self.cut[t]).tolist()
+        a = self.f
+        b = [0] * n
+        for v in cuts:
+            b[v] = self.u[v]
+        parent = _out_forest(local, preds, n)
+        if parent is not None:
+            mods = sp_modules(None, a, b, (local, parent))
+            out = IdealModules(ideal, True, mods, mods, cuts)
+        else:
+            res = analyze(local, preds, witness=False)
+            if res.tree is not None:
+                mods = sp_modules(res.tree, a, b)
+                out = IdealModules(ideal, True, mods, mods, cuts)
+            else:
+                br = sp_bounds(res, a, b, preds)
+                out = IdealModules(ideal, False, br["lower_modules"], br["upper_modules"], cuts)
+        self._mods[t] = out
+        self.build_s += time.perf_counter() - t0
+        return out
+
+
+_CACHE: OrderedDict[tuple, Catalogue] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+def catalogue(dnn: DNN, f: np.ndarray, u: np.ndarray, *, max_ideals: int = DEFAULT_MAX_IDEALS) -> Catalogue:
+    """The :class:`Catalogue` of ``dnn`` with local times ``f`` and upload times ``u`` (integer µs
+    per layer), cached per (DNN graph, times) with the modules built so far."""
+    key = (dnn.name, tuple(dnn.names), dnn.preds, f.tobytes(), u.tobytes())
+    hit = _CACHE.get(key)
+    if hit is not None and len(hit) <= max_ideals:
+        _CACHE.move_to_end(key)
+        return hit
+    cat = Catalogue(dnn, f, u, max_ideals)
+    _CACHE[key] = cat
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return cat
+
+
+@dataclass
+class ModuleTable:
+    """The modules of every (DNN, partition) option, flattened, for one side (lower or upper).
+
+    Option ``i`` is partition ``ideal_of[i]`` of DNN group ``group_of[i]``; its modules are the rows
+    ``owner == i`` of the flat arrays (kind index ``kind``, times ``a``, ``b``); ``o[i]`` is the
+    sum of its constants.  Kinds are sorted in Johnson order (``ka``, ``kb`` per kind)."""
+
+    group_of: np.ndarray
+    ideal_of: np.ndarray
+    o: np.ndarray
+    owner: np.ndarray
+    kind: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    ka: np.ndarray
+    kb: np.ndarray
+    seqs: list[list[list[int]]]  # per option, per module (in key order): its layer sequence
+    start: np.ndarray  # option i's modules are the flat rows start[i]:start[i + 1]
+
+    @property
+    def n_options(self) -> int:
+        return len(self.o)
+
+    @property
+    def n_kinds(self) -> int:
+        return len(self.ka)
+
+    def options_of(self, group: int) -> np.ndarray:
+        return np.flatnonzero(self.group_of == group)
+
+    def split(self, q: int) -> np.ndarray:
+        """Per option: its modules' contribution to ``E_q`` without the constant, i.e. ``a`` of
+        its kinds before ``q``, ``b`` of those after, ``max(a, b)`` of its modules of kind ``q``."""
+        k = self.kind
+        w = np.where(k < q, self.a, np.where(k > q, self.b, np.maximum(self.a, self.b)))
+        return np.bincount(self.owner, weights=w, minlength=self.n_options).astype(np.int64)
+
+    def kinds_of(self, options: np.ndarray) -> dict[int, np.ndarray]:
+        """Kind -> the options (among ``options``) having a module of that kind."""
+        sel = np.isin(self.owner, options)
+        out: dict[int, list[int]] = {}
+        for q, i in zip(self.kind[sel].tolist(), self.owner[sel].tolist()):
+            out.setdefault(q, []).append(i)
+        return {q: np.unique(v) for q, v in out.items()}
+
+    def value(self, x: np.ndarray) -> int:
+        """The makespan of ``x[i]`` jobs on option ``i``, from the used options' modules only."""
+        x = np.asarray(x, dtype=np.int64)
+        used = np.flatnonzero(x)
+        rows = np.concatenate([np.arange(self.start[i], self.start[i + 1]) for i in used.tolist()] or [[]])
+        rows = rows.astype(np.int64)
+        kinds, inv = np.unique(self.kind[rows], return_inverse=True)
+        n = np.bincount(inv.reshape(-1), weights=x[self.owner[rows]], minlength=len(kinds)).astype(np.int64)
+        ka, kb = self.ka[kinds], self.kb[kinds]
+        before = np.concatenate(([0], np.cumsum(n * ka)[:-1]))
+        after = np.concatenate((np.cumsum((n * kb)[::-1])[::-1][1:], [0]))
+        e = before + after + n * np.maximum(ka, kb) + np.minimum(ka, kb)
+        return int(x @ self.o) + (int(e.max()) if len(e) else 0)
+
+    def makespan(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        """Makespan of ``x[i]`` jobs on option ``i``: ``sum(o) + max_q E_q``; also every kind's
+        ``E_q`` (``-1`` where absent) and the counts ``n_q``."""
+        x = np.asarray(x, dtype=np.int64)
+        n = np.bincount(self.kind, weights=x[self.owner], minlength=self.n_kinds).astype(np.int64)
+        before = np.concatenate(([0], np.cumsum(n * self.ka)[:-1]))
+        after = np.concatenate((np.cumsum((n * self.kb)[::-1])[::-1][1:], [0]))
+        e = before + after + n * np.maximum(self.ka, self.kb) + np.minimum(self.ka, self.kb)
+        e = np.where(n > 0, e, -1)
+        top = int(e.max()) if len(e) and n.any() else 0
+        return int(x @ self.o) + top, e, n
+
+
+def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: str) -> ModuleTable:
+    """The flat :class:`ModuleTable` of ideals ``options[g]`` of each catalogue ``g``, on ``side``
+    (``"lower"``: exact or relaxation modules; ``"upper"``: exact or extension modules)."""
+    raw: list[tuple[int, int, int]] = []  # (option, a', b')
+    group_of, ideal_of, o, seqs = [], [], [], []
+    for g, (cat, keep) in enumerate(zip(catalogues, options)):
+        for t in keep.tolist():
+            i = len(o)
+            group_of.append(g)
+            ideal_of.append(t)
+            mods = getattr(cat.modules(t), side)
+            total = 0
+            for am, bm, xm, _seq in mods:
+                raw.append((i, xm - bm, xm - am))
+                total += am + bm - xm
+            o.append(total)
+            seqs.append([m[3] for m in mods])
+    arr = np.array(raw, dtype=np.int64).reshape(-1, 3)
+    owner, a, b = arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
+    big = int(max(a.max(initial=0), b.max(initial=0))) + 1
+    keys = np.where(a < b, a, 2 * big - b)
+    pairs, kind = np.unique(np.stack([keys, a, b], axis=1), axis=0, return_inverse=True)
+    return ModuleTable(np.array(group_of, dtype=np.int64), np.array(ideal_of, dtype=np.int64),
+                       np.array(o, dtype=np.int64), owner, kind.reshape(-1).astype(np.int64), a, b,
+                       pairs[:, 1].copy(), pairs[:, 2].copy(), seqs,
+                       np.searchsorted(owner, np.arange(len(o) + 1)))
+
+
+def sequence(table: ModuleTable, choice: list[int], offsets: list[int]) -> list[int]:
+    """The local order of jobs ``k`` on options ``choice[k]`` (layer ``v`` of job ``k`` is node
+    ``offsets[k] + v``): every job's modules merged in kind order (stable: a job's own modules
+    keep their key order, which respects its precedences)."""
+    entries = []
+    kinds = table.kind.tolist()
+    for k, i in enumerate(choice):
+        s0 = int(table.start[i])
+        for pos, seq in enumerate(table.seqs[i]):
+            entries.append((kinds[s0 + pos], k, pos, seq))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    order: list[int] = []
+    for _q, k, _pos, seq in entries:
+        off = offsets[k]
+        order.extend(off + v for v in seq)
+    return order

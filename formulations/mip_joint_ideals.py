@@ -1,0 +1,337 @@
+"""``mip-joint-ideals``: the joint optimum of many DNN jobs with negligible remote (a MIP over ideals).
+
+Joint problem (seed 001 P1, MODEL.md section 2) with ``negligible`` remote times.  A job's partition
+is an ideal of its DAG; with every partition fixed, Sidney-Monma (Sidney 1979, Monma 1979; see
+:mod:`formulations.sidney`) reduces each job to modules, the jobs compose in parallel, and the
+optimal makespan is ``sum(o) +`` the Johnson makespan of the union of the modules
+(:mod:`formulations._modules`).  So the joint optimum is the best choice of one ideal per job, and
+only *how many* jobs of each DNN take each ideal matters.
+
+Model (per DNN group ``g`` of ``N_g`` identical jobs, option ``i`` = one of its ideals):
+
+* ``x_i`` integer in ``[0, N_g]``, ``sum_{i in g} x_i = N_g``; ``z_i`` binary, ``x_i <= N_g z_i``
+  (the option is used);
+* minimise ``sum_i o_i x_i + T`` where, for every module kind ``q`` (Johnson order),
+  ``T >= sum_i s_i(q) x_i + min(a_q, b_q) y_q`` with ``s_i(q)`` = option ``i``'s ``a`` before ``q``,
+  ``b`` after ``q`` and ``max(a_q, b_q)`` per own module of kind ``q``, and ``y_q >= z_i`` for
+  every option ``i`` with a module of kind ``q`` (``y_q`` in ``[0, 1]``).
+
+**Exactness.**  For integer ``x``, ``n_q = sum_i (modules of kind q in i) x_i`` and the right-hand
+side is ``E_q`` of :mod:`formulations._modules` when kind ``q`` is present, and ``E_q`` less its
+constant, still a valid lower bound, when absent (then ``y_q`` may be 0).  So the smallest ``T`` is
+exactly the Johnson makespan of the chosen modules and the model's optimum is the joint optimum.
+The split rows are linear in the counts (their constant is the only term tied to presence), so the
+LP relaxation is the fractional mix of ideals with every constant weighted by how sure its
+presence is; the rows are many (one per kind, thousands for GoogLeNet) but few bind, so they are
+generated lazily: solve with the rows of the kinds that were ever critical, evaluate the solution
+exactly, add the rows of the kinds where the exact makespan exceeds the model's ``T``, repeat.
+Every model solved is a relaxation of the full one, so its bound is a valid lower bound; the loop
+stops when the best evaluated solution reaches it.
+
+**Not series-parallel (RandWire).**  An ideal whose local order is not series-parallel gets the
+modules of a relaxation (lower) and of an extension (upper) (:func:`formulations.sidney.sp_bounds`);
+the model over the lower modules gives a lower bound, over the upper ones a feasible schedule,
+status ``optimal`` only when they meet, otherwise ``feasible`` with the bound (never a silent
+approximation).  With ``serial`` / ``parallel`` remote the negligible optimum is a lower bound
+(dropping remote work cannot lengthen the local and uplink part): status ``bound``.
+
+Size: one integer and one binary per (DNN, ideal), one row per DNN, plus the generated split rows
+(dense over the options).  Ideal enumeration and module building are cached per (DNN, times).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pulp
+
+from offloadsched.errors import ValidationError
+from offloadsched.ideals import DEFAULT_MAX_IDEALS
+from offloadsched.partition import Partition
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
+from offloadsched.sp import find_n
+
+from . import _mip
+from ._modules import Catalogue, ModuleTable, catalogue, module_table, sequence
+
+#: split rows added per round: the most violated kinds
+ROWS_PER_ROUND = 8
+#: Lagrangian pruning: grid points of lambda, and the ideals per grid point that seed the upper bound
+PRUNE_GRID = 21
+PRUNE_SEEDS = 4
+
+
+@dataclass
+class Side:
+    """The outcome of the lazy-row loop on one module table."""
+
+    x: np.ndarray | None  # best evaluated counts per option
+    value: int | None  # their exact makespan
+    bound: int  # proven lower bound
+    proven: bool
+    rounds: int = 0
+    rows: int = 0
+    solver_status: str = ""
+    history: list = field(default_factory=list)
+
+
+def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = None, solver: str = "highs",
+                           log: bool = False, workers: int | None = None, max_ideals: int = DEFAULT_MAX_IDEALS,
+                           bracket: bool = True, max_types: int | None = None) -> SolverOutput:
+    """Joint optimum over one ideal per job with Sidney-Monma modules: integer counts per (DNN, ideal).
+
+    ``bracket=False`` refuses a DNN that is not series-parallel instead of bracketing it;
+    ``max_types=k`` restricts every DNN's jobs to at most ``k`` distinct partitions (the optimum of
+    that restriction: seed 001's JPS uses two)."""
+    if max_types is not None and (isinstance(max_types, bool) or not isinstance(max_types, int) or max_types < 1):
+        raise ValidationError(f"max_types must be an integer >= 1 or None, got {max_types!r}")
+    _mip.check_solver(solver)
+    _mip.check_workers(workers)
+    if not isinstance(problem, JointProblem):
+        raise ValidationError(f"mip-joint-ideals takes a joint problem, got {type(problem).__name__}")
+    t0 = time.perf_counter()
+    limit = _mip.DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
+    groups, members = _groups(problem)
+    cats = [catalogue(problem.jobs[ks[0]], problem.times[ks[0]][0], problem.times[ks[0]][1], max_ideals=max_ideals)
+            for ks in members]
+    if not bracket:
+        for c in cats:
+            w = find_n(range(len(c.dnn)), c.dnn.preds)
+            if w is not None:
+                names = [c.dnn.names[v] for v in w]
+                raise ValidationError(f"mip-joint-ideals: DNN {c.dnn.name!r} is not series-parallel (an N on "
+                                      f"{', '.join(map(repr, names))}); pass bracket=True for a relaxation / "
+                                      "extension bracket")
+    counts = np.array([len(ks) for ks in members], dtype=np.int64)
+    deadline = t0 + limit
+    keep, ub = _prune(cats, counts)
+    upper = module_table(cats, keep, "upper")
+    sp = all(cat.modules(t).series_parallel for cat, kk in zip(cats, keep) for t in kk.tolist())
+    up = _loop(upper, counts, deadline, solver, workers, log, max_types)
+    low = up if sp else _loop(module_table(cats, keep, "lower"), counts, deadline, solver, workers, log, max_types)
+    lower_bound = low.bound
+    info = {"ideals": [len(c) for c in cats], "groups": [c.dnn.name for c in cats],
+            "options": upper.n_options, "pruned": int(sum(len(c) for c in cats) - upper.n_options),
+            "series_parallel": sp, "catalogue_s": round(sum(c.build_s for c in cats), 4),
+            "kinds": upper.n_kinds, "rounds": up.rounds, "split_rows": up.rows,
+            "solver": solver, "solver_status": up.solver_status, "prune_upper": ub}
+    if not sp:
+        info.update(lower_rounds=low.rounds, lower_value=low.value, lower_proven=low.proven,
+                    upper_value=up.value)
+    if up.x is None:
+        return SolverOutput(None, status="error", bound=lower_bound, info=dict(info, reason="no solution found"))
+    choice = _assign(up.x, upper, members, len(problem.jobs))
+    parts = [Partition(problem.jobs[k], cats[upper.group_of[i]].local[upper.ideal_of[i]]) for k, i in enumerate(choice)]
+    dag = problem.dag(parts)
+    offsets = np.cumsum([0] + [len(d) for d in problem.jobs])[:-1].tolist()
+    order = np.array(sequence(upper, choice, offsets), dtype=np.int64)
+    cut = dag.cut
+    schedule = Schedule({"local": order, "uplink": order[cut[order]]})
+    info["partitions_used"] = int(np.count_nonzero(up.x))
+    if problem.remote_model != "negligible":
+        info["reason"] = (f"the {problem.remote_model} remote model: the negligible-remote optimum "
+                          f"{lower_bound} is a lower bound")
+        return SolverOutput(schedule, status="bound", bound=lower_bound, problem=dag, partitions=parts, info=info)
+    status = "optimal" if up.value is not None and lower_bound >= up.value else "feasible"
+    return SolverOutput(schedule, status=status, bound=lower_bound, objective=up.value, problem=dag,
+                        partitions=parts, info=info)
+
+
+def _groups(problem: JointProblem) -> tuple[list[tuple], list[list[int]]]:
+    """Jobs grouped by identical DNN and times (first-appearance order)."""
+    keys: dict[tuple, int] = {}
+    members: list[list[int]] = []
+    for k, (dnn, (f, u, _r)) in enumerate(zip(problem.jobs, problem.times)):
+        key = (dnn.name, dnn.preds, f.tobytes(), u.tobytes())
+        if key not in keys:
+            keys[key] = len(members)
+            members.append([])
+        members[keys[key]].append(k)
+    return list(keys), members
+
+
+def _prune(cats: list[Catalogue], counts: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """The ideals that may appear in a solution better than a quick upper bound, per group.
+
+    Any schedule has makespan >= max(total local load, total upload load) >= lambda sum F + (1 -
+    lambda) sum U for lambda in [0, 1]; with one job of group g on ideal i and every other job on its
+    cheapest ideal for that lambda this bounds every solution using i (Lagrangian, maximised over a
+    grid of lambda).  Ideals whose bound reaches the upper bound of the best single-ideal-per-group
+    solution among a few promising ideals are dropped: no better solution, for the true modules or
+    for the relaxation's (loads are the same), uses them.  O(I) per grid point."""
+    grid = np.linspace(0.0, 1.0, PRUNE_GRID)
+    score = [np.outer(grid, c.F) + np.outer(1.0 - grid, c.U) for c in cats]  # (grid, ideals)
+    least = np.stack([sc.min(axis=1) for sc in score])  # (groups, grid)
+    total = counts @ least
+    seeds = []
+    for c, sc in zip(cats, score):
+        pick = {0, len(c) - 1}
+        for row in sc:
+            pick.update(np.argsort(row, kind="stable")[:PRUNE_SEEDS].tolist())
+        seeds.append(np.array(sorted(pick), dtype=np.int64))
+    table = module_table(cats, seeds, "upper")
+    x0 = _uniform(table, counts)
+    ub = table.value(x0)
+    used = {(int(table.group_of[i]), int(table.ideal_of[i])) for i in np.flatnonzero(x0).tolist()}
+    keep = []
+    for g, sc in enumerate(score):
+        lb = (sc - least[g][:, None] + total[:, None]).max(axis=0)
+        mask = lb < ub
+        for gg, t in used:
+            if gg == g:
+                mask[t] = True
+        keep.append(np.flatnonzero(mask))
+    return keep, ub
+
+
+def _assign(x: np.ndarray, table: ModuleTable, members: list[list[int]], n_jobs: int) -> list[int]:
+    """Per job: its option (the jobs of a group take the group's options in index order)."""
+    choice = [0] * n_jobs
+    for g, ks in enumerate(members):
+        it = iter(ks)
+        for i in table.options_of(g).tolist():
+            for _ in range(int(x[i])):
+                choice[next(it)] = i
+    return choice
+
+
+def _uniform(table: ModuleTable, counts: np.ndarray) -> np.ndarray:
+    """A warm start: every group on one option, chosen group by group (coordinate descent, two
+    passes) for the smallest exact makespan."""
+    groups = [table.options_of(g) for g in range(len(counts))]
+    x = np.zeros(table.n_options, dtype=np.int64)
+    for g, opts in enumerate(groups):  # start: each group's best alone
+        best, best_val = -1, None
+        for i in opts.tolist():
+            x[i] = counts[g]
+            val = table.value(x)
+            x[i] = 0
+            if best_val is None or val < best_val:
+                best, best_val = i, val
+        x[best] = counts[g]
+    for _ in range(2 if len(groups) > 1 else 0):
+        for g, opts in enumerate(groups):
+            x[opts] = 0
+            vals = []
+            for i in opts.tolist():
+                x[i] = counts[g]
+                vals.append((table.value(x), i))
+                x[i] = 0
+            x[min(vals)[1]] = counts[g]
+    return x
+
+
+class _Model:
+    """The PuLP model with its lazily added split rows."""
+
+    def __init__(self, table: ModuleTable, counts: np.ndarray, max_types: int | None = None) -> None:
+        self.table = table
+        self.counts = counts
+        self.prob = pulp.LpProblem("mip_joint_ideals", pulp.LpMinimize)
+        cap = counts[table.group_of]
+        self.x = [self.prob.add_variable(f"x_{i}", lowBound=0, upBound=int(cap[i]), cat=pulp.LpInteger)
+                  for i in range(table.n_options)]
+        self.z: dict[int, pulp.LpVariable] = {}
+        self.y: dict[int, pulp.LpVariable] = {}
+        self.t = self.prob.add_variable("T", lowBound=0)
+        self.prob += pulp.LpAffineExpression([(self.x[i], int(o)) for i, o in enumerate(table.o) if o]) + self.t
+        for g, n in enumerate(counts.tolist()):
+            self.prob += pulp.lpSum(self.x[i] for i in table.options_of(g).tolist()) == n, f"jobs_{g}"
+        self.rows: set[int] = set()
+        self.cap = cap
+        owners = {}
+        for q, i in zip(table.kind.tolist(), table.owner.tolist()):
+            owners.setdefault(q, set()).add(i)
+        self.owners = owners
+        if max_types is not None:  # at most max_types distinct partitions per DNN group
+            for i in range(table.n_options):
+                self._use(i)
+            for g in range(len(counts)):
+                self.prob += pulp.lpSum(self.z[i] for i in table.options_of(g).tolist()) <= max_types, f"types_{g}"
+        # the machine loads: the splits before the first and after the last kind
+        for q in (-1, table.n_kinds):
+            self._row(q, table.split(q), 0)
+
+    def _row(self, q: int, s: np.ndarray, const: int) -> None:
+        expr = pulp.LpAffineExpression([(self.x[i], int(v)) for i, v in enumerate(s.tolist()) if v])
+        if const:
+            y = self.y[q] = self.prob.add_variable(f"y_{q}", lowBound=0, upBound=1)
+            expr += const * y
+            for i in sorted(self.owners[q]):
+                self.prob += y >= self._use(i), f"present_{q}_{i}"
+        self.prob += self.t >= expr, f"split_{q}"
+
+    def _use(self, i: int) -> pulp.LpVariable:
+        """``z_i``: option ``i`` is used (``x_i <= N z_i``), created on first need."""
+        if i not in self.z:
+            z = self.z[i] = self.prob.add_variable(f"z_{i}", cat=pulp.LpBinary)
+            self.prob += self.x[i] <= int(self.cap[i]) * z, f"use_{i}"
+        return self.z[i]
+
+    def add(self, q: int) -> bool:
+        if q in self.rows:
+            return False
+        self.rows.add(q)
+        tb = self.table
+        self._row(q, tb.split(q), int(min(tb.ka[q], tb.kb[q])))
+        return True
+
+    def start(self, x: np.ndarray) -> None:
+        """Initial values: the counts ``x`` and what they imply."""
+        value, e, _n = self.table.makespan(x)
+        for i, var in enumerate(self.x):
+            var.setInitialValue(int(x[i]))
+        for i, z in self.z.items():
+            z.setInitialValue(int(x[i] > 0))
+        for q, y in self.y.items():
+            y.setInitialValue(int(e[q] >= 0))
+        self.t.setInitialValue(value - int(x @ self.table.o))
+
+    def decode(self) -> np.ndarray:
+        return np.array([int(round(v.varValue or 0.0)) for v in self.x], dtype=np.int64)
+
+
+def _loop(table: ModuleTable, counts: np.ndarray, deadline: float, solver: str, workers: int | None,
+          log: bool, max_types: int | None = None) -> Side:
+    """Lazy split rows until the best exact value meets the model's bound (or time runs out)."""
+    best = _uniform(table, counts)
+    best_val, e, _ = table.makespan(best)  # dense: every kind's E
+    model = _Model(table, counts, max_types)
+    for q in np.flatnonzero(e == e.max()).tolist():
+        model.add(q)
+    side = Side(best, best_val, 0, False)
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        model.start(best)
+        res = _mip.run(model.prob, solver=solver, time_limit=left, workers=workers, log=log, warm_start=True)
+        side.rounds += 1
+        side.solver_status = res.solver_status
+        bound = _mip.int_bound(res.bound)
+        if bound is not None:
+            side.bound = max(side.bound, bound)
+        if not res.has_solution:
+            break
+        x = model.decode()
+        val, e, _ = table.makespan(x)
+        side.history.append((val, side.bound))
+        if val < best_val:
+            best, best_val = x, val
+        if best_val <= side.bound:
+            side.proven = True
+            break
+        t_model = float(model.t.varValue or 0.0)
+        over = e - (t_model + 0.5)  # kinds where the exact makespan exceeds the model's T
+        new = [q for q in np.argsort(-over)[:ROWS_PER_ROUND].tolist() if over[q] > 0 and model.add(q)]
+        if not new:  # the model's T is exact at x: if x is optimal for the model, it is overall
+            if res.proven_optimal:
+                side.bound = max(side.bound, val)
+            side.proven = best_val <= side.bound
+            break
+    side.x, side.value, side.rows = best, best_val, len(model.rows)
+    return side
