@@ -39,8 +39,12 @@ def _document(kind: str, required: list[str], **properties: Any) -> dict[str, An
     return _object(["type", *required], **header, **properties)
 
 
+#: measured per-layer compute times (issue 18): {"device" | "server": {dnn: {layer: µs}}}
+MEASURED: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["device", "server"]},
+                            "additionalProperties": {"type": "object", "additionalProperties": {
+                                "type": "object", "additionalProperties": TIME}}}
 PLATFORM = _object(["r_loc", "r_rem", "bandwidth"], name={"type": "string"}, r_loc=POSITIVE, r_rem=POSITIVE,
-                   bandwidth=POSITIVE, latency=NONNEG)
+                   bandwidth=POSITIVE, latency=NONNEG, measured=MEASURED)
 LAYER = _object(["name", "flops", "out_bytes"], name=NAME, kind={"type": "string"}, flops=NONNEG,
                 out_bytes=NONNEG, preds=NAMES, attrs=FREE)
 DNN_BODY: dict[str, Any] = {"name": NAME, "attrs": FREE, "layers": {"type": "array", "minItems": 1, "items": LAYER}}
