@@ -93,14 +93,18 @@ class Warm:
         return self.timing.schedule
 
 
-def warm_start(problem, methods: Sequence[str], *, extra: Sequence[Warm] = ()) -> Warm | None:
+def warm_start(problem, methods: Sequence[str], *, extra: Sequence[Warm] = (),
+               deadline: float | None = None) -> Warm | None:
     """The best (smallest makespan) of ``extra`` and of the registered ``methods`` that accept
-    ``problem``; a method that is not registered (yet) or refuses the instance is skipped."""
+    ``problem``; a method that is not registered (yet) or refuses the instance is skipped, and
+    no further method is started once :func:`time.perf_counter` passes ``deadline``."""
     best = None
     for w in extra:
         if best is None or w.makespan < best.makespan:
             best = w
     for name in methods:
+        if deadline is not None and time.perf_counter() > deadline and best is not None:
+            break
         try:
             res = offloadsched.solve(problem, name)
         except ValidationError:  # unknown method, wrong problem type, size limit

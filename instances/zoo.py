@@ -397,4 +397,13 @@ def get_model(name: str, **options) -> DNN:
     unknown = [k for k in options if k not in accepted]
     if unknown:
         raise ValidationError(f"model {key!r}: unknown option(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
+    for k, v in options.items():  # the type of each option's default is its type (fold=maybe is refused)
+        default = inspect.signature(builder).parameters[k].default
+        if default is inspect.Parameter.empty or default is None:
+            continue
+        want = type(default)
+        ok = (isinstance(v, want) and (want is bool or not isinstance(v, bool))) or \
+            (want is float and isinstance(v, int) and not isinstance(v, bool))
+        if not ok:
+            raise ValidationError(f"model {key!r}: option {k!r} must be {want.__name__}, got {v!r}")
     return builder(**options)

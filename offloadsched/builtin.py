@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Iterator
 
-from .errors import SizeLimitError
+from .bounds import lower_bound
+from .errors import SizeLimitError, ValidationError
 from .evaluate import evaluate, flow_makespan
 from .problems import DagProblem, FmProblem
 from .registry import SolverOutput, register
@@ -51,11 +53,14 @@ def linear_extensions(nodes: list[int], preds, limit: int) -> Iterator[tuple[int
     yield from rec()
 
 
-def count_linear_extensions(nodes: list[int], preds, cap: int = 64) -> int:
-    """Number of linear extensions by dynamic programming over down-sets (bitmasks);
-    refuses above ``cap`` nodes."""
-    if len(nodes) > cap:
-        raise SizeLimitError(f"bruteforce: {len(nodes)} nodes to order, limit {cap}")
+def count_linear_extensions(nodes: list[int], preds, cap: int | None = None, deadline: float | None = None) -> int:
+    """Number of linear extensions by dynamic programming over down-sets (bitmasks).
+
+    With ``cap``, stops as soon as the count is known to exceed it and returns ``cap + 1``: the
+    down-sets of one size are prefixes of disjoint sets of extensions, so the number of ways to
+    reach them (summed over one size) never exceeds the final count.  The work is then
+    O(n^2 * cap) at most.  ``deadline`` (a :func:`time.perf_counter` value) raises
+    :class:`TimeoutError` when passed."""
     pos = {v: i for i, v in enumerate(nodes)}
     need = [sum(1 << pos[p] for p in preds[v] if p in pos) for v in nodes]
     counts = {0: 1}
@@ -66,7 +71,13 @@ def count_linear_extensions(nodes: list[int], preds, cap: int = 64) -> int:
                 if not mask >> i & 1 and mask & req == req:
                     key = mask | 1 << i
                     nxt[key] = nxt.get(key, 0) + c
+            if cap is not None and len(nxt) > cap:
+                return cap + 1  # more down-sets of one size than allowed extensions
+            if deadline is not None and time.perf_counter() > deadline:
+                raise TimeoutError
         counts = nxt
+        if cap is not None and (len(counts) > cap or sum(counts.values()) > cap):
+            return cap + 1
     return sum(counts.values())
 
 
@@ -78,44 +89,66 @@ def bruteforce(problem, *, time_limit=None, max_candidates: int = 200_000) -> So
     Flow problems: all n! job orders.  DAG problems: every linear extension of the local
     layers; with ``serial`` or ``parallel`` remote also every upload order, and with ``serial``
     every linear extension of the remote layers (with ``negligible`` remote, uploading in the
-    order cut-points finish is optimal, so only local orders are tried).  Refuses with a
-    :class:`SizeLimitError` when the number of candidates exceeds ``max_candidates``.
+    order cut-points finish is optimal, so only local orders are tried).  The candidates are
+    counted first, with the count capped at ``max_candidates`` (O(n^2 * max_candidates) at
+    most), and a larger space is refused with a :class:`SizeLimitError` before anything is
+    enumerated.  ``time_limit`` is checked inside both loops: when it passes, the best schedule
+    so far is returned with status ``feasible`` (status ``error`` if none yet).
     """
-    if problem.type in ("j2", "fm"):
-        return _bruteforce_flow(problem, max_candidates)
-    return _bruteforce_dag(problem, max_candidates)
+    if isinstance(max_candidates, bool) or not isinstance(max_candidates, int) or max_candidates < 1:
+        raise ValidationError(f"max_candidates must be an integer >= 1, got {max_candidates!r}")
+    deadline = time.perf_counter() + time_limit if time_limit is not None else None
+    try:
+        if problem.type in ("j2", "fm"):
+            return _bruteforce_flow(problem, max_candidates, deadline)
+        return _bruteforce_dag(problem, max_candidates, deadline)
+    except TimeoutError:
+        return SolverOutput(None, status="error", info={"note": "time limit reached while counting candidates"})
 
 
-def _bruteforce_flow(problem: FmProblem, limit: int) -> SolverOutput:
+def _timed_out(problem, best, sched, deadline, seen: int, total: int) -> SolverOutput | None:
+    if deadline is None or seen % 256 or time.perf_counter() <= deadline:
+        return None
+    return SolverOutput(sched, status="feasible", objective=best, bound=lower_bound(problem),
+                        info={"note": f"time limit reached after {seen} of {total} candidates", "candidates": total})
+
+
+def _bruteforce_flow(problem: FmProblem, limit: int, deadline: float | None) -> SolverOutput:
     n = problem.n
-    if math.factorial(n) > limit:
-        raise SizeLimitError(f"bruteforce: {n}! = {math.factorial(n)} orders exceed max_candidates={limit}")
+    total = math.factorial(n) if n <= 30 else limit + 1
+    if total > limit:
+        shown = f"{n}! = {total}" if n <= 30 else f"{n}!"
+        raise SizeLimitError(f"bruteforce: {shown} orders exceed max_candidates={limit}")
     rows = problem.times.tolist()
     best, best_order = None, tuple(range(n))
-    for order in itertools.permutations(range(n)):
+    for seen, order in enumerate(itertools.permutations(range(n)), 1):
         ms = flow_makespan(rows, order)
         if best is None or ms < best:
             best, best_order = ms, order
+        stop = _timed_out(problem, best, Schedule.from_order(best_order), deadline, seen, total)
+        if stop is not None:
+            return stop
     best = best or 0
     return SolverOutput(Schedule.from_order(best_order), status="optimal", bound=best, objective=best)
 
 
-def _bruteforce_dag(problem: DagProblem, limit: int) -> SolverOutput:
+def _bruteforce_dag(problem: DagProblem, limit: int, deadline: float | None) -> SolverOutput:
     local = problem.local_nodes.tolist()
     cuts = problem.cut_nodes.tolist()
     remote = problem.remote_nodes.tolist()
-    total = count_linear_extensions(local, problem.preds)
+    total = count_linear_extensions(local, problem.preds, limit, deadline)
     if problem.remote_model != "negligible":
-        total *= math.factorial(len(cuts))
-    if problem.remote_model == "serial":
-        total *= count_linear_extensions(remote, problem.preds)
+        total *= math.factorial(len(cuts)) if len(cuts) <= 20 else limit + 1
+    if problem.remote_model == "serial" and total <= limit:
+        total *= count_linear_extensions(remote, problem.preds, limit, deadline)
     if total > limit:
-        raise SizeLimitError(f"bruteforce: {total} candidate schedules exceed max_candidates={limit}")
-    up_orders = (itertools.permutations(cuts) if problem.remote_model != "negligible" else [None])
-    up_orders = list(up_orders)
+        raise SizeLimitError(f"bruteforce: more than max_candidates={limit} candidate schedules "
+                             f"({len(local)} local layers, {len(cuts)} uploads)")
+    up_orders = list(itertools.permutations(cuts)) if problem.remote_model != "negligible" else [None]
     rem_orders = (list(linear_extensions(remote, problem.preds, limit))
                   if problem.remote_model == "serial" else [None])
     best, best_sched = None, None
+    seen = 0
     for lo in linear_extensions(local, problem.preds, limit):
         for uo in up_orders:
             for ro in rem_orders:
@@ -128,7 +161,9 @@ def _bruteforce_dag(problem: DagProblem, limit: int) -> SolverOutput:
                 ms = evaluate(problem, sched).makespan
                 if best is None or ms < best:
                     best, best_sched = ms, sched
+                seen += 1
+                stop = _timed_out(problem, best, best_sched, deadline, seen, total)
+                if stop is not None:
+                    return stop
     return SolverOutput(best_sched, status="optimal", bound=best, objective=best,
                         info={"candidates": int(total)})
-
-

@@ -51,10 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import numpy as np
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        # an overflow in a derived time is reported by the checks that follow it, not as a warning
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return int(args.func(args) or 0)
     except ValidationError as exc:
         sys.stderr.write(f"offloadsched {args.command}: error: {exc}\n")
         return 2
@@ -63,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file the command could not read or write: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"offloadsched {args.command}: error: {where}{exc.strerror or exc}\n")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

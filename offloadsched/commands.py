@@ -91,6 +91,9 @@ def _solve(args: argparse.Namespace) -> int:
 
     problem = load(args.file, instance=args.instance)
     options = dict(parse_option(o) for o in args.option)
+    for key, flag in (("time_limit", "--time-limit"), ("method", "--method"), ("problem", "the FILE argument")):
+        if key in options:
+            raise ValidationError(f"-o {key}=...: {key} is not a method option; use {flag}")
     result = solve(problem, args.method, time_limit=args.time_limit, **options)
     print(f"method {result.method}  status {result.status}  makespan {result.makespan}  "
           f"bound {result.bound}  lower_bound {result.lower_bound}  wall {result.wall_time_s:.3f} s")

@@ -3,8 +3,10 @@ Taillard flow-shop text format as the OR community distributes it.
 
 Every JSON document is an object ``{"format": "offloadsched", "schema_version": 1,
 "type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
-``result``.  Writes go to a temporary file in the target folder and are renamed into place,
-so a file is either complete or absent.  Loading errors name the field and the item.
+``result``, validated against its declared schema (:mod:`offloadsched.schema`: unknown keys,
+wrong types and out-of-range values are refused, naming the path) before it is read.
+Writes go to a temporary file in the target folder and are renamed into place, so a file is
+either complete or absent.  Loading errors name the field and the item.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .dnn import DNN, Layer
 from .errors import ValidationError
 from .platform import Platform
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem
+from .schema import validate
 
 FORMAT = "offloadsched"
 SCHEMA_VERSION = 1
@@ -34,11 +37,17 @@ TYPES = ("j2", "fm", "dag", "dnn", "joint", "result")
 # -- atomic writes -----------------------------------------------------------
 @contextlib.contextmanager
 def atomic_write(path, *, binary: bool = False) -> Iterator[Any]:
-    """Open a temporary file beside ``path``; on success rename it to ``path``."""
+    """Open a temporary file beside ``path``; on success rename it to ``path``.
+
+    A path that cannot be written (a directory, a path under a file, a read-only folder, a full
+    disk) raises one :class:`ValidationError` naming it; nothing is left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise ValidationError(f"{path}: cannot write: it is a directory")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
             yield fh
             fh.flush()
@@ -47,9 +56,17 @@ def atomic_write(path, *, binary: bool = False) -> Iterator[Any]:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual mode
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else exc.strerror or str(exc)
+        raise ValidationError(f"{path}: cannot write ({reason})") from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
 
 
@@ -137,8 +154,9 @@ def from_dict(data: Mapping, *, where: str = "document"):
     if version != SCHEMA_VERSION:
         raise ValidationError(f"{where}: schema_version {version!r} is not supported (this is {SCHEMA_VERSION})")
     kind = _req(data, "type", where)
-    if kind not in TYPES:
+    if not isinstance(kind, str) or kind not in TYPES:
         raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    validate(data, kind, where)
     if kind == "j2":
         return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
                          name=data.get("name", ""))
@@ -267,32 +285,74 @@ def load(path, *, instance: int | None = None):
     return from_dict(data, where=str(path))
 
 
-_NUM = re.compile(r"-?\d+")
+_INT = re.compile(r"[+-]?\d+")
+_HEADER = re.compile(r"\s*number of jobs\b.*:\s*", re.IGNORECASE)
+_TIMES = re.compile(r"\s*processing times\s*:?\s*", re.IGNORECASE)
+
+
+def _int_tokens(line: str, where: str, lineno: int) -> list[int]:
+    out = []
+    for tok in line.split():
+        if not _INT.fullmatch(tok):
+            raise ValidationError(f"{where}: line {lineno}: {tok!r} is not an integer")
+        out.append(int(tok))
+    return out
 
 
 def parse_taillard(text: str, *, where: str = "taillard") -> list[FmProblem]:
-    """Parse Taillard's format: per instance the header line, five numbers (jobs, machines, seed,
-    upper bound, lower bound), ``processing times :``, then ``m`` rows of ``n`` integers."""
-    blocks = re.split(r"number of jobs.*?:\s*\n", text, flags=re.IGNORECASE)[1:]
-    if not blocks:
-        raise ValidationError(f"{where}: no Taillard instance header found")
-    out = []
-    for k, block in enumerate(blocks, 1):
-        head, sep, body = block.partition("processing times")
-        if not sep:
-            raise ValidationError(f"{where}: instance {k}: missing 'processing times :' line")
-        nums = [int(x) for x in _NUM.findall(head)]
-        if len(nums) < 2:
-            raise ValidationError(f"{where}: instance {k}: expected jobs and machines counts")
+    """Parse Taillard's format strictly: per instance the header line, a line of two to five integers
+    (jobs, machines, then optionally seed, upper bound, lower bound), ``processing times :``, then
+    exactly ``m`` rows of exactly ``n`` non-negative integers (machines as rows).  Any other token,
+    a row of the wrong length or a line left over is an error naming the line."""
+    lines = [(k, line) for k, line in enumerate(text.splitlines(), 1) if line.strip()]
+    out: list[FmProblem] = []
+    pos = 0
+
+    def take(what: str) -> tuple[int, str]:
+        nonlocal pos
+        if pos >= len(lines):
+            raise ValidationError(f"{where}: instance {len(out) + 1}: file ends where {what} was expected")
+        pos += 1
+        return lines[pos - 1]
+
+    while pos < len(lines):
+        k, line = take("a header")
+        if not _HEADER.fullmatch(line):
+            raise ValidationError(f"{where}: line {k}: expected the header 'number of jobs, number of machines, "
+                                  f"...:', got {line.strip()[:60]!r}")
+        k, line = take("the line of jobs and machines counts")
+        nums = _int_tokens(line, where, k)
+        if not 2 <= len(nums) <= 5:
+            raise ValidationError(f"{where}: line {k}: expected 2 to 5 integers (jobs, machines, seed, upper bound, "
+                                  f"lower bound), found {len(nums)}")
         n, m = nums[0], nums[1]
-        body = body.split(":", 1)[1] if ":" in body[:5] else body
-        vals = [int(x) for x in _NUM.findall(body)]
-        if len(vals) < n * m:
-            raise ValidationError(f"{where}: instance {k}: expected {m} rows of {n} times, found {len(vals)} numbers")
-        times = np.array(vals[: n * m], dtype=np.int64).reshape(m, n).T
-        prob = FmProblem(times, name=f"{Path(where).stem}#{k}")
+        if n < 1 or m < 2:
+            raise ValidationError(f"{where}: line {k}: needs at least 1 job and 2 machines, got {n} and {m}")
+        k, line = take("'processing times :'")
+        if not _TIMES.fullmatch(line):
+            raise ValidationError(f"{where}: line {k}: expected 'processing times :', got {line.strip()[:60]!r}")
+        rows = []
+        for i in range(m):
+            k, line = take(f"row {i + 1} of {m} (the header says {m} machines)")
+            row = _int_tokens(line, where, k)
+            if len(row) != n:
+                raise ValidationError(f"{where}: line {k}: expected {n} times (the header says {n} jobs), "
+                                      f"found {len(row)}")
+            bad = [x for x in row if x < 0]
+            if bad:
+                raise ValidationError(f"{where}: line {k}: times must be >= 0, got {bad[0]}")
+            rows.append(row)
+        if pos < len(lines) and not _HEADER.fullmatch(lines[pos][1]):
+            raise ValidationError(f"{where}: line {lines[pos][0]}: expected the next instance header or the end of "
+                                  f"the file after {m} rows of times (the header says {m} machines)")
+        try:
+            prob = FmProblem(np.array(rows, dtype=object).T, name=f"{Path(where).stem}#{len(out) + 1}")
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: instance {len(out) + 1}: {exc}") from None
         prob.info = dict(zip(("seed", "upper_bound", "lower_bound"), nums[2:5]))
         out.append(prob)
+    if not out:
+        raise ValidationError(f"{where}: no Taillard instance header found")
     return out
 
 

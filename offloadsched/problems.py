@@ -6,7 +6,10 @@
   remote compute, with remote model ``negligible | serial | parallel``.
 * :class:`JointProblem` - DNN jobs on a platform; a method chooses the partitions too.
 
-Every time is an integer number of microseconds.
+Every time is an integer number of microseconds, and below a ceiling: every time of a problem and
+the sum of all its times must be below ``2**53`` µs (:data:`offloadsched.units.TIME_CEILING`), so that
+makespans are exact in the evaluator's int64 arithmetic and in every float64 that carries them
+(bounds, JSON, the results database).  A problem above it is refused when built, naming the field.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from .dnn import DNN
 from .errors import ValidationError
 from .partition import Partition
 from .platform import Platform
-from .units import check_int_times
+from .units import TIME_CEILING, check_int_times, require_numbers
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")
 
@@ -66,7 +69,7 @@ class FmProblem:
         n, m = arr.shape
         if m < 2:
             raise ValidationError(f"{self.type} problem: needs at least 2 machines, got {m}")
-        self.times = check_int_times(arr, f"{self.type} problem")
+        self.times = check_int_times(arr, f"{self.type} problem", lambda k: self._time_label(k, m))
         self.times.flags.writeable = False
         self.machines = tuple(machines) if machines is not None else tuple(f"M{i + 1}" for i in range(m))
         if len(self.machines) != m or len(set(self.machines)) != m:
@@ -76,6 +79,10 @@ class FmProblem:
             raise ValidationError(f"{self.type} problem: {len(self.jobs)} job names for {n} jobs")
         self.name = name
         self.info: dict = {}
+
+    @staticmethod
+    def _time_label(k: int, m: int) -> str:
+        return f": times[{k // m}][{k % m}]"
 
     @property
     def n(self) -> int:
@@ -114,12 +121,18 @@ class J2Problem(FmProblem):
 
     def __init__(self, a, b, *, jobs: Sequence[str] | None = None, name: str = "",
                  machines: Sequence[str] = ("local", "uplink")) -> None:
+        require_numbers(a, "j2 problem: a")
+        require_numbers(b, "j2 problem: b")
         a_arr, b_arr = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
         if a_arr.shape != b_arr.shape or a_arr.ndim != 1:
             raise ValidationError(f"j2 problem: a and b must be 1-d of equal length, "
                                   f"got {a_arr.shape} and {b_arr.shape}")
         super().__init__(np.stack([a_arr, b_arr], axis=1) if a_arr.size else np.zeros((0, 2)),
                          machines=machines, jobs=jobs, name=name)
+
+    @staticmethod
+    def _time_label(k: int, m: int) -> str:
+        return f": {'ab'[k % m]}[{k // m}]"
 
     @property
     def a(self) -> np.ndarray:
@@ -157,7 +170,12 @@ class DagProblem:
             arr = np.atleast_1d(np.asarray(val))
             if arr.shape != (n,):
                 raise ValidationError(f"dag problem: {key} has {arr.size} entries for {n} nodes")
-            arrays[key] = check_int_times(arr, f"dag problem: {key}")
+            arrays[key] = check_int_times(arr, f"dag problem: {key}",
+                                          lambda k: f"[{k}] (node {self.names[k]!r})")
+        total = sum(int(a.sum(dtype=object)) for a in arrays.values())
+        if total >= TIME_CEILING:
+            raise ValidationError(f"dag problem: the sum of all times f + u + r ({total} µs) must be below the "
+                                  "ceiling 2**53 µs so that makespans stay exact")
         self.f, self.u = arrays["f"], arrays["u"]
         self.r = arrays["r"] if remote_model != "negligible" else np.zeros(n, dtype=np.int64)
         self.local = np.asarray(local, dtype=bool).copy()
@@ -177,9 +195,16 @@ class DagProblem:
                         f"dag problem: local node {self.names[v]!r} has remote predecessor "
                         f"{self.names[p]!r} (partition not predecessor-closed)")
         self.succs = tuple(tuple(s) for s in succs)
-        self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
+        try:
+            self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(f"dag problem: job must list one job index per node, got {job!r}"[:200]) from None
         if self.job.shape != (n,):
             raise ValidationError(f"dag problem: job has {self.job.size} entries for {n} nodes")
+        if n and (self.job.min() < 0 or self.job.max() >= n):
+            v = int(np.flatnonzero((self.job < 0) | (self.job >= n))[0])
+            raise ValidationError(f"dag problem: node {self.names[v]!r} has job index {self.job[v]}; job indices "
+                                  f"must be in 0..{n - 1} (one job per node at most)")
         n_jobs = int(self.job.max()) + 1 if n else 0
         self.job_names = tuple(job_names) if job_names is not None else tuple(f"J{j}" for j in range(n_jobs))
         if len(self.job_names) < n_jobs:

@@ -86,6 +86,8 @@ def _int_array(seq, what: str) -> np.ndarray:
         for x in items:
             if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
                 raise ValidationError(f"{what}: {x!r} is not an integer index")
+            if not -(2**63) <= x < 2**63:
+                raise ValidationError(f"{what}: index {x} out of range")
         arr = np.array(items, dtype=np.int64)
     arr.flags.writeable = False
     return arr

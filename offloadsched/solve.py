@@ -1,9 +1,10 @@
 """One solving face: ``solve(problem, method=..., time_limit=..., **options) -> Result``.
 
 Every method returns a schedule; the core evaluator recomputes its makespan, and that number
-is the one recorded.  A solver's own objective is only cross-checked: an ``optimal`` claim
-whose objective disagrees with the evaluator, or a bound above a feasible makespan, turns the
-status into ``error`` with the reason in ``Result.info["inconsistency"]``.
+is the one recorded.  Nothing a method says is trusted (see :func:`solve`): a joint method's
+problem D is rebuilt from its partitions, the checker always runs, and a status that its bound
+does not support is downgraded (``optimal`` -> ``feasible``) or turned into ``error`` with the
+reason in ``Result.info["inconsistency"]``.  There is no switch to turn the checks off.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .bounds import lower_bound
 from .check import violations
@@ -107,8 +110,7 @@ def check_options(fn, method: str, options: dict[str, Any]) -> None:
                                   f"{', '.join(known) if known else '(none)'}")
 
 
-def solve(problem, method: str, time_limit: float | None = None, *, verify: bool = True,
-          **options: Any) -> Result:
+def solve(problem, method: str, time_limit: float | None = None, **options: Any) -> Result:
     """Solve ``problem`` with the registered ``method``.
 
     Parameters
@@ -117,15 +119,24 @@ def solve(problem, method: str, time_limit: float | None = None, *, verify: bool
     method : a registered name (``offloadsched.methods()`` lists them).
     time_limit : seconds for exact methods (None: the method's default); reaching it is a
         result (status ``feasible`` with a bound), never an exception.
-    verify : also run the independent :func:`~offloadsched.check.check` on the timed schedule.
     **options : method-specific keyword options (unknown ones are rejected).
+
+    A method's output is never trusted: its schedule is scored by the core evaluator on the
+    problem given here (a joint method's problem D is rebuilt from its partitions and this joint
+    problem; the problem it returns is only compared), every job must be scheduled, the timed
+    schedule goes through the independent checker, and the status is checked against the bound:
+    ``optimal`` needs a bound equal to the evaluated makespan (otherwise it becomes ``feasible``),
+    an exact method's ``feasible`` whose bound reaches the makespan becomes ``optimal``, and a
+    bound above the makespan or an objective that disagrees makes the status ``error``.  The
+    reason is in ``Result.info["inconsistency"]`` (``error``) or ``info["downgraded"]``.
     """
     ptype = problem_type(problem)
     spec = get_method(method)
     if ptype not in spec.problems:
         raise ValidationError(f"method {method!r} does not accept {ptype} problems "
                               f"(it takes {', '.join(spec.problems)})")
-    if time_limit is not None and (not isinstance(time_limit, (int, float)) or not time_limit > 0):
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
+                                   or not math.isfinite(time_limit) or not time_limit > 0):
         raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     fn = spec.load()
     check_options(fn, method, options)
@@ -135,32 +146,123 @@ def solve(problem, method: str, time_limit: float | None = None, *, verify: bool
     t0 = time.perf_counter()
     out: SolverOutput = fn(problem, time_limit=time_limit, **options)
     wall = time.perf_counter() - t0
-    if out.status not in STATUSES:
-        raise RuntimeError(f"method {method!r} returned unknown status {out.status!r}")
-    scheduled = out.problem if out.problem is not None else problem
+    return _score(problem, ptype, spec.kind, method, out, wall,
+                  options=dict(options, **({"time_limit": time_limit} if time_limit else {})))
+
+
+def _score(problem, ptype: str, kind: str, method: str, out: SolverOutput, wall: float, *,
+           options: dict[str, Any]) -> Result:
+    """The :class:`Result` of a method's output, checked as :func:`solve` describes."""
     info = dict(out.info)
-    timing = None
-    makespan = None
     status = out.status
-    if out.schedule is not None:
-        timing = evaluate(scheduled, out.schedule, overlap=out.overlap)
-        makespan = timing.makespan
-        if verify:
+    problems: list[str] = []
+    if status not in STATUSES:
+        problems.append(f"unknown status {status!r}")
+        status = "error"
+    scheduled, partitions = problem, None
+    if ptype == "joint":
+        scheduled, partitions, why = rebuild_joint(problem, out)
+        if why:
+            problems.append(why)
+    elif out.problem is not None and out.problem is not problem:
+        why = differs(problem, out.problem)
+        if why:
+            problems.append(f"the problem the method returned is not the one it was given: {why}")
+    timing = makespan = None
+    if out.schedule is not None and scheduled is not None:
+        try:
+            timing = evaluate(scheduled, out.schedule, overlap=out.overlap)
+        except ValidationError as exc:
+            problems.append(f"its schedule does not fit the problem: {exc}")
+        else:
+            makespan = timing.makespan
             found = violations(scheduled, timing)
             if found:
-                raise RuntimeError(f"method {method!r}: evaluator produced an invalid schedule: {found}")
-        reason = _inconsistency(status, makespan, out.objective, out.bound)
-        if reason:
-            info["inconsistency"] = reason
-            status = "error"
+                problems.append("the checker rejects the timed schedule: " + "; ".join(found))
     elif status in ("optimal", "feasible", "heuristic"):
-        raise RuntimeError(f"method {method!r} reported {status!r} without a schedule")
-    return Result(method=method, status=status, makespan=makespan, bound=out.bound,
-                  lower_bound=lower_bound(scheduled) if ptype != "joint" or out.problem is not None else 0,
+        problems.append(f"status {status!r} without a schedule")
+    bound = out.bound
+    if makespan is not None and not problems:
+        reason = _inconsistency(status, makespan, out.objective, bound)
+        if reason:
+            problems.append(reason)
+        elif status == "optimal" and (bound is None or bound < makespan):
+            info["downgraded"] = (f"claimed optimal, but its bound {bound} is below the evaluated makespan "
+                                  f"{makespan}" if bound is not None else "claimed optimal without a bound")
+            status = "feasible"
+        elif status == "feasible" and kind == "exact" and bound is not None and bound >= makespan:
+            status = "optimal"  # its own proven bound meets the schedule
+    if problems:
+        info["inconsistency"] = "; ".join(problems)
+        status = "error"
+    return Result(method=method, status=status, makespan=makespan, bound=bound,
+                  lower_bound=lower_bound(scheduled) if scheduled is not None and scheduled.type != "joint" else 0,
                   wall_time_s=wall, schedule=timing.schedule if timing is not None else None,
-                  options=dict(options, **({"time_limit": time_limit} if time_limit else {})),
-                  timing=timing, problem=scheduled, partitions=list(out.partitions) if out.partitions else None,
-                  objective=out.objective, log=out.log, info=info, overlap=out.overlap)
+                  options=options, timing=timing, problem=scheduled if scheduled is not None else problem,
+                  partitions=partitions, objective=out.objective, log=out.log, info=info, overlap=out.overlap)
+
+
+def rebuild_joint(problem, out: SolverOutput):
+    """``(problem D, partitions, reason)`` for a joint method's output: problem D rebuilt from the
+    returned partitions and the joint problem itself (times from its platform), one partition per
+    job.  A partition may be of the job's DNN or of a fused-layer conversion of it (a DNN whose
+    ``attrs["fl"]["source"]`` names the job's DNN; its times also come from the platform).
+    ``reason`` says what is wrong (problem D is None when it cannot be built)."""
+    from .partition import Partition
+    from .problems import build_dag
+
+    parts = list(out.partitions) if out.partitions is not None else None
+    if parts is None:
+        if out.schedule is None:
+            return None, None, None
+        return None, None, "a joint method must return the partitions it chose"
+    bad = next((k for k, part in enumerate(parts) if not isinstance(part, Partition)), None)
+    if bad is not None:
+        return None, None, f"partition {bad} is not a Partition"
+    if len(parts) != len(problem.jobs):
+        return None, parts, f"{len(parts)} partitions for {len(problem.jobs)} jobs (every job needs one)"
+    converted = False
+    for k, (dnn, part) in enumerate(zip(problem.jobs, parts)):
+        same = part.dnn is dnn or (part.dnn.names == dnn.names and part.dnn.edges == dnn.edges)
+        if not same:
+            fl = part.dnn.attrs.get("fl")
+            if not (isinstance(fl, dict) and fl.get("source") == dnn.name):
+                return None, parts, f"partition {k} belongs to DNN {part.dnn.name!r}, not to job {dnn.name!r}"
+            converted = True
+    try:
+        if converted:
+            dag = build_dag([p.dnn for p in parts], problem.platform, parts, problem.remote_model, name=problem.name)
+        else:
+            dag = problem.dag(parts)
+    except ValidationError as exc:
+        return None, parts, f"its partitions do not define problem D: {exc}"
+    if out.problem is not None:
+        why = differs(dag, out.problem)
+        if why:
+            return dag, parts, f"the problem D it returned differs from the one its partitions define: {why}"
+    return dag, parts, None
+
+
+def differs(expected, got) -> str | None:
+    """Why ``got`` is not the same problem as ``expected`` (times, graph, partition), or None."""
+    if getattr(got, "type", None) != expected.type:
+        return f"a {getattr(got, 'type', type(got).__name__)} problem instead of {expected.type}"
+    if expected.type in ("j2", "fm"):
+        if got.times.shape != expected.times.shape or not np.array_equal(got.times, expected.times):
+            return "its times differ"
+        return None
+    if expected.type == "dag":
+        if len(got) != len(expected) or got.preds != expected.preds:
+            return "its graph differs"
+        for key in ("local", "f", "u", "r"):
+            a, b = getattr(expected, key), getattr(got, key)
+            if not np.array_equal(a, b):
+                v = int(np.flatnonzero(a != b)[0])
+                return f"{key} of node {expected.names[v]!r} is {b[v]}, expected {a[v]}"
+        if got.remote_model != expected.remote_model or not np.array_equal(got.job, expected.job):
+            return "its remote model or jobs differ"
+        return None
+    return None if got is expected else "a different joint problem"
 
 
 def _inconsistency(status: str, makespan: int, objective, bound) -> str | None:

@@ -14,6 +14,13 @@ from .errors import ValidationError
 
 US_PER_S = 1_000_000
 
+#: Ceiling on integer times (µs), exclusive: every time of a problem and the sum of all its times
+#: must stay below 2**53 (about 285 years).  Makespans are then exact in the evaluator's int64
+#: arithmetic and also in every float64 that carries them (bounds in the results database, JSON
+#: numbers, LP/MIP solvers), because every integer below 2**53 is a float64 exactly.  A problem
+#: above it is refused when it is built, naming the field.
+TIME_CEILING = 2**53
+
 
 def seconds_to_us(seconds, what: str = "time"):
     """Round seconds (a float or an array) to the nearest integer microsecond.
@@ -22,32 +29,67 @@ def seconds_to_us(seconds, what: str = "time"):
     (> -0.5 µs); a clearly negative or non-finite time is an error naming ``what``.
     Returns an ``int`` for a scalar and an ``int64`` array for an array.
     """
-    arr = np.asarray(seconds, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, naming the entry
+        arr = np.asarray(seconds, dtype=float)
+        us = arr * US_PER_S
     if not np.all(np.isfinite(arr)):
-        raise ValidationError(f"{what}: times must be finite, got {seconds!r}")
-    us = arr * US_PER_S
+        k = int(np.argmax(~np.isfinite(arr.ravel())))
+        where = f"[{k}]" if arr.ndim else ""
+        raise ValidationError(f"{what}{where}: times must be finite, got {arr.ravel()[k]}")
     if np.any(us <= -0.5):
         raise ValidationError(f"{what}: times must be >= 0, got {seconds!r}")
+    if np.any(us >= TIME_CEILING - 0.5):
+        k = int(np.flatnonzero(us.ravel() >= TIME_CEILING - 0.5)[0])
+        where = f"[{k}]" if us.ndim else ""
+        raise ValidationError(f"{what}{where}: {us.ravel()[k]:.6g} µs is not below the time ceiling 2**53 µs")
     out = np.maximum(np.rint(us), 0).astype(np.int64)
     return int(out) if out.ndim == 0 else out
 
 
-def check_int_times(values, what: str) -> np.ndarray:
-    """Validate already-integer microsecond times: finite, integral, >= 0."""
+def require_numbers(values, what: str) -> None:
+    """Refuse booleans and strings where numbers are expected (numpy would read ``True`` as 1 and
+    ``"3"`` as 3)."""
+    try:
+        raw = values if isinstance(values, np.ndarray) else np.asarray(values)
+    except (ValueError, OverflowError):
+        return  # ragged or huge: the caller's checks name it
+    if raw.dtype.kind in "bUS":
+        got = "booleans" if raw.dtype.kind == "b" else "strings"
+        raise ValidationError(f"{what}: times must be numbers, got {got}")
+    if raw.dtype == object:
+        for x in raw.ravel():
+            if isinstance(x, (bool, np.bool_, str, bytes)) or not isinstance(x, (int, float, np.number)):
+                raise ValidationError(f"{what}: times must be numbers, got {x!r}")
+
+
+def check_int_times(values, what: str, label=None) -> np.ndarray:
+    """Validate already-integer microsecond times: numbers (not booleans), finite, integral, >= 0
+    and below :data:`TIME_CEILING`, and their sum below it too.  ``label(k)`` names the flat
+    entry ``k`` in messages (default: its index)."""
+    require_numbers(values, what)
     try:
         arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationError(f"{what}: times must be numbers ({exc})") from None
-    if arr.size and not np.all(np.isfinite(arr)):
-        bad = arr.flat[int(np.flatnonzero(~np.isfinite(arr.ravel()))[0])]
-        raise ValidationError(f"{what}: times must be finite, got {bad}")
-    if arr.size and np.any(arr < 0):
-        bad = arr.flat[int(np.flatnonzero(arr.ravel() < 0)[0])]
-        raise ValidationError(f"{what}: times must be >= 0, got {_fmt(bad)}")
-    if arr.size and np.any(arr != np.floor(arr)):
-        bad = arr.flat[int(np.flatnonzero((arr != np.floor(arr)).ravel())[0])]
-        raise ValidationError(f"{what}: times must be integer microseconds, got {bad}")
-    return arr.astype(np.int64)
+    flat = arr.ravel()
+
+    def name(k: int) -> str:
+        if label is not None:
+            return label(k)
+        return f"[{k}]" if arr.ndim <= 1 else "".join(f"[{i}]" for i in np.unravel_index(k, arr.shape))
+
+    for bad, text in ((~np.isfinite(flat), "times must be finite"), (flat < 0, "times must be >= 0"),
+                      (flat != np.floor(flat), "times must be integer microseconds"),
+                      (flat >= TIME_CEILING, "times must be below the ceiling 2**53 µs")):
+        if flat.size and bad.any():
+            k = int(np.argmax(bad))
+            raise ValidationError(f"{what}{name(k)}: {text}, got {_fmt(flat[k])}")
+    out = arr.astype(np.int64)
+    total = int(out.sum(dtype=object)) if out.size else 0
+    if total >= TIME_CEILING:
+        raise ValidationError(f"{what}: the sum of all times ({total} µs) must be below the ceiling 2**53 µs "
+                              "so that makespans stay exact")
+    return out
 
 
 def check_nonneg(value, what: str) -> float:
@@ -65,4 +107,6 @@ def check_nonneg(value, what: str) -> float:
 
 def _fmt(v) -> str:
     v = float(v)
+    if not np.isfinite(v) or abs(v) >= 1e16:
+        return f"{v:.6g}"
     return str(int(v)) if v == int(v) else repr(v)

@@ -12,6 +12,7 @@ import pytest
 from offloadsched import Schedule, SolverOutput, registry
 from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.errors import ValidationError
+from offloadsched.evaluate import makespan
 from offloadsched.registry import Method
 from offloadsched.report import build_document, write_report
 
@@ -35,7 +36,9 @@ def fake_exact(problem, *, time_limit=None) -> SolverOutput:
     """Optimal up to 4 jobs (5 when every time is <= 5), feasible above."""
     n = len(problem.a)
     proven = n <= (5 if problem.times.max() <= 5 else 4)
-    return SolverOutput(Schedule.from_order(list(range(n))), status="optimal" if proven else "feasible")
+    order = Schedule.from_order(list(range(n)))
+    bound = makespan(problem, order) if proven else None  # solve() wants an optimal claim's bound
+    return SolverOutput(order, status="optimal" if proven else "feasible", bound=bound)
 
 
 @pytest.fixture(autouse=True)

@@ -8,13 +8,13 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from heuristics._common import johnson_key, johnson_order
 from heuristics._paths import _components, first_by_dp, first_by_listing, signature
 from heuristics.topo_johnson import topo_johnson_order
-from offloadsched import DagProblem, FmProblem, ValidationError, evaluate, solve
+from offloadsched import DagProblem, FmProblem, SizeLimitError, ValidationError, evaluate, solve
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 
 from .strategies import dag_problems
@@ -102,9 +102,12 @@ def test_tree_merge_equals_alg5_transcription(p):
 
 @given(forest_problems(max_n=6, remote_models=("negligible", "serial", "parallel")))
 def test_layer_heuristics_on_forests_valid_and_above_optimum(p):
-    opt = solve(p, "bruteforce").makespan
+    try:
+        opt = solve(p, "bruteforce").makespan
+    except SizeLimitError:  # e.g. five local roots, five uploads and five serial remote ops: 120^3 candidates
+        assume(False)
     for method in ("tree-merge", "topo-johnson", "path-johnson"):
-        res = solve(p, method)  # verify=True: the core checker runs
+        res = solve(p, method)  # the core checker always runs
         assert res.makespan >= opt >= res.lower_bound, method
 
 
@@ -210,6 +213,6 @@ def _caterpillar(spine: int) -> DagProblem:
 def test_tree_merge_deep_tree_is_iterative_and_fast():
     p = _caterpillar(15_000)  # depth 15 000: a recursive merge or list copies per level would not do
     t0 = time.perf_counter()
-    order = solve(p, "tree-merge", verify=False).schedule["local"]
+    order = solve(p, "tree-merge").schedule["local"]
     assert time.perf_counter() - t0 < 5
     assert evaluate(p, order).makespan >= int(p.f.sum())

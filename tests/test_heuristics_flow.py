@@ -95,7 +95,7 @@ def test_flow_heuristics_valid_and_above_optimum(p):
     opt = solve(p, "bruteforce").makespan
     methods = ["neh", "dsl"] + (["johnson"] if p.m == 2 else []) + (["eja"] if p.m == 3 else [])
     for method in methods:
-        res = solve(p, method)  # verify=True: the core checker runs
+        res = solve(p, method)  # the core checker always runs
         assert res.makespan >= opt >= res.lower_bound
         assert sorted(res.schedule.order.tolist()) == list(range(p.n))
 

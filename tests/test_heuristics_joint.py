@@ -56,7 +56,7 @@ def _instances():
 @pytest.mark.parametrize("method", JOINT)
 def test_joint_methods_valid(method):
     for jp in _instances():
-        res = solve(jp, method)  # verify=True: the core checker runs on problem D
+        res = solve(jp, method)  # the core checker always runs on problem D
         assert len(res.partitions) == len(jp.jobs)
         assert all(isinstance(p, Partition) and p.dnn is d for p, d in zip(res.partitions, jp.jobs))
         assert res.makespan >= res.lower_bound > 0

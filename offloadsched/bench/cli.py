@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ..errors import ValidationError
@@ -44,6 +47,40 @@ def register(sub) -> None:
     p.set_defaults(func=_export)
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM shuts ``bench`` down like Ctrl-C: the pool kills its workers, claims are released, the
+    finished results stay, exit status 130."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _db_errors(fn):
+    """Turn an SQLite error on the results database (a damaged file) into one clear message."""
+    import functools
+    import sqlite3
+
+    @functools.wraps(fn)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return fn(args)
+        except sqlite3.DatabaseError as exc:
+            from .db import database_error
+
+            raise database_error(args.db, exc) from None
+    return wrapper
+
+
 def default_jobs() -> int:
     """Local workers when neither ``--jobs`` nor the suite says: 2, or 1 on a one-CPU machine."""
     return min(2, os.cpu_count() or 1)
@@ -57,6 +94,7 @@ def _suite_name(text: str) -> str:
     return text
 
 
+@_db_errors
 def _bench(args: argparse.Namespace) -> int:
     from .db import ResultsDB
     from .runner import chains, plan, run_suite, summarize
@@ -79,7 +117,7 @@ def _bench(args: argparse.Namespace) -> int:
     from .runner import make_executor
 
     executor = make_executor(jobs, args.scheduler, args.connect_timeout)  # an unreachable cluster: exit 2
-    with ResultsDB(args.db) as db:
+    with _sigterm_as_interrupt(), ResultsDB(args.db) as db:
         summary = run_suite(suite, db, executor=executor, rerun=args.rerun, quiet=args.quiet)
     print(summary.line(args.db))
     return 1 if summary.lost else 0
@@ -105,6 +143,7 @@ def _list() -> int:
     return 0
 
 
+@_db_errors
 def _report(args: argparse.Namespace) -> int:
     from ..report import write_report
     from .db import ResultsDB
@@ -122,6 +161,7 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+@_db_errors
 def _export(args: argparse.Namespace) -> int:
     from .db import ResultsDB, export
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -58,6 +60,48 @@ JSON_COLUMNS = ("params", "attrs", "options", "schedule", "info")
 KEY = ("suite", "instance", "method", "options", "seed")
 
 
+#: A claim by a process on another host counts as abandoned after this many seconds.
+STALE_CLAIM_S = 6 * 3600.0
+_HOST = socket.gethostname()
+
+
+def _start_time(pid: int) -> str:
+    """The start time of process ``pid`` (Linux ``/proc``; "" elsewhere): tells a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+#: This process as a claim owner: host, pid and start time.
+OWNER = f"{_HOST}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def _alive(owner: str, host: str, pid: int, claimed_at: str) -> bool:
+    """Whether the run that made a claim may still be running."""
+    if host != _HOST:
+        age = _dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(claimed_at)
+        return age.total_seconds() < STALE_CLAIM_S
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return owner == f"{host}:{pid}:{_start_time(pid)}"
+
+
+def database_error(path: str | Path, exc: sqlite3.DatabaseError) -> ValidationError:
+    """One clear message for an SQLite error on the results database at ``path``."""
+    text = " ".join(str(exc).split())
+    if any(word in text.lower() for word in ("malformed", "not a database", "corrupt", "disk image")):
+        return ValidationError(f"{path}: the results database is damaged ({text}); its finished results cannot be "
+                               f"trusted. Move it away and run again to start a new one (or give another file with "
+                               f"--db); 'sqlite3 {path} .recover' may rescue its rows")
+    return ValidationError(f"{path}: results database error ({text})")
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars as Python numbers (SQLite and JSON take only those)."""
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
@@ -76,14 +120,23 @@ class ResultsDB:
         self.path = Path(path)
         if not create and not self.path.is_file():
             raise ValidationError(f"no results database at {self.path}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise ValidationError(f"{self.path}: is a directory, not a results database (give a file with --db)")
+        blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise ValidationError(f"{self.path}: cannot create the results database "
+                                  f"({blocker} is a file, not a folder)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ValidationError(f"{self.path}: cannot create the results database ({exc.strerror or exc})") from None
         try:
             self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self._schema()
         except sqlite3.DatabaseError as exc:
-            raise ValidationError(f"{self.path}: not a usable results database ({exc})") from None
+            raise database_error(self.path, exc) from None
 
     def _schema(self) -> None:
         cols = ",\n  ".join(f"{c} {t}" for c, t in COLUMNS.items())
@@ -97,6 +150,10 @@ class ResultsDB:
             CREATE INDEX IF NOT EXISTS runs_unit ON runs (suite, unit);
             CREATE TABLE IF NOT EXISTS suites (
               name TEXT PRIMARY KEY, path TEXT, spec TEXT NOT NULL, units TEXT NOT NULL, updated_at TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS claims (
+              suite TEXT NOT NULL, unit TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+              claimed_at TEXT NOT NULL, PRIMARY KEY (suite, unit)
             );
             INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
         """)
@@ -122,7 +179,38 @@ class ResultsDB:
         with self._transaction():
             self.conn.execute("DELETE FROM runs WHERE suite = ? AND unit = ?", (suite, unit))
             self.conn.executemany(sql, rows)
+            self.conn.execute("DELETE FROM claims WHERE suite = ? AND unit = ?", (suite, unit))
         return len(rows)
+
+    # -- claims: concurrent runs on one database share the work ---------------------------------
+    def claim(self, suite: str, unit: str, *, problem_hash: str | None = None, rerun: bool = False) -> str:
+        """Claim ``unit`` for this process, in one transaction: ``"mine"`` (run it), ``"taken"`` (a live
+        run holds it) or ``"stored"`` (its results arrived meanwhile; not with ``rerun``).  A claim whose
+        owner died (same host: its process is gone; another host: older than :data:`STALE_CLAIM_S`)
+        is taken over."""
+        with self._transaction():
+            row = self.conn.execute("SELECT owner, host, pid, claimed_at FROM claims WHERE suite = ? AND unit = ?",
+                                    (suite, unit)).fetchone()
+            if row is not None and row[0] != OWNER and _alive(*row):
+                return "taken"
+            if not rerun:
+                stored = self.conn.execute("SELECT MAX(problem_hash), COUNT(*) FROM runs WHERE suite = ? AND unit = ?",
+                                           (suite, unit)).fetchone()
+                if stored[1] and (problem_hash is None or stored[0] in (None, problem_hash)):
+                    self.conn.execute("DELETE FROM claims WHERE suite = ? AND unit = ?", (suite, unit))
+                    return "stored"
+            self.conn.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?)",
+                              (suite, unit, OWNER, _HOST, os.getpid(), now()))
+        return "mine"
+
+    def release(self, suite: str, unit: str | None = None) -> None:
+        """Drop this process's claim on ``unit`` (all its claims on ``suite`` when None)."""
+        with self._transaction():
+            if unit is None:
+                self.conn.execute("DELETE FROM claims WHERE suite = ? AND owner = ?", (suite, OWNER))
+            else:
+                self.conn.execute("DELETE FROM claims WHERE suite = ? AND unit = ? AND owner = ?",
+                                  (suite, unit, OWNER))
 
     @staticmethod
     def _row(suite: str, unit: str, rec: Mapping[str, Any]) -> tuple:

@@ -34,8 +34,6 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -50,7 +48,7 @@ DONE = Callable[["Unit", list[dict[str, Any]]], None]
 LOST = Callable[["Unit", str], None]
 SOLVER_PACKAGES = ("ortools", "highspy", "pulp", "scipy")
 #: Statuses of an exact run that did not prove its result (the adaptive stop; "skipped" passes the stop on).
-UNPROVEN = ("feasible", "error", "skipped")
+UNPROVEN = ("feasible", "error", "skipped", "timeout")
 
 
 @dataclass(frozen=True)
@@ -71,6 +69,7 @@ class Unit:
     problem_hash: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
     results_dir: str | None = None  # where a task may write files (the results database's folder)
+    kill_after: float | None = None  # hard wall-clock limit (s) in a local pool: killed, status "timeout"
 
     def describe(self) -> str:
         seed = f" seed {self.seed}" if self.seed else ""
@@ -123,7 +122,7 @@ def _row_units(suite: Suite, row: Row, params: dict[str, Any], seed: int) -> lis
         defaults = {k: p.default for k, p in row.task.params.items()}
         uid = digest({"suite": suite.name, "task": row.task.target, "params": params, "seed": seed})
         return [Unit(suite.name, uid, row.index, row.group, row.source, params, seed,
-                     instance_label(row.source, params, defaults), task=row.task.target)]
+                     instance_label(row.source, params, defaults), task=row.task.target, kill_after=suite.kill_after)]
     fam = row.family
     try:
         built, phash = _build(fam.name, canonical(params), seed)
@@ -137,8 +136,22 @@ def _row_units(suite: Suite, row: Row, params: dict[str, Any], seed: int) -> lis
         uid = digest({"suite": suite.name, "family": fam.name, "params": params, "seed": seed, "method": m.label,
                       "name": m.name, "options": m.options_key})
         out.append(Unit(suite.name, uid, row.index, row.group, fam.name, params, seed, label, method=m,
-                        problem_type=ptype, problem_hash=phash, attrs=attrs))
+                        problem_type=ptype, problem_hash=phash, attrs=attrs, kill_after=kill_after(suite, m)))
     return out
+
+
+#: Hard wall-clock limit of a method unit without a time limit (seconds; a suite's ``kill_after`` overrides).
+DEFAULT_KILL_AFTER = 600.0
+
+
+def kill_after(suite: Suite, method: MethodSpec) -> float:
+    """The hard wall-clock limit of a method unit: the suite's ``kill_after``, else twice the method's time
+    limit plus 10 s (every method honours its limit within that slack), else :data:`DEFAULT_KILL_AFTER`."""
+    if suite.kill_after is not None:
+        return suite.kill_after
+    if method.time_limit:
+        return 2 * method.time_limit + 10
+    return DEFAULT_KILL_AFTER
 
 
 # -- the worker side ----------------------------------------------------------------------------------
@@ -260,23 +273,71 @@ def _task_params(fn) -> set[str]:
 
 
 # -- executors ---------------------------------------------------------------------------------------
-class InProcess:
-    """Run every unit in this process, one after another (debugging; no isolation)."""
+CLAIM = Callable[["Unit"], bool]
 
-    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
+
+class InProcess:
+    """Run every unit in this process, one after another (debugging; no isolation, no hard time limit)."""
+
+    def run(self, units: list[Unit], done: DONE, lost: LOST, claim: CLAIM | None = None) -> None:
         for u in units:
-            done(u, run_unit(u))
+            if claim is None or claim(u):
+                done(u, run_unit(u))
 
     def close(self) -> None:
         pass
 
 
-class LocalPool:
-    """A local process pool of ``jobs`` workers.
+def _set_parent_death_signal() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (even by SIGKILL), so no worker outlives
+    ``bench``.  Elsewhere a no-op (the parent's cleanup still kills its workers)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
 
-    When a worker dies (killed, crashed), the pool is replaced and the units it had not
-    finished are retried; a unit caught in two such failures is retried alone, and one that
-    kills its worker alone is recorded as an error."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _worker(conn, unit: Unit, parent: int) -> None:
+    """A pool worker: one unit, its records sent back through ``conn``."""
+    import signal
+
+    _set_parent_death_signal()
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        records = run_unit(unit)
+    except BaseException as exc:  # run_unit catches Exception; anything else still becomes a result
+        records = [error_record(unit, _error_text(exc))]
+    conn.send(records)
+    conn.close()
+
+
+@dataclass
+class _Running:
+    unit: Unit
+    proc: Any
+    conn: Any
+    deadline: float | None
+
+
+class LocalPool:
+    """A local pool of at most ``jobs`` worker processes, one process per unit (forked).
+
+    * A unit that runs past its hard wall-clock limit (:attr:`Unit.kill_after`) is killed and
+      recorded with status ``timeout``.
+    * A worker that dies (killed, out of memory, crashed) has its unit retried once; a unit whose
+      worker dies twice is recorded as an error.
+    * Workers die with ``bench``: on Linux each worker asks for SIGKILL when its parent dies (so a
+      SIGKILL of ``bench`` leaves none behind), and on any exception or interrupt (SIGINT, SIGTERM)
+      the pool kills its workers before it returns.
+    * ``claim(unit)`` is asked just before a unit starts; a unit it refuses is not run."""
 
     def __init__(self, jobs: int, mp_context: str | None = None) -> None:
         if jobs < 1:
@@ -285,43 +346,78 @@ class LocalPool:
         method = mp_context or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         self.ctx = multiprocessing.get_context(method)
 
-    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
-        queue, alone = list(units), []
-        breaks: Counter[str] = Counter()
-        while queue or alone:
-            if queue:
-                batch, queue, workers = queue, [], self.jobs
-            else:
-                batch, alone, workers = alone[:1], alone[1:], 1
-            for u in self._batch(batch, workers, done):
-                breaks[u.id] += 1
-                if workers == 1 and len(batch) == 1:
-                    done(u, [error_record(u, "the worker process died while running this unit "
-                                             "(killed, out of memory or crashed)")])
-                elif breaks[u.id] >= 2:
-                    alone.append(u)
-                else:
-                    queue.append(u)
+    def run(self, units: list[Unit], done: DONE, lost: LOST, claim: CLAIM | None = None) -> None:
+        from collections import deque
+        from multiprocessing.connection import wait
 
-    def _batch(self, batch: list[Unit], workers: int, done: DONE) -> list[Unit]:
-        broken: list[Unit] = []
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=self.ctx)
+        queue = deque(units)
+        running: list[_Running] = []
+        deaths: Counter[str] = Counter()
         try:
-            futures = {ex.submit(run_unit, u): u for u in batch}
-            for fut in as_completed(futures):
-                try:
-                    records = fut.result()
-                except BrokenProcessPool:
-                    broken.append(futures[fut])
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    u = queue.popleft()
+                    if claim is None or claim(u):
+                        running.append(self._start(u))
+                if not running:
                     continue
-                done(futures[fut], records)
-        except BaseException:
-            for proc in list(getattr(ex, "_processes", {}).values()):
-                proc.terminate()
-            ex.shutdown(wait=False, cancel_futures=True)
-            raise
-        ex.shutdown(wait=True)
-        return broken
+                now = time.monotonic()
+                deadlines = [r.deadline for r in running if r.deadline is not None]
+                timeout = max(0.0, min(deadlines) - now) if deadlines else None
+                ready = set(wait([r.conn for r in running] + [r.proc.sentinel for r in running], timeout))
+                for r in list(running):
+                    records = None
+                    if r.conn in ready or r.proc.sentinel in ready:
+                        records = self._receive(r)
+                        if records is None:  # the worker died without a result
+                            deaths[r.unit.id] += 1
+                            if deaths[r.unit.id] < 2:
+                                queue.append(r.unit)
+                            else:
+                                records = [error_record(r.unit, "the worker process died while running this unit "
+                                                                "(killed, out of memory or crashed)")]
+                    elif r.deadline is not None and time.monotonic() >= r.deadline:
+                        self._kill(r)
+                        limit = r.unit.kill_after
+                        records = [error_record(r.unit, f"killed after its hard wall-clock limit of {limit:g} s",
+                                                wall_time=limit, status="timeout")]
+                    else:
+                        continue
+                    running.remove(r)
+                    self._reap(r)
+                    if records is not None:
+                        done(r.unit, records)
+        finally:
+            for r in running:
+                self._kill(r)
+                self._reap(r)
+
+    def _start(self, unit: Unit) -> _Running:
+        recv, send = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(target=_worker, args=(send, unit, os.getpid()), daemon=True)
+        proc.start()
+        send.close()
+        deadline = time.monotonic() + unit.kill_after if unit.kill_after else None
+        return _Running(unit, proc, recv, deadline)
+
+    @staticmethod
+    def _receive(r: _Running) -> list[dict[str, Any]] | None:
+        try:
+            if r.conn.poll(0.1):
+                return r.conn.recv()
+        except (EOFError, OSError):
+            pass
+        return None
+
+    @staticmethod
+    def _kill(r: _Running) -> None:
+        if r.proc.is_alive():
+            r.proc.kill()
+
+    @staticmethod
+    def _reap(r: _Running) -> None:
+        r.proc.join(5)
+        r.conn.close()
 
     def close(self) -> None:
         pass
@@ -341,12 +437,13 @@ class DaskCluster:
             raise ValidationError(f"cannot reach the Dask scheduler at {address!r} "
                                   f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
 
-    def run(self, units: list[Unit], done: DONE, lost: LOST) -> None:
+    def run(self, units: list[Unit], done: DONE, lost: LOST, claim: CLAIM | None = None) -> None:
         from distributed import as_completed as dask_completed
 
         futures = {}
         for u in units:
-            futures[self.client.submit(run_unit, u, pure=False)] = u
+            if claim is None or claim(u):
+                futures[self.client.submit(run_unit, u, pure=False)] = u
         try:
             for fut in dask_completed(list(futures), loop=self.client.loop):
                 u = futures.pop(fut)
@@ -410,10 +507,45 @@ def chains(suite: Suite, units: list[Unit]) -> tuple[list[Unit], list[Chain]]:
     return free, [Chain(axes[key[0]], sorted(g.items(), key=lambda kv: kv[0])) for key, g in groups.items()]
 
 
+class Claims:
+    """The claims of one run on its results database (two runs on one database solve each unit once).
+
+    Called with a unit just before it starts: claims it in the database and says whether to run it.
+    A unit a live run holds is put aside (:meth:`settle` waits for it: its results arrive, or its run
+    dies and this run takes it over); one whose results arrived meanwhile is handed to ``on_stored``."""
+
+    def __init__(self, db: ResultsDB, *, rerun: bool = False, poll: float = 0.5) -> None:
+        self.db, self.rerun, self.poll = db, rerun, poll
+        self.waiting: dict[str, Unit] = {}
+        self.on_stored: Callable[[Unit, set[str]], None] = lambda unit, statuses: None
+
+    def __call__(self, unit: Unit) -> bool:
+        state = self.db.claim(unit.suite, unit.id, problem_hash=unit.problem_hash, rerun=self.rerun)
+        if state == "mine":
+            self.waiting.pop(unit.id, None)
+            return True
+        if state == "taken":
+            self.waiting[unit.id] = unit
+        else:
+            self.waiting.pop(unit.id, None)
+            statuses = {r[0] for r in self.db.conn.execute("SELECT status FROM runs WHERE suite = ? AND unit = ?",
+                                                           (unit.suite, unit.id))}
+            self.on_stored(unit, statuses)
+        return False
+
+    def settle(self, executor, done: DONE, lost: LOST) -> None:
+        """Wait for the units other runs hold; run those whose run died."""
+        while self.waiting:
+            time.sleep(self.poll)
+            executor.run(list(self.waiting.values()), done, lost, claim=self)
+
+
 def run_waves(executor, suite: Suite, units: list[Unit], todo: list[Unit], stored: dict[str, set[str]], done: DONE,
-              lost: LOST) -> None:
+              lost: LOST, claims: Claims | None = None) -> None:
     """Run ``todo`` (among the planned ``units``) on ``executor``: the free units and the first size of every
-    chain, then each chain's next size, wave after wave.  ``stored``: the statuses of the units not to do."""
+    chain, then each chain's next size, wave after wave.  ``stored``: the statuses of the units not to do.
+    With ``claims``, each unit is claimed in the database as it starts, and each wave ends once the units
+    other runs hold are settled."""
     by_id = {u.id: u for u in todo}  # the units to do as given (a task's results_dir filled in)
     free, chained = chains(suite, units)
     statuses = dict(stored)
@@ -426,12 +558,24 @@ def run_waves(executor, suite: Suite, units: list[Unit], todo: list[Unit], store
         statuses[unit.id] = {"lost"}  # neither proven nor unproven: the chain goes on
         lost(unit, message)
 
+    if claims is not None:
+        elsewhere = claims.on_stored
+
+        def stored_elsewhere(unit: Unit, found: set[str]) -> None:
+            statuses[unit.id] = found
+            elsewhere(unit, found)
+
+        claims.on_stored = stored_elsewhere
     wave = [by_id[u.id] for u in free if u.id in by_id]
     while True:
         wave += [by_id[u.id] for c in chained for u in c.next_wave(statuses, set(by_id), record)]
         if not wave:
             return
-        executor.run(wave, record, gone)
+        if claims is None:
+            executor.run(wave, record, gone)
+        else:
+            executor.run(wave, record, gone, claim=claims)
+            claims.settle(executor, record, gone)
         wave = []
 
 
@@ -455,8 +599,16 @@ class Progress:
             self._task = self._bar.add_task(title, total=total, failures=0)
             self._bar.start()
 
-    def update(self, unit: Unit, records: list[dict[str, Any]] | None, failure: str | None = None) -> None:
+    def update(self, unit: Unit, records: list[dict[str, Any]] | None, failure: str | None = None,
+               note: str | None = None) -> None:
         self.done += 1
+        if note is not None:
+            if self._bar is not None:
+                self._bar.update(self._task, advance=1)
+            else:
+                print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {unit.describe()}: {note}", file=self.stream,
+                      flush=True)
+            return
         failed = failure is not None or any(r.get("status") == "error" for r in records or [])
         self.failures += failed
         if self._bar is not None:
@@ -494,12 +646,16 @@ class RunSummary:
     lost: int = 0
     stale: int = 0
     stopped: int = 0
+    elsewhere: int = 0
+    timeouts: int = 0
     wall_time: float = 0.0
 
     def line(self, db_path: Path) -> str:
         return (f"suite {self.suite}: {self.planned} runs, {self.skipped} already stored, {self.ran} run now "
                 f"({self.errors} with status error, {self.lost} lost, {self.stale} re-run for a changed instance"
-                + (f"; {self.stopped} not run after an unproven size" if self.stopped else "") + ") "
+                + (f"; {self.timeouts} killed at their hard time limit" if self.timeouts else "")
+                + (f"; {self.stopped} not run after an unproven size" if self.stopped else "")
+                + (f"; {self.elsewhere} solved by another run" if self.elsewhere else "") + ") "
                 f"in {self.wall_time:.1f} s; results in {db_path}")
 
 
@@ -549,18 +705,27 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
             summary.ran += not stopped
             summary.stopped += stopped
             summary.errors += any(r.get("status") == "error" for r in records)
+            summary.timeouts += any(r.get("status") == "timeout" for r in records)
             progress.update(unit, records)
 
         def lost(unit: Unit, message: str) -> None:
             summary.lost += 1
+            db.release(suite.name, unit.id)
             progress.update(unit, None, message)
 
+        def elsewhere(unit: Unit, statuses: set[str]) -> None:
+            summary.elsewhere += 1
+            progress.update(unit, None, note="solved by another run")
+
+        claims = Claims(db, rerun=rerun)
+        claims.on_stored = elsewhere
         try:
             ids = {u.id for u in todo}
             run_waves(executor, suite, units, todo, {k: v for k, v in stored_statuses.items() if k not in ids}, done,
-                      lost)
+                      lost, claims)
         finally:
             progress.close()
+            db.release(suite.name)
     finally:
         executor.close()
     summary.wall_time = time.perf_counter() - t0

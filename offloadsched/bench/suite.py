@@ -6,6 +6,8 @@ A suite file::
     description = "..."
     jobs = 2                            # default number of local worker processes (--jobs overrides)
     time_limit = 5                      # seconds per exact run (rows may override)
+    kill_after = 60                     # hard wall-clock seconds per unit in a local pool (default: twice the
+                                        #   time limit + 10 s, 600 s without one; tasks: none); status "timeout"
     seeds = [0, 1]                      # seeds of random families (rows may override)
     stop_after_unproven = true          # adaptive stop along the size axis (rows may override; default false)
     size_axis = "n"                     # the row parameter that is the instance size (rows may override)
@@ -62,8 +64,8 @@ from ..errors import ValidationError
 from .families import Family, Param, get_family, signature_params
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
-TOP_KEYS = ("name", "description", "jobs", "time_limit", "seeds", "options", "stop_after_unproven", "size_axis", "row",
-            "published", "report")
+TOP_KEYS = ("name", "description", "jobs", "time_limit", "kill_after", "seeds", "options", "stop_after_unproven",
+            "size_axis", "row", "published", "report")
 ROW_KEYS = ("family", "task", "group", "methods", "exclude", "time_limit", "seeds", "options", "stop_after_unproven",
             "size_axis")
 METHOD_KEYS = ("method", "label", "options", "time_limit")
@@ -233,6 +235,7 @@ class Suite:
     report: dict[str, Any]
     data: dict[str, Any]
     jobs: int | None = None
+    kill_after: float | None = None
 
 
 def suite_names() -> list[str]:
@@ -286,8 +289,9 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
     jobs = data.get("jobs")
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0):
         raise ValidationError(f"{path}: 'jobs' must be an integer >= 0, got {jobs!r}")
+    kill = _time_limit(data.get("kill_after"), f"{path}", "kill_after")
     return Suite(name, path, _typed(data.get("description", ""), str, "description", f"{path}"), rows, published,
-                 report, data, jobs)
+                 report, data, jobs, kill)
 
 
 # -- validation helpers ---------------------------------------------------------------------------
@@ -305,11 +309,11 @@ def _typed(value: Any, typ: type, key: str, where: str) -> Any:
     return value
 
 
-def _time_limit(value: Any, where: str) -> float | None:
+def _time_limit(value: Any, where: str, key: str = "time_limit") -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-        raise ValidationError(f"{where}: 'time_limit' must be a positive number of seconds, got {value!r}")
+        raise ValidationError(f"{where}: '{key}' must be a positive number of seconds, got {value!r}")
     return float(value)
 
 

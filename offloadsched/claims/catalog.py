@@ -50,7 +50,7 @@ def _options(method: str, problem) -> dict[str, Any]:
 def run_method(problem, method: str, **options) -> Result:
     """``solve(problem, method)``; a refusal (``ValidationError``) means the instance is out of scope."""
     try:
-        return solve(problem, method, verify=False, **options)
+        return solve(problem, method, **options)
     except ValidationError as exc:
         raise NotApplicable(f"{method}: {exc}") from None
 
@@ -65,7 +65,7 @@ def optimum(problem, candidates: Sequence[str]) -> Result:
             continue
         tried.append(method)
         try:
-            result = solve(problem, method, time_limit=EXACT_TIME_LIMIT, verify=False, **_options(method, problem))
+            result = solve(problem, method, time_limit=EXACT_TIME_LIMIT, **_options(method, problem))
         except ValidationError:  # too large for brute force, or outside the model's scope
             continue
         if result.status == "optimal":

@@ -1,0 +1,79 @@
+"""How well methods honour ``time_limit`` on hostile instances (for the lead; not part of the tests).
+
+Cases (issue 15): ``bruteforce`` refusing a wide DAG (22 and 24 parallel nodes: must refuse in well under a
+second, not enumerate), ``bruteforce`` on 9 parallel nodes with ``max_candidates`` raised (the limit
+must stop the enumeration), ``dp-ideals`` on 9 independent chains of 6 layers (40 million ideals) and
+``cpsat-dagshop`` on random DAGs of 3 000 and 20 000 nodes (serial and negligible remote), each with a
+1 s or 2 s limit.  Prints the wall time of ``solve`` per case, its status and the overrun beyond the
+limit; the documented slack is well under 1 s for all of these.
+
+Usage::
+
+    python benchmarks/bench_time_limits.py            # every case
+    python benchmarks/bench_time_limits.py --tiny     # smaller instances (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from offloadsched import DagProblem, ValidationError, solve
+
+
+def antichain(n: int) -> DagProblem:
+    return DagProblem(f=list(range(1, n + 1)), u=[1] * n, r=[0] * n, local=[True] * n, preds=[[] for _ in range(n)])
+
+
+def chains(k: int, length: int, seed: int = 1) -> DagProblem:
+    """``k`` independent chains of ``length`` local layers, each ending in a remote layer (a cut-point)."""
+    rng = random.Random(seed)
+    f, u, local, preds = [], [], [], []
+    for _ in range(k):
+        for i in range(length + 1):
+            v = len(f)
+            f.append(rng.randint(1, 50))
+            u.append(rng.randint(1, 50))
+            local.append(i < length)
+            preds.append([v - 1] if i else [])
+    return DagProblem(f=f, u=u, r=[0] * len(f), local=local, preds=preds)
+
+
+def random_dag(n: int, remote_model: str, seed: int = 1) -> DagProblem:
+    rng = random.Random(seed)
+    preds = [[]] + [sorted(set(rng.sample(range(v), min(v, rng.randint(1, 3))))) for v in range(1, n)]
+    return DagProblem(f=[rng.randint(1, 99) for _ in range(n)], u=[rng.randint(1, 99) for _ in range(n)],
+                      r=[rng.randint(1, 50) for _ in range(n)], local=[v < n // 2 for v in range(n)], preds=preds,
+                      remote_model=remote_model)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiny", action="store_true", help="smaller instances")
+    args = ap.parse_args()
+    big = 3000 if args.tiny else 20000
+    cases = [
+        ("bruteforce refuses 22 parallel nodes", antichain(22), "bruteforce", 1.0, {}),
+        ("bruteforce refuses 24 parallel nodes", antichain(24), "bruteforce", 1.0, {}),
+        ("bruteforce 9 parallel nodes, 10^7 candidates allowed", antichain(9), "bruteforce", 1.0,
+         {"max_candidates": 10**7}),
+        ("dp-ideals 9 chains x 6 (40M ideals)", chains(9, 6), "dp-ideals", 1.0, {"max_states": 10**8}),
+        ("cpsat-dagshop 3000 nodes, serial", random_dag(3000, "serial"), "cpsat-dagshop", 2.0, {}),
+        (f"cpsat-dagshop {big} nodes, serial", random_dag(big, "serial"), "cpsat-dagshop", 2.0, {}),
+        (f"cpsat-dagshop {big} nodes, negligible", random_dag(big, "negligible"), "cpsat-dagshop", 2.0, {}),
+    ]
+    print(f"{'case':55s} {'limit':>6s} {'wall':>7s} {'over':>7s}  status")
+    for label, problem, method, limit, options in cases:
+        t0 = time.perf_counter()
+        try:
+            res = solve(problem, method, time_limit=limit, **options)
+            status = f"{res.status} (makespan {res.makespan}, bound {res.bound})"
+        except ValidationError as exc:
+            status = f"refused: {exc}"
+        wall = time.perf_counter() - t0
+        print(f"{label:55s} {limit:6.1f} {wall:7.2f} {max(0.0, wall - limit):7.2f}  {status[:90]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The declared JSON schema of every document kind (see :mod:`offloadsched.io`).
+
+One schema per ``type`` in :data:`SCHEMAS` (JSON Schema draft 2020-12, checked with the
+``jsonschema`` library).  Every object lists its fields and refuses any other
+(``additionalProperties: false``), so a typo'd key is an error, not a silent default; numbers are
+JSON numbers (never strings or booleans); times are integers in ``0 .. 2**53 - 1`` µs (the
+ceiling of :mod:`offloadsched.units`).  A new field goes into the ``properties`` of its object
+here (``PLATFORM`` for a platform field, ``LAYER`` for a layer field, ``NODE`` for a DAG node,
+or the document's entry in :data:`SCHEMAS`); the loader in :mod:`offloadsched.io` then reads it.
+
+:func:`validate` raises one :class:`~offloadsched.errors.ValidationError` naming the path of the
+first offending item, e.g. ``nodes[3].local: expected a boolean, got "false"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ValidationError
+from .units import TIME_CEILING
+
+TIME: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": TIME_CEILING - 1}
+NONNEG: dict[str, Any] = {"type": "number", "minimum": 0}
+POSITIVE: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0}
+NAME: dict[str, Any] = {"type": "string", "minLength": 1}
+NAMES: dict[str, Any] = {"type": "array", "items": NAME}
+REMOTE_MODEL: dict[str, Any] = {"enum": ["negligible", "serial", "parallel"]}
+FREE: dict[str, Any] = {"type": "object"}  # free-form attributes
+
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
+
+
+def _document(kind: str, required: list[str], **properties: Any) -> dict[str, Any]:
+    header = {"format": {"const": "offloadsched"}, "schema_version": {"const": 1}, "type": {"const": kind}}
+    return _object(["type", *required], **header, **properties)
+
+
+#: measured per-layer compute times (issue 18): {"device" | "server": {dnn: {layer: µs}}}
+MEASURED: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["device", "server"]},
+                            "additionalProperties": {"type": "object", "additionalProperties": {
+                                "type": "object", "additionalProperties": TIME}}}
+PLATFORM = _object(["r_loc", "r_rem", "bandwidth"], name={"type": "string"}, r_loc=POSITIVE, r_rem=POSITIVE,
+                   bandwidth=POSITIVE, latency=NONNEG, measured=MEASURED)
+LAYER = _object(["name", "flops", "out_bytes"], name=NAME, kind={"type": "string"}, flops=NONNEG,
+                out_bytes=NONNEG, preds=NAMES, attrs=FREE)
+DNN_BODY: dict[str, Any] = {"name": NAME, "attrs": FREE, "layers": {"type": "array", "minItems": 1, "items": LAYER}}
+NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0}, local={"type": "boolean"},
+               f=TIME, u=TIME, r=TIME, preds=NAMES)
+
+#: The schema of each document ``type``.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "j2": _document("j2", ["a", "b"], name={"type": "string"}, jobs=NAMES,
+                    a={"type": "array", "items": TIME}, b={"type": "array", "items": TIME}),
+    "fm": _document("fm", ["times"], name={"type": "string"}, jobs=NAMES, machines=NAMES,
+                    times={"type": "array", "minItems": 1,
+                           "items": {"type": "array", "minItems": 2, "items": TIME}}),
+    "dag": _document("dag", ["nodes"], name={"type": "string"}, remote_model=REMOTE_MODEL, jobs=NAMES,
+                     nodes={"type": "array", "items": NODE}),
+    "dnn": _document("dnn", ["name", "layers"], **DNN_BODY),
+    "joint": _document("joint", ["platform", "dnns", "jobs"], name={"type": "string"}, platform=PLATFORM,
+                       remote_model=REMOTE_MODEL,
+                       dnns={"type": "array", "minItems": 1, "items": _object(["name", "layers"], **DNN_BODY)},
+                       jobs={"type": "array", "minItems": 1, "items": NAME}),
+    # a result is written by this package and read back as a plain dict: its own fields are open
+    "result": {"type": "object", "required": ["type", "method", "status"],
+               "properties": {"format": {"const": "offloadsched"}, "schema_version": {"const": 1},
+                              "method": NAME, "status": {"type": "string"}, "makespan": {"type": ["integer", "null"]}}},
+}
+
+_TYPE_WORDS = {"boolean": "a boolean", "integer": "an integer", "number": "a number", "string": "a string",
+               "array": "a list", "object": "an object", "null": "null"}
+
+
+def path_text(path) -> str:
+    """``nodes[3].local`` from a JSON path of keys and indices."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error) -> str:
+    v, inst, sch = error.validator, error.instance, error.schema
+    if v == "type":
+        types = sch["type"] if isinstance(sch["type"], list) else [sch["type"]]
+        want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return f"expected {want}, got {_shown(inst)}"
+    if v == "required":
+        missing = [k for k in sch["required"] if k not in inst]
+        return f"missing field {missing[0]!r}"
+    if v == "additionalProperties":
+        extra = sorted(k for k in inst if k not in sch.get("properties", {}))
+        known = ", ".join(sch.get("properties", {}))
+        return f"unknown field {extra[0]!r} (fields: {known})"
+    if v in ("minimum", "exclusiveMinimum"):
+        op = ">=" if v == "minimum" else ">"
+        return f"must be {op} {error.validator_value}, got {_shown(inst)}"
+    if v == "maximum":
+        if error.validator_value == TIME_CEILING - 1:
+            return f"times must be below the ceiling 2**53 µs, got {_shown(inst)}"
+        return f"must be <= {error.validator_value}, got {_shown(inst)}"
+    if v == "const":
+        return f"must be {_shown(error.validator_value)}, got {_shown(inst)}"
+    if v == "enum":
+        return f"must be one of {', '.join(map(_shown, error.validator_value))}; got {_shown(inst)}"
+    if v == "minItems":
+        return f"needs at least {error.validator_value} item(s), got {len(inst)}"
+    if v == "minLength":
+        return "must not be empty"
+    return " ".join(error.message.split())
+
+
+def validate(data: Any, kind: str, where: str = "document") -> None:
+    """Check ``data`` against the schema of document type ``kind``; the error names the path."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(SCHEMAS[kind])
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+    first = min(errors, key=lambda e: (_order(data, e.absolute_path), e.validator != "additionalProperties"))
+    path = path_text(first.absolute_path)
+    raise ValidationError(f"{where}: {path + ': ' if path else ''}{_message(first)}{_item(data, first.absolute_path)}")
+
+
+def _item(data: Any, path) -> str:
+    """`` (layer 'conv3')``: the name of the innermost named list item on ``path``, if any."""
+    found, node, container = "", data, None
+    for part in path:
+        try:
+            nxt = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(part, int) and isinstance(nxt, Mapping) and isinstance(nxt.get("name"), str):
+            found = f" ({_SINGULAR.get(container, 'item')} {nxt['name']!r})"
+        container = part if isinstance(part, str) else container
+        node = nxt
+    return found
+
+
+_SINGULAR = {"layers": "layer", "nodes": "node", "dnns": "dnn"}
+
+
+def _order(data: Any, path) -> tuple:
+    """A document-order key of a JSON path (keys by their position in their object)."""
+    key = []
+    node = data
+    for part in path:
+        if isinstance(node, Mapping):
+            key.append(list(node).index(part) if part in node else len(node))
+        else:
+            key.append(part if isinstance(part, int) else 0)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return tuple(key)

@@ -1,0 +1,619 @@
+"""The bad-input corpus: hostile files, arguments and faults, each with its expected exit status and a
+fragment of the expected message, run through the command line in-process (``offloadsched.cli.main``).
+
+Every case is a :class:`Case`: the files it writes (text, bytes, or a JSON-ready object), the argv
+(``{name}`` is the path of a written file, ``{tmp}`` the case's folder), the expected exit status and a
+fragment that must appear in stderr (exit 2: a one-line error) or stdout (exit 0: the correct result,
+e.g. the makespan that brute force proves).  :func:`run_case` classifies the outcome: ``clean error``,
+``correct result``, ``traceback`` (an exception escaped ``main``) or ``wrong`` (anything else: a wrong
+exit status, a missing fragment, a multi-line error).  ``python -m tests.bad_inputs`` prints the counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CEILING = 2**53
+
+
+@dataclass
+class Case:
+    id: str
+    argv: list[str]
+    exit: int
+    fragment: str
+    files: dict[str, Any] = field(default_factory=dict)
+    setup: Callable[[Path], None] | None = None  # extra preparation of the case folder
+
+
+# -- valid documents the mutations start from ---------------------------------------------------------
+def j2_doc() -> dict:
+    return {"format": "offloadsched", "schema_version": 1, "type": "j2", "name": "t", "jobs": ["J0", "J1", "J2"],
+            "a": [3, 1, 4], "b": [1, 5, 9]}
+
+
+def fm_doc() -> dict:
+    return {"format": "offloadsched", "schema_version": 1, "type": "fm", "name": "t", "machines": ["M1", "M2", "M3"],
+            "jobs": ["J0", "J1", "J2"], "times": [[3, 2, 5], [3, 2, 2], [4, 3, 3]]}
+
+
+def dag_doc() -> dict:
+    node = {"job": "c", "r": 0}
+    return {"format": "offloadsched", "schema_version": 1, "type": "dag", "name": "t", "remote_model": "negligible",
+            "jobs": ["c"], "nodes": [
+                {**node, "name": "in", "local": True, "f": 0, "u": 5, "preds": []},
+                {**node, "name": "a", "local": True, "f": 4, "u": 3, "preds": ["in"]},
+                {**node, "name": "b", "local": True, "f": 2, "u": 6, "preds": ["in"]},
+                {**node, "name": "ra", "local": False, "f": 1, "u": 0, "preds": ["a"]},
+                {**node, "name": "rb", "local": False, "f": 1, "u": 0, "preds": ["b"]}]}
+
+
+def dnn_body() -> dict:
+    return {"name": "c", "attrs": {}, "layers": [
+        {"name": "in", "kind": "input", "flops": 0.0, "out_bytes": 40.0, "preds": [], "attrs": {}},
+        {"name": "l1", "kind": "conv", "flops": 2e6, "out_bytes": 30.0, "preds": ["in"], "attrs": {}},
+        {"name": "l2", "kind": "conv", "flops": 1e6, "out_bytes": 8.0, "preds": ["l1"], "attrs": {}}]}
+
+
+def dnn_doc() -> dict:
+    return {"format": "offloadsched", "schema_version": 1, "type": "dnn", **dnn_body()}
+
+
+def joint_doc() -> dict:
+    return {"format": "offloadsched", "schema_version": 1, "type": "joint", "name": "t",
+            "platform": {"name": "p", "r_loc": 1e9, "r_rem": 1e10, "bandwidth": 8e6, "latency": 0.001},
+            "remote_model": "negligible", "dnns": [dnn_body()], "jobs": ["c", "c"]}
+
+
+def taillard(n: int = 3, m: int = 2, rows: list[str] | None = None, header: str | None = None) -> str:
+    rows = rows if rows is not None else [" ".join(str(1 + (i * 7 + j * 3) % 9) for j in range(n)) for i in range(m)]
+    head = header if header is not None else f"{n:12d}{m:12d}{0:12d}{0:12d}{0:12d}"
+    return "\n".join(["number of jobs, number of machines, initial seed, upper bound and lower bound :", head,
+                      "processing times :", *rows]) + "\n"
+
+
+def mutate(doc: dict, path: tuple, op: str, value: Any = None) -> dict:
+    """A copy of ``doc`` with the item at ``path`` set (``op="set"``) or deleted (``"del"``), or its key
+    renamed to ``value`` (``"rename"``)."""
+    out = copy.deepcopy(doc)
+    node = out
+    for part in path[:-1]:
+        node = node[part]
+    last = path[-1]
+    if op == "set":
+        node[last] = value
+    elif op == "del":
+        del node[last]
+    elif op == "rename":
+        node[value] = node.pop(last)
+    return out
+
+
+# -- the cases -------------------------------------------------------------------------------------------
+def _doc_cases() -> list[Case]:
+    out: list[Case] = []
+
+    def solve(cid: str, doc: Any, method: str, exit: int, fragment: str, *extra: str) -> None:
+        out.append(Case(cid, ["solve", "{p.json}", "-m", method, *extra], exit, fragment, {"p.json": doc}))
+
+    j2 = j2_doc()
+    # J2: Johnson's order 1 2 0 gives 16, the optimum (= the machine-load bound; worked out by hand)
+    solve("j2-valid", j2, "johnson", 0, "makespan 16")
+    solve("j2-no-header", {k: v for k, v in j2.items() if k not in ("format", "schema_version")}, "johnson", 0,
+          "makespan 16")
+    solve("j2-1e6-float-integer", mutate(j2, ("a", 0), "set", 1e6), "johnson", 0, "makespan 1000006")
+    solve("j2-near-ceiling", mutate(mutate(j2, ("a", 0), "set", 2**51), ("b", 0), "set", 2**51), "johnson", 0,
+          f"makespan {2**52 + 5}")
+    for cid, path, op, value, fragment in [
+        ("typo-key", ("remote_modle",), "set", "serial", "unknown field 'remote_modle'"),
+        ("unknown-key", ("extra",), "set", 1, "unknown field 'extra'"),
+        ("string-number", ("a", 0), "set", "3", 'a[0]: expected an integer, got "3"'),
+        ("string-exp", ("a", 1), "set", "1e6", 'a[1]: expected an integer, got "1e6"'),
+        ("bool-true", ("a", 0), "set", True, "a[0]: expected an integer, got true"),
+        ("bool-false", ("b", 2), "set", False, "b[2]: expected an integer, got false"),
+        ("null", ("b", 1), "set", None, "b[1]: expected an integer, got null"),
+        ("fraction", ("a", 2), "set", 2.5, "a[2]: expected an integer, got 2.5"),
+        ("negative", ("b", 0), "set", -1, "b[0]: must be >= 0, got -1"),
+        ("overflow-5e18", ("a", 0), "set", 5 * 10**18, "a[0]: times must be below the ceiling 2**53"),
+        ("overflow-1e19", ("a", 0), "set", 10**19, "a[0]: times must be below the ceiling 2**53"),
+        ("overflow-1e300", ("a", 0), "set", 10**300, "a[0]: times must be below the ceiling 2**53"),
+        ("overflow-float-1e300", ("a", 0), "set", 1e300, "a[0]: times must be below the ceiling 2**53"),
+        ("at-ceiling", ("a", 0), "set", CEILING, "a[0]: times must be below the ceiling 2**53"),
+        ("missing-a", ("a",), "del", None, "missing field 'a'"),
+        ("missing-b", ("b",), "del", None, "missing field 'b'"),
+        ("a-not-list", ("a",), "set", 3, "a: expected a list, got 3"),
+        ("a-object", ("a",), "set", {"x": 1}, "a: expected a list"),
+        ("nested-list", ("a", 0), "set", [1], "a[0]: expected an integer, got [1]"),
+        ("jobs-not-strings", ("jobs", 0), "set", 7, "jobs[0]: expected a string, got 7"),
+        ("name-number", ("name",), "set", 5, "name: expected a string, got 5"),
+        ("format-wrong", ("format",), "set", "other", "format 'other' is not 'offloadsched'"),
+        ("version-wrong", ("schema_version",), "set", 2, "schema_version 2 is not supported"),
+        ("version-string", ("schema_version",), "set", "1", "schema_version '1' is not supported"),
+        ("type-unknown", ("type",), "set", "flowshop", "unknown type 'flowshop'"),
+        ("type-number", ("type",), "set", 3, "unknown type 3"),
+        ("type-missing", ("type",), "del", None, "missing field 'type'"),
+        ("renamed-a", ("a",), "rename", "A", "unknown field 'A'"),
+    ]:
+        solve(f"j2-{cid}", mutate(j2, path, op, value), "johnson", 2, fragment)
+    solve("j2-unequal", mutate(j2, ("b",), "set", [1, 2]), "johnson", 2, "a and b must be 1-d of equal length")
+    solve("j2-jobs-count", mutate(j2, ("jobs",), "set", ["x"]), "johnson", 2, "1 job names for 3 jobs")
+    solve("j2-sum-over-ceiling", mutate(mutate(j2, ("a", 0), "set", 2**52), ("a", 1), "set", 2**52), "johnson", 2,
+          "the sum of all times")
+    solve("j2-nan", '{"type": "j2", "a": [NaN], "b": [1]}', "johnson", 2, "a[0]: expected an integer, got NaN")
+    solve("j2-infinity", '{"type": "j2", "a": [Infinity], "b": [1]}', "johnson", 2, "a[0]: expected an integer")
+    solve("j2-huge-literal", '{"type": "j2", "a": [1' + "0" * 400 + '], "b": [1]}', "johnson", 2,
+          "times must be below the ceiling")
+    solve("j2-duplicate-key", '{"type": "j2", "a": [1], "a": [2], "b": [1]}', "johnson", 0, "makespan 3")
+
+    fm = fm_doc()
+    solve("fm-valid-bruteforce", fm, "bruteforce", 0, "makespan 15")
+    for cid, path, op, value, fragment in [
+        ("ragged", ("times", 1), "set", [1, 2], "field 'times' must be a list of equal-length rows"),
+        ("one-machine", ("times",), "set", [[1], [2]], "times[0]: needs at least 2 item(s), got 1"),
+        ("empty", ("times",), "set", [], "times: needs at least 1 item(s), got 0"),
+        ("row-number", ("times", 0), "set", 5, "times[0]: expected a list, got 5"),
+        ("cell-string", ("times", 2, 1), "set", "3", 'times[2][1]: expected an integer, got "3"'),
+        ("cell-negative", ("times", 0, 0), "set", -4, "times[0][0]: must be >= 0, got -4"),
+        ("cell-huge", ("times", 1, 2), "set", 10**19, "times[1][2]: times must be below the ceiling"),
+        ("cell-bool", ("times", 1, 1), "set", True, "times[1][1]: expected an integer, got true"),
+        ("machines-count", ("machines",), "set", ["a", "b"], "need 3 distinct machine names"),
+        ("machines-duplicate", ("machines",), "set", ["a", "a", "b"], "need 3 distinct machine names"),
+        ("machines-not-list", ("machines",), "set", "abc", "machines: expected a list"),
+        ("typo", ("time",), "rename", None, "unknown field"),
+    ]:
+        doc = mutate(fm, ("times",), "rename", "time") if cid == "typo" else mutate(fm, path, op, value)
+        solve(f"fm-{cid}", doc, "neh", 2, fragment)
+    solve("fm-johnson-three-machines", fm, "johnson", 2, "it needs 2 machines, the problem has 3")
+
+    dag = dag_doc()
+    solve("dag-valid-bruteforce", dag, "bruteforce", 0, "makespan 11")
+    solve("dag-valid-dp", dag, "dp-ideals", 0, "makespan 11")
+    for cid, path, op, value, fragment in [
+        ("local-string", ("nodes", 3, "local"), "set", "false", 'nodes[3].local: expected a boolean, got "false"'),
+        ("local-int", ("nodes", 1, "local"), "set", 0, "nodes[1].local: expected a boolean, got 0"),
+        ("f-missing", ("nodes", 2, "f"), "del", None, "nodes[2]: missing field 'f'"),
+        ("f-negative", ("nodes", 2, "f"), "set", -2, "nodes[2].f: must be >= 0, got -2"),
+        ("f-string", ("nodes", 1, "f"), "set", "4", 'nodes[1].f: expected an integer, got "4"'),
+        ("u-fraction", ("nodes", 1, "u"), "set", 0.5, "nodes[1].u: expected an integer, got 0.5"),
+        ("u-huge", ("nodes", 1, "u"), "set", 10**20, "nodes[1].u: times must be below the ceiling"),
+        ("r-bool", ("nodes", 3, "r"), "set", True, "nodes[3].r: expected an integer, got true"),
+        ("name-missing", ("nodes", 0, "name"), "del", None, "nodes[0]: missing field 'name'"),
+        ("name-empty", ("nodes", 0, "name"), "set", "", "nodes[0].name: must not be empty"),
+        ("name-number", ("nodes", 0, "name"), "set", 3, "nodes[0].name: expected a string, got 3"),
+        ("duplicate-name", ("nodes", 2, "name"), "set", "a", "duplicate node name 'a'"),
+        ("unknown-pred", ("nodes", 1, "preds"), "set", ["ghost"], "unknown predecessor 'ghost'"),
+        ("pred-number", ("nodes", 1, "preds"), "set", [0], "nodes[1].preds[0]: expected a string, got 0"),
+        ("preds-string", ("nodes", 1, "preds"), "set", "in", "nodes[1].preds: expected a list"),
+        ("self-loop", ("nodes", 1, "preds"), "set", ["a"], "graph has a cycle"),
+        ("cycle", ("nodes", 0, "preds"), "set", ["a"], "graph has a cycle"),
+        ("remote-model", ("remote_model",), "set", "cloud", "remote_model: must be one of"),
+        ("node-typo", ("nodes", 0, "lcoal"), "set", True, "nodes[0]: unknown field 'lcoal'"),
+        ("job-bool", ("nodes", 0, "job"), "set", True, "nodes[0].job: expected a string or an integer, got true"),
+        ("job-negative", ("nodes", 0, "job"), "set", -1, "nodes[0].job: must be >= 0, got -1"),
+        ("nodes-object", ("nodes",), "set", {}, "nodes: expected a list"),
+        ("remote-before-local", ("nodes", 1, "local"), "set", False, "has remote predecessor"),
+    ]:
+        doc = mutate(dag, path, op, value)
+        if cid == "remote-before-local":
+            doc = mutate(mutate(dag, ("nodes", 1, "local"), "set", False), ("nodes", 3, "local"), "set", True)
+        solve(f"dag-{cid}", doc, "fifo", 2, fragment)
+    solve("dag-sum-over-ceiling", mutate(mutate(dag, ("nodes", 1, "f"), "set", 2**52), ("nodes", 2, "u"), "set",
+                                         2**52), "fifo", 2, "the sum of all times f + u + r")
+    wide = {"type": "dag", "nodes": [{"name": f"v{i}", "f": 1} for i in range(24)]}
+    solve("dag-wide-bruteforce", wide, "bruteforce", 2, "more than max_candidates=200000")
+    solve("dag-dp-serial", mutate(dag, ("remote_model",), "set", "serial"), "dp-ideals", 2,
+          "it needs the negligible remote model")
+
+    dnn = dnn_doc()
+    solve("dnn-as-problem", dnn, "fifo", 2, "not a problem: DNN")
+    for cid, path, op, value, fragment in [
+        ("flops-negative", ("layers", 1, "flops"), "set", -5, "layers[1].flops: must be >= 0, got -5 (layer 'l1')"),
+        ("flops-string", ("layers", 1, "flops"), "set", "2e6", 'layers[1].flops: expected a number, got "2e6"'),
+        ("bytes-bool", ("layers", 2, "out_bytes"), "set", True, "layers[2].out_bytes: expected a number, got true"),
+        ("flops-missing", ("layers", 2, "flops"), "del", None, "layers[2]: missing field 'flops' (layer 'l2')"),
+        ("layers-empty", ("layers",), "set", [], "layers: needs at least 1 item(s), got 0"),
+        ("layer-typo", ("layers", 0, "out_byte"), "set", 3, "layers[0]: unknown field 'out_byte'"),
+        ("duplicate-layer", ("layers", 2, "name"), "set", "l1", "duplicate layer name 'l1'"),
+        ("unknown-pred", ("layers", 2, "preds"), "set", ["zz"], "zz"),
+        ("two-inputs", ("layers", 2, "preds"), "set", [], "input"),
+    ]:
+        solve(f"dnn-{cid}", mutate(dnn, path, op, value), "fifo", 2, fragment)
+
+    joint = joint_doc()
+    solve("joint-valid-lo", joint, "lo", 0, "makespan 6000")
+    measured = mutate(joint, ("platform", "measured"), "set", {"device": {"c": {"l1": 7, "l2": 3}}})
+    solve("joint-measured-lo", measured, "lo", 0, "makespan 20")  # two jobs of 7 + 3 µs on the device
+    solve("joint-valid-bruteforce-refused", joint, "bruteforce", 2, "does not accept joint problems")
+    for cid, path, op, value, fragment in [
+        ("platform-missing-rloc", ("platform", "r_loc"), "del", None, "platform: missing field 'r_loc'"),
+        ("platform-rloc-zero", ("platform", "r_loc"), "set", 0, "platform.r_loc: must be > 0, got 0"),
+        ("platform-rloc-negative", ("platform", "r_rem"), "set", -1e9, "platform.r_rem: must be > 0"),
+        ("platform-bandwidth-string", ("platform", "bandwidth"), "set", "8e6",
+         'platform.bandwidth: expected a number, got "8e6"'),
+        ("platform-latency-negative", ("platform", "latency"), "set", -0.1, "platform.latency: must be >= 0"),
+        ("platform-typo", ("platform", "remote_modle"), "set", "serial", "platform: unknown field 'remote_modle'"),
+        ("platform-not-object", ("platform",), "set", "4g", "platform: expected an object"),
+        ("jobs-unknown", ("jobs", 1), "set", "resnet", "job names unknown DNN 'resnet'"),
+        ("jobs-empty", ("jobs",), "set", [], "jobs: needs at least 1 item(s), got 0"),
+        ("dnns-empty", ("dnns",), "set", [], "dnns: needs at least 1 item(s), got 0"),
+        ("remote-model", ("remote_model",), "set", "fast", "remote_model: must be one of"),
+        ("flops-1e300", ("dnns", 0, "layers", 1, "flops"), "set", 1e300, "is not below the time ceiling"),
+        ("rloc-tiny", ("platform", "r_loc"), "set", 1e-300, "is not below the time ceiling"),
+        ("dnn-typo", ("dnns", 0, "layer"), "set", [], "dnns[0]: unknown field 'layer'"),
+        ("measured-side", ("platform", "measured"), "set", {"gpu": {}}, 'platform.measured: must be one of'),
+        ("measured-string", ("platform", "measured"), "set", {"device": {"c": {"l1": "5"}}},
+         'platform.measured.device.c.l1: expected an integer, got "5"'),
+        ("measured-negative", ("platform", "measured"), "set", {"device": {"c": {"l1": -5}}},
+         "platform.measured.device.c.l1: must be >= 0, got -5"),
+        ("measured-huge", ("platform", "measured"), "set", {"server": {"c": {"l1": 10**19}}},
+         "platform.measured.server.c.l1: times must be below the ceiling"),
+        ("measured-missing-layer", ("platform", "measured"), "set", {"device": {"c": {"l1": 5}}}, "l2"),
+        ("measured-unknown-dnn", ("platform", "measured"), "set", {"device": {"vgg": {"l1": 5}}}, "'c'"),
+    ]:
+        solve(f"joint-{cid}", mutate(joint, path, op, value), "lo", 2, fragment)
+
+    for cid, content, fragment in [
+        ("empty-file", "", "not valid JSON"),
+        ("truncated", json.dumps(j2)[:30], "not valid JSON"),
+        ("root-list", "[1, 2]", "expected a JSON object, got list"),
+        ("root-number", "42", "expected a JSON object, got int"),
+        ("root-string", '"j2"', "expected a JSON object, got str"),
+        ("binary", b"\x89PNG\r\n\x1a\n\x00\x00", "cannot read"),
+        ("latin1", '{"type": "j2", "name": "caf\xe9"}'.encode("latin-1"), "cannot read"),
+        ("trailing-garbage", json.dumps(j2) + " x", "not valid JSON"),
+    ]:
+        solve(f"file-{cid}", content, "johnson", 2, fragment)
+    return out
+
+
+def _taillard_cases() -> list[Case]:
+    out: list[Case] = []
+
+    def solve(cid: str, text: str, exit: int, fragment: str, *extra: str, method: str = "neh") -> None:
+        out.append(Case(f"taillard-{cid}", ["solve", "{t.txt}", "-m", method, *extra], exit, fragment,
+                        {"t.txt": text}))
+
+    good = taillard(3, 2, ["1 3 5", "2 4 6"])
+    solve("valid", good, 0, "makespan 15", method="bruteforce")
+    solve("token-x7", taillard(3, 2, ["1 x7 5", "2 4 6"]), 2, "line 4: 'x7' is not an integer")
+    solve("token-float", taillard(3, 2, ["1 3.5 5", "2 4 6"]), 2, "line 4: '3.5' is not an integer")
+    solve("token-comma", taillard(3, 2, ["1,3,5", "2 4 6"]), 2, "line 4: '1,3,5' is not an integer")
+    solve("header-4-rows-of-20", taillard(4, 2, [" ".join(["5"] * 20)] * 2), 2,
+          "line 4: expected 4 times (the header says 4 jobs), found 20")
+    solve("row-short", taillard(3, 2, ["1 3", "2 4 6"]), 2, "line 4: expected 3 times")
+    solve("rows-missing", taillard(3, 3, ["1 3 5", "2 4 6"]), 2, "file ends where row 3 of 3")
+    solve("rows-extra", taillard(3, 2, ["1 3 5", "2 4 6", "7 8 9"]), 2, "line 6: expected the next instance header")
+    solve("negative", taillard(3, 2, ["1 -3 5", "2 4 6"]), 2, "line 4: times must be >= 0, got -3")
+    solve("huge", taillard(3, 2, ["1 3 5", "2 4 " + "9" * 25]), 2, "times must be below the ceiling")
+    solve("one-machine", taillard(3, 1, ["1 3 5"]), 2, "needs at least 1 job and 2 machines")
+    solve("zero-jobs", taillard(0, 2, ["", ""]), 2, "needs at least 1 job and 2 machines")
+    solve("header-one-number", taillard(3, 2, header="3"), 2, "line 2: expected 2 to 5 integers")
+    solve("header-word", taillard(3, 2, header="three two"), 2, "line 2: 'three' is not an integer")
+    solve("no-times-line", good.replace("processing times :", "times"), 2, "line 3: expected 'processing times :'")
+    solve("header-only", good.splitlines()[0] + "\n", 2, "file ends where the line of jobs and machines counts")
+    two = good + good
+    solve("two-no-instance", two, 2, "holds 2 instances; choose one with --instance")
+    solve("two-instance-2", two, 0, "makespan 15", "--instance", "2", method="bruteforce")
+    solve("instance-out-of-range", two, 2, "--instance 3 out of range 1..2", "--instance", "3")
+    solve("instance-zero", two, 2, "--instance 0 out of range", "--instance", "0")
+    out.append(Case("taillard-instance-on-json", ["solve", "{p.json}", "-m", "johnson", "--instance", "1"], 2,
+                    "--instance applies only to Taillard text files", {"p.json": j2_doc()}))
+    solve("junk-between", good + "junk\n" + good, 2, "line 6: expected the next instance header")
+    return out
+
+
+def _option_cases() -> list[Case]:
+    out: list[Case] = []
+    j2, dag = {"p.json": j2_doc()}, {"d.json": dag_doc()}
+
+    def case(cid: str, argv: list[str], exit: int, fragment: str, files: dict | None = None) -> None:
+        out.append(Case(cid, argv, exit, fragment, dict(j2 if files is None else files)))
+
+    solve = ["solve", "{p.json}", "-m"]
+    case("opt-time-limit", solve + ["johnson", "-o", "time_limit=5"], 2, "use --time-limit")
+    case("opt-method", solve + ["johnson", "-o", "method=neh"], 2, "use --method")
+    case("opt-problem", solve + ["johnson", "-o", "problem=1"], 2, "use the FILE argument")
+    case("opt-verify", solve + ["johnson", "-o", "verify=false"], 2, "has no option 'verify'")
+    case("opt-unknown", solve + ["johnson", "-o", "speed=3"], 2, "has no option 'speed'")
+    case("opt-no-equals", solve + ["johnson", "-o", "fast"], 2, "is not of the form key=value")
+    case("opt-empty-key", solve + ["johnson", "-o", "=3"], 2, "is not of the form key=value")
+    case("tl-negative", solve + ["bruteforce", "--time-limit", "-1"], 2, "time_limit must be a positive number")
+    case("tl-zero", solve + ["bruteforce", "--time-limit", "0"], 2, "time_limit must be a positive number")
+    case("tl-nan", solve + ["bruteforce", "--time-limit", "nan"], 2, "time_limit must be a positive number")
+    case("tl-inf", solve + ["bruteforce", "--time-limit", "inf"], 2, "time_limit must be a positive number")
+    case("tl-word", solve + ["bruteforce", "--time-limit", "soon"], 2, "invalid float value")
+    case("method-unknown", solve + ["fastest"], 2, "unknown method 'fastest'")
+    case("method-wrong-type", solve + ["lo"], 2, "does not accept j2 problems")
+    case("method-missing", ["solve", "{p.json}"], 2, "the following arguments are required: --method")
+    case("bf-max-negative", solve + ["bruteforce", "-o", "max_candidates=-1"], 2, "max_candidates must be an integer")
+    case("bf-max-bool", solve + ["bruteforce", "-o", "max_candidates=true"], 2, "max_candidates must be an integer")
+    case("bf-max-string", solve + ["bruteforce", "-o", "max_candidates=lots"], 2, "max_candidates must be an integer")
+    case("bf-time-limit-ok", solve + ["bruteforce", "--time-limit", "5"], 0, "status optimal  makespan 16")
+    case("dp-max-states", ["solve", "{d.json}", "-m", "dp-ideals", "-o", "max_states=0"], 2,
+         "max_states must be an integer >= 1", dag)
+    case("cpsat-workers-zero", solve + ["cpsat-flowshop", "-o", "workers=0"], 2, "workers must be an integer >= 1")
+    case("cpsat-workers-bool", solve + ["cpsat-flowshop", "-o", "workers=true"], 2, "workers must be an integer")
+    case("cpsat-hint-maybe", solve + ["cpsat-flowshop", "-o", "hint=maybe"], 2, "hint must be True or False")
+    case("cpsat-seed-string", solve + ["cpsat-flowshop", "-o", "seed=abc"], 2, "seed must be an integer")
+    case("cpsat-valid", solve + ["cpsat-flowshop", "--time-limit", "5"], 0, "status optimal  makespan 16")
+    case("file-missing", ["solve", "{tmp}/nothing.json", "-m", "johnson"], 2, "no such file")
+    case("file-directory", ["solve", "{tmp}", "-m", "johnson"], 2, "cannot read")
+    case("json-into-directory", solve + ["johnson", "--json", "{tmp}"], 2, "cannot write: it is a directory")
+    case("json-under-file", solve + ["johnson", "--json", "{p.json}/r.json"], 2, "is a file, not a folder")
+    case("json-read-only", solve + ["johnson", "--json", "/sys/offloadsched-r.json"], 2, "cannot write")
+    case("plot-into-directory", solve + ["johnson", "--plot", "{tmp}"], 2, "cannot write: it is a directory")
+    case("plot-under-file", solve + ["johnson", "--plot", "{p.json}/g.png"], 2, "is a file, not a folder")
+    case("plot-read-only", solve + ["johnson", "--plot", "/proc/1/x/g.png"], 2, "cannot write")
+    case("json-ok", solve + ["johnson", "--json", "{tmp}/sub/r.json"], 0, "makespan 16")
+    ev = ["evaluate", "{p.json}"]
+    case("eval-valid", ev + ["--order", "1", "0", "2"], 0, "makespan 17")
+    case("eval-order-word", ev + ["--order", "1", "x", "2"], 2, "--order: 'x' is not an integer index")
+    case("eval-order-range", ev + ["--order", "1", "0", "7"], 2, "out of range")
+    case("eval-order-duplicate", ev + ["--order", "1", "1", "2"], 2, "appears 2 times")
+    case("eval-order-short", ev + ["--order", "1", "0"], 2, "has 2 entries, expected 3")
+    case("eval-order-negative", ev + ["--order", "1", "0", "-1"], 2, "out of range")
+    case("eval-both", ev + ["--order", "0", "1", "2", "--schedule", "{p.json}"], 2, "give exactly one of")
+    case("eval-neither", ev, 2, "give exactly one of")
+    case("eval-schedule-missing", ev + ["--schedule", "{tmp}/none.json"], 2, "cannot read schedule")
+    case("eval-schedule-bad-json", ev + ["--schedule", "{s.json}"], 2, "cannot read schedule",
+         {**j2, "s.json": "{not json"})
+    case("eval-schedule-unknown-resource", ev + ["--schedule", "{s.json}"], 2, "unknown machine",
+         {**j2, "s.json": {"gpu": [0, 1, 2]}})
+    case("eval-schedule-list", ev + ["--schedule", "{s.json}"], 2, "schedule", {**j2, "s.json": [0, 1, 2]})
+    case("eval-schedule-strings", ev + ["--schedule", "{s.json}"], 2, "schedule",
+         {**j2, "s.json": {"order": ["a", "b", "c"]}})
+    case("eval-schedule-huge-index", ev + ["--schedule", "{s.json}"], 2, "out of range",
+         {**j2, "s.json": {"order": [2**70, 0, 1]}})
+    case("eval-schedule-fraction", ev + ["--schedule", "{s.json}"], 2, "0.5 is not an integer index",
+         {**j2, "s.json": {"order": [0.5, 1, 2]}})
+    case("eval-schedule-null", ev + ["--schedule", "{s.json}"], 2, "must be a sequence of indices",
+         {**j2, "s.json": {"order": None}})
+    case("eval-schedule-two-orders", ev + ["--schedule", "{s.json}"], 0, "makespan 23",
+         {**j2, "s.json": {"order": [0, 1, 2], "uplink": [2, 1, 0]}})
+    case("eval-joint", ["evaluate", "{j.json}", "--order", "0"], 2, "evaluate needs a j2, fm or dag problem",
+         {"j.json": joint_doc()})
+    case("eval-dag-precedence", ["evaluate", "{d.json}", "--order", "1", "0", "2"], 2, "before", dag)
+    case("eval-dag-valid", ["evaluate", "{d.json}", "--order", "0", "1", "2"], 0, "makespan 13", dag)
+    case("eval-json-under-file", ev + ["--order", "0", "1", "2", "--json", "{p.json}/x"], 2, "is a file, not a folder")
+    case("methods-bad-problem", ["methods", "--problem", "xyz"], 2, "invalid choice")
+    case("no-command", [], 2, "required: COMMAND")
+    case("unknown-command", ["fly"], 2, "invalid choice")
+    return out
+
+
+TINY_SUITE = """
+name = "tiny"
+[[row]]
+family = "random-j2"
+n = [3, 4]
+methods = ["fifo", "johnson"]
+"""
+
+
+def _make_results(tmp: Path) -> None:
+    from offloadsched.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(["bench", "--suite", str(tmp / "tiny.toml"), "--db", str(tmp / "r.sqlite"), "--jobs", "0", "--quiet"])
+
+
+def _damage_results(tmp: Path) -> None:
+    _make_results(tmp)
+    db = tmp / "r.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[page:] = bytes((k * 131 + 7) % 256 for k in range(page, len(data)))
+    db.write_bytes(bytes(data))
+
+
+def _bench_cases() -> list[Case]:
+    out: list[Case] = []
+    suite = {"tiny.toml": TINY_SUITE}
+
+    def case(cid: str, argv: list[str], exit: int, fragment: str, files: dict | None = None, setup=None) -> None:
+        out.append(Case(cid, argv, exit, fragment, dict(suite if files is None else files), setup))
+
+    bench = ["bench", "--suite", "{tiny.toml}", "--db", "{tmp}/r.sqlite", "--jobs", "0", "--quiet"]
+
+    def with_suite(text: str) -> dict:
+        return {"tiny.toml": text}
+
+    case("bench-valid", bench, 0, "suite tiny: 4 runs, 0 already stored, 4 run now")
+    case("bench-unknown-suite", ["bench", "--suite", "nosuch", "--db", "{tmp}/r.sqlite"], 2, "unknown suite 'nosuch'")
+    case("bench-suite-missing-file", ["bench", "--suite", "{tmp}/none.toml", "--db", "{tmp}/r.sqlite"], 2,
+         "does not exist")
+    case("bench-malformed-toml", bench, 2, "malformed TOML", with_suite("name = [\n"))
+    case("bench-unknown-key", bench, 2, "unknown key 'time_limt'", with_suite("time_limt = 3\n" + TINY_SUITE))
+    case("bench-param-type", bench, 2, "parameter 'n' must be int", with_suite(TINY_SUITE.replace("[3, 4]", '"x"')))
+    case("bench-param-bool", bench, 2, "parameter 'n' must be int", with_suite(TINY_SUITE.replace("[3, 4]", "true")))
+    case("bench-param-unknown", bench, 2, "unknown parameter 'size'", with_suite(TINY_SUITE + "size = 3\n"))
+    case("bench-method-unknown", bench, 2, "unknown method 'quick'",
+         with_suite(TINY_SUITE.replace('"johnson"', '"quick"')))
+    case("bench-method-wrong-type", bench, 2, "does not accept j2 problems",
+         with_suite(TINY_SUITE.replace('"johnson"', '"lo"')))
+    case("bench-option-unknown", bench, 2, "has no option 'verify'",
+         with_suite(TINY_SUITE.replace('"johnson"', '{method = "bruteforce", options = {verify = false}}')))
+    case("bench-time-limit-negative", bench, 2, "'time_limit' must be a positive number",
+         with_suite("time_limit = -1\n" + TINY_SUITE))
+    case("bench-kill-after-zero", bench, 2, "'kill_after' must be a positive number",
+         with_suite("kill_after = 0\n" + TINY_SUITE))
+    for cid, old, new, fragment in [
+        ("seeds-negative", 'n = [3, 4]', 'n = [3, 4]\nseeds = [-1]', "'seeds' must be a non-empty list of integers"),
+        ("seeds-string", 'n = [3, 4]', 'n = [3, 4]\nseeds = "x"', "'seeds' must be a non-empty list of integers"),
+        ("group-number", 'n = [3, 4]', 'n = [3, 4]\ngroup = 5', "'group' must be a str, got 5"),
+        ("n-zero", 'n = [3, 4]', 'n = 0', "n must be an integer >= 1, got 0"),
+        ("n-float", 'n = [3, 4]', 'n = 1.5', "parameter 'n' must be int, got 1.5"),
+        ("low-above-high", 'n = [3, 4]', 'n = 3\nlow = 50\nhigh = 10', "need 0 <= low <= high"),
+        ("high-huge", 'n = [3, 4]', 'n = 3\nhigh = 100000000000000000000000000000', "cannot build the instance"),
+        ("methods-empty", '["fifo", "johnson"]', '[]', "'methods' must be a non-empty list"),
+        ("methods-twice", '["fifo", "johnson"]', '["fifo", "fifo"]', "method label 'fifo' appears twice"),
+        ("method-table-key", '["fifo", "johnson"]', '[{method = "fifo", colour = 3}]', "unknown key 'colour'"),
+        ("method-label-number", '["fifo", "johnson"]', '[{method = "fifo", label = 3}]', "'label' must be a str"),
+        ("method-number", '["fifo", "johnson"]', '[3]', "a method must be a name or a table, got 3"),
+        ("exclude-string", '["fifo", "johnson"]', '["*"]\nexclude = "fifo"', "'exclude' must be a list"),
+    ]:
+        case(f"bench-{cid}", bench, 2, fragment, with_suite(TINY_SUITE.replace(old, new)))
+    case("bench-jobs-negative", bench[:-3] + ["--jobs", "-1"], 2, "--jobs must be >= 0")
+    case("bench-jobs-suite-string", bench, 2, "'jobs' must be an integer", with_suite('jobs = "two"\n' + TINY_SUITE))
+    case("bench-no-rows", bench, 2, "needs at least one [[row]]", with_suite('name = "x"\n'))
+    case("bench-db-directory", ["bench", "--suite", "{tiny.toml}", "--db", "{tmp}", "--jobs", "0", "--quiet"], 2,
+         "is a directory, not a results database")
+    case("bench-db-under-file", ["bench", "--suite", "{tiny.toml}", "--db", "{tiny.toml}/r.sqlite", "--jobs", "0"], 2,
+         "tiny.toml is a file, not a folder")
+    case("bench-db-not-sqlite", bench, 2, "damaged", {**suite, "r.sqlite": "this is not a database" * 100})
+    case("bench-db-damaged", bench, 2, "start a new one", setup=_damage_results)
+    case("report-db-damaged", ["report", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/rep"], 2, "damaged",
+         setup=_damage_results)
+    case("export-db-damaged", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/x.csv"], 2,
+         "damaged", setup=_damage_results)
+    case("report-no-db", ["report", "--db", "{tmp}/none.sqlite"], 2, "no results database")
+    case("report-unknown-suite", ["report", "--db", "{tmp}/r.sqlite", "--suite", "other", "-o", "{tmp}/rep"], 2,
+         "no results for suite 'other'", setup=_make_results)
+    case("report-under-file", ["report", "--db", "{tmp}/r.sqlite", "-o", "{tiny.toml}/rep"], 2,
+         "is a file, not a folder", setup=_make_results)
+    case("report-read-only", ["report", "--db", "{tmp}/r.sqlite", "-o", "/sys/offloadsched-rep"], 2, "cannot write",
+         setup=_make_results)
+    case("export-bad-suffix", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/x.xlsx"], 2,
+         "export format must be .csv or .parquet", setup=_make_results)
+    case("export-into-directory", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/d.csv"], 2,
+         "cannot write: it is a directory", setup=lambda t: (_make_results(t), (t / "d.csv").mkdir()))
+    case("export-under-file", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tiny.toml}/x.csv"], 2,
+         "is a file, not a folder", setup=_make_results)
+    case("export-read-only", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "/sys/x.csv"], 2,
+         "cannot write", setup=_make_results)
+    case("export-unknown-suite", ["export", "--suite", "big", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/x.csv"], 2,
+         "no results for suite 'big'", setup=_make_results)
+    case("export-valid", ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/x.csv"], 0,
+         "4 rows written", setup=lambda t: (_make_results(t), _make_results(t)))
+    return out
+
+
+def _zoo_cases() -> list[Case]:
+    out: list[Case] = []
+    show = ["instances", "show", "alexnet"]
+    for cid, argv, exit, fragment in [
+        ("zoo-fold-maybe", show + ["-p", "fold=maybe"], 2, "option 'fold' must be bool, got 'maybe'"),
+        ("zoo-fold-number", show + ["-p", "fold=1"], 2, "option 'fold' must be bool, got 1"),
+        ("zoo-unknown-option", show + ["-p", "depth=3"], 2, "unknown option(s) depth"),
+        ("zoo-option-no-equals", show + ["-p", "fold"], 2, "is not of the form key=value"),
+        ("zoo-unknown-model", ["instances", "show", "bignet"], 2, "unknown model 'bignet'"),
+        ("zoo-unknown-network", show + ["--network", "5g"], 2, "unknown network '5g'"),
+        ("zoo-export-into-directory", ["instances", "export", "alexnet", "-o", "{tmp}"], 2, "it is a directory"),
+        ("zoo-export-under-file", ["instances", "export", "alexnet", "-o", "{f.txt}/a.json"], 2,
+         "is a file, not a folder"),
+        ("zoo-export-read-only", ["instances", "export", "alexnet", "-o", "/sys/a.json"], 2, "cannot write"),
+        ("zoo-fold-false", show + ["-p", "fold=false"], 0, "alexnet"),
+        ("claims-unknown", ["claims", "--claim", "nosuch"], 2, "unknown claim(s) 'nosuch'"),
+        ("claims-budget-negative", ["claims", "--budget", "-1"], 2, "--budget must be positive"),
+        ("claims-budget-nan", ["claims", "--budget", "nan"], 2, "--budget must be positive"),
+        ("claims-samples-negative", ["claims", "--samples", "-5"], 2, "--samples must be >= 0"),
+        ("claims-out-under-file", ["claims", "--claim", "johnson-j2", "--budget", "0.1", "--samples", "1",
+                                   "--max-evals", "1", "-o", "{f.txt}/c"], 2, "Not a directory"),
+    ]:
+        out.append(Case(cid, argv, exit, fragment, {"f.txt": "x"}))
+    return out
+
+
+def cases() -> list[Case]:
+    """Every case of the corpus."""
+    out = _doc_cases() + _taillard_cases() + _option_cases() + _bench_cases() + _zoo_cases()
+    ids = [c.id for c in out]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    return out
+
+
+# -- running ---------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    kind: str  # "clean error", "correct result", "traceback", "wrong"
+    code: int | None
+    out: str
+    err: str
+    detail: str = ""
+
+
+def _write(folder: Path, files: dict[str, Any]) -> None:
+    for name, content in files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_text(json.dumps(content), encoding="utf-8")
+
+
+def run_case(case: Case, folder: Path) -> Outcome:
+    """Run one case in ``folder`` through ``offloadsched.cli.main`` and classify what happened."""
+    from offloadsched.cli import main
+
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder, case.files)
+    if case.setup is not None:
+        case.setup(folder)
+    argv = []
+    for a in case.argv:
+        for name in case.files:
+            a = a.replace("{" + name + "}", str(folder / name))
+        argv.append(a.replace("{tmp}", str(folder)))
+    out, err = io.StringIO(), io.StringIO()
+    code: int | None
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+    except Exception as exc:  # an exception escaped main: a traceback for the user
+        return Outcome("traceback", None, out.getvalue(), err.getvalue(), f"{type(exc).__name__}: {exc}")
+    o, e = out.getvalue(), err.getvalue()
+    if "Traceback" in e:
+        return Outcome("traceback", code, o, e, "traceback printed")
+    if code != case.exit:
+        return Outcome("wrong", code, o, e, f"exit {code}, expected {case.exit}")
+    if case.exit == 2:
+        lines = e.strip().splitlines()
+        if len(lines) != 1 and not e.strip().startswith("usage:"):
+            return Outcome("wrong", code, o, e, f"{len(lines)} lines on stderr")
+        if case.fragment not in e:
+            return Outcome("wrong", code, o, e, f"missing fragment {case.fragment!r}")
+        return Outcome("clean error", code, o, e)
+    if case.fragment not in o:
+        return Outcome("wrong", code, o, e, f"missing fragment {case.fragment!r} in stdout")
+    return Outcome("correct result", code, o, e)
+
+
+def run_all(folder: Path | None = None) -> dict[str, list[tuple[Case, Outcome]]]:
+    """Run every case (each in its own subfolder); outcomes grouped by kind."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    groups: dict[str, list[tuple[Case, Outcome]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = folder or Path(tmp)
+        for k, case in enumerate(cases()):
+            outcome = run_case(case, base / f"{k:03d}")
+            groups.setdefault(outcome.kind, []).append((case, outcome))
+    return groups
+
+
+if __name__ == "__main__":
+    results = run_all()
+    total = sum(len(v) for v in results.values())
+    print(f"{total} cases")
+    for kind in ("clean error", "correct result", "traceback", "wrong"):
+        print(f"  {kind:15s} {len(results.get(kind, []))}")
+    for kind in ("traceback", "wrong"):
+        for case, outcome in results.get(kind, []):
+            print(f"{kind}: {case.id}: {outcome.detail}\n  stderr: {outcome.err.strip()[:300]}\n"
+                  f"  stdout: {outcome.out.strip()[:300]}")
