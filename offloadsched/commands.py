@@ -90,6 +90,9 @@ def _solve(args: argparse.Namespace) -> int:
     from .solve import solve
 
     problem = load(args.file, instance=args.instance)
+    if getattr(problem, "type", None) not in ("j2", "fm", "dag", "joint"):
+        raise ValidationError(f"{args.file}: holds a {type(problem).__name__}, not a problem; make one with "
+                              f"'offloadsched instances profile {args.file} -o problem.json'")
     options = dict(parse_option(o) for o in args.option)
     for key, flag in (("time_limit", "--time-limit"), ("method", "--method"), ("problem", "the FILE argument")):
         if key in options:

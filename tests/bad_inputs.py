@@ -215,7 +215,7 @@ def _doc_cases() -> list[Case]:
           "it needs the negligible remote model")
 
     dnn = dnn_doc()
-    solve("dnn-as-problem", dnn, "fifo", 2, "not a problem: DNN")
+    solve("dnn-as-problem", dnn, "fifo", 2, "holds a DNN, not a problem")
     for cid, path, op, value, fragment in [
         ("flops-negative", ("layers", 1, "flops"), "set", -5, "layers[1].flops: must be >= 0, got -5 (layer 'l1')"),
         ("flops-string", ("layers", 1, "flops"), "set", "2e6", 'layers[1].flops: expected a number, got "2e6"'),
