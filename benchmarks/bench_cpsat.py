@@ -14,8 +14,8 @@ Usage::
     python benchmarks/bench_cpsat.py --tiny           # smoke run at tiny sizes (seconds)
     python benchmarks/bench_cpsat.py --json out.json  # also write the rows
 
-Instances come from the zoo (``instances.get_model``, ``instances.platforms.make_platform``,
-``instances.families.taillard_instance``); the platform is ``rpi4`` + ``gtx1080`` over ``4g``.
+Instances come from the zoo (``offloadsched.instances.get_model``, ``offloadsched.instances.platforms.make_platform``,
+``offloadsched.instances.families.taillard_instance``); the platform is ``rpi4`` + ``gtx1080`` over ``4g``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _run(case: str, problem, method: str, target: float | None, time_limit: floa
 
 
 def _hps_dag(models: list[str], platform, remote_model: str):
-    from instances import get_model
+    from offloadsched.instances import get_model
 
     jp = JointProblem([get_model(m) for m in models], platform, remote_model=remote_model)
     res = solve(jp, "hps")
@@ -57,7 +57,7 @@ def _hps_dag(models: list[str], platform, remote_model: str):
 
 
 def taillard_cases(tiny: bool, time_limit: float, workers: int) -> list[dict]:
-    from instances.families import taillard, taillard_instance
+    from offloadsched.instances.families import taillard, taillard_instance
 
     if tiny:
         return [_run("taillard-like 6x3", FmProblem(taillard(873654221, 6, 3)), "cpsat-flowshop", 30, time_limit,
@@ -98,7 +98,7 @@ def mix_cases(tiny: bool, time_limit: float, workers: int, platform, remote_mode
 
 
 def joint_cases(tiny: bool, time_limit: float, workers: int, platform, remote_model: str) -> list[dict]:
-    from instances import get_model
+    from offloadsched.instances import get_model
 
     n = 2 if tiny else 10
     jp = JointProblem([get_model("alexnet")] * n, platform, remote_model=remote_model)
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--remote", default="negligible", choices=("negligible", "serial", "parallel"))
     ap.add_argument("--json", help="write the rows to this file")
     args = ap.parse_args(argv)
-    from instances.platforms import make_platform
+    from offloadsched.instances.platforms import make_platform
 
     platform = make_platform("rpi4", "gtx1080", "4g")
     groups = args.only or ["taillard", "googlenet", "mix", "joint"]

@@ -13,16 +13,13 @@ multiplies every size (``--scale 0.01`` is a quick smoke run).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, evaluate, get_method, identical_jobs
 
 LIMIT_S = 2.0
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the zoo package, also from another directory
 
 
 def random_out_tree(n: int, seed: int = 0) -> DagProblem:
@@ -49,8 +46,8 @@ def random_dag(n: int, seed: int = 0) -> DagProblem:
 
 
 def googlenet_jobs(n: int) -> JointProblem:
-    from instances import get_model
-    from instances.platforms import make_platform
+    from offloadsched.instances import get_model
+    from offloadsched.instances.platforms import make_platform
 
     return JointProblem(identical_jobs(get_model("googlenet"), n), make_platform("rpi4", "gtx1080", "4g"))
 

@@ -13,16 +13,13 @@ the status, makespan, bound, wall time of ``solve()`` and the model's size.  Tar
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the zoo package, also from another directory
+import offloadsched.formulations._modules as modules
+from offloadsched.instances import get_model
+from offloadsched.instances.platforms import make_platform
 
-import formulations._modules as modules  # noqa: E402
-from instances import get_model  # noqa: E402
-from instances.platforms import make_platform  # noqa: E402
-from offloadsched import JointProblem, solve  # noqa: E402
+from offloadsched import JointProblem, solve
 
 NETWORKS = ("3g", "4g", "wifi")
 

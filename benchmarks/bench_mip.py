@@ -17,9 +17,9 @@ from offloadsched import FmProblem, JointProblem, solve
 
 
 def random_f3(n: int, seed: int) -> FmProblem:
-    """Uniform 1..100 times on three machines (``instances.families.random_fm`` when available)."""
+    """Uniform 1..100 times on three machines (``offloadsched.instances.families.random_fm`` when available)."""
     try:
-        from instances.families import random_fm
+        from offloadsched.instances.families import random_fm
 
         return random_fm(n, m=3, seed=seed)
     except ImportError:
@@ -50,8 +50,8 @@ def main() -> None:
             print(row(f"mip-path F3 n={n}", solver, r), flush=True)
     if args.jobs:
         try:
-            from instances import get_model
-            from instances.platforms import make_platform
+            from offloadsched.instances import get_model
+            from offloadsched.instances.platforms import make_platform
 
             problem = JointProblem([get_model("alexnet")] * args.jobs, make_platform("rpi4", "gtx1080", "4g"))
         except (ImportError, KeyError, ValueError) as exc:

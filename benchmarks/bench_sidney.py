@@ -26,18 +26,14 @@ schedule (series-parallel extension); CP-SAT runs once plain and once with ``hin
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from offloadsched.formulations.sidney import sidney
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the zoo package, also from another directory
-
-from formulations.sidney import sidney  # noqa: E402
-from offloadsched import DagProblem, JointProblem, Partition, solve  # noqa: E402
-from offloadsched.registry import unavailable  # noqa: E402
-from offloadsched.sp import analyze  # noqa: E402
+from offloadsched import DagProblem, JointProblem, Partition, solve
+from offloadsched.registry import unavailable
+from offloadsched.sp import analyze
 
 
 def available(method: str) -> bool:
@@ -68,8 +64,8 @@ def out_tree(n: int, seed: int = 0) -> list[list[int]]:
 
 def googlenet_jobs(k: int) -> DagProblem | None:
     try:
-        from instances.platforms import make_platform
-        from instances.zoo import get_model
+        from offloadsched.instances.platforms import make_platform
+        from offloadsched.instances.zoo import get_model
     except ImportError:
         return None
     dnn = get_model("googlenet")
@@ -124,7 +120,7 @@ def randwire_like(n: int, seed: int) -> list[list[int]]:
     """One RandWire stage: a Watts-Strogatz graph oriented from lower to higher index (the zoo's
     generator when present, else networkx directly)."""
     try:
-        from instances.zoo import random_graph_edges
+        from offloadsched.instances.zoo import random_graph_edges
 
         edges = random_graph_edges("ws", n, seed)
     except ImportError:

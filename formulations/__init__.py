@@ -6,43 +6,43 @@ from offloadsched.registry import negligible_remote as _negligible_remote  # noq
 from offloadsched.registry import register as _register  # noqa: E402
 
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
-_register("cpsat-flowshop", "formulations.cpsat_flowshop:solve_flowshop", problems=("j2", "fm"), kind="exact",
-          summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",
+_register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=("j2", "fm"),
+          kind="exact", summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",
           options=_CPSAT_OPTIONS + ("permutation",))
-_register("bb-flowshop", "formulations.bb_flowshop:solve_bb_flowshop", problems=("j2", "fm"), kind="exact",
+_register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=("j2", "fm"), kind="exact",
           summary="bidirectional branch-and-bound with the one- and two-machine bounds (numba)",
           options=("node_limit", "hint", "seed", "log"))
-_register("cpsat-dagshop", "formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
+_register("cpsat-dagshop", "offloadsched.formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
           summary="CP-SAT layer-level DAG shop (problem D, any remote model)",
           options=_CPSAT_OPTIONS + ("lower_bound", "hint_schedule"))
-_register("cpsat-joint", "formulations.cpsat_joint:solve_joint", problems=("joint",), kind="exact",
+_register("cpsat-joint", "offloadsched.formulations.cpsat_joint:solve_joint", problems=("joint",), kind="exact",
           summary="CP-SAT joint partitioning and scheduling (optional intervals)", options=_CPSAT_OPTIONS)
-_register("dp-ideals", "formulations.dp_ideals:solve_dp_ideals", problems=("dag",), kind="exact",
+_register("dp-ideals", "offloadsched.formulations.dp_ideals:solve_dp_ideals", problems=("dag",), kind="exact",
           summary="dynamic program over predecessor-closed local sets (problem D, negligible remote)",
           options=("max_states",), applies=_negligible_remote)
 
 # -- MIP models (PuLP: CBC or HiGHS) and the convex relaxation (scipy), by import path ----------
 _MIP_OPTIONS = ("solver", "hint", "log", "workers")
-_register("mip-path", "formulations.mip_path:solve_mip_path", problems=("j2", "fm"), kind="exact",
+_register("mip-path", "offloadsched.formulations.mip_path:solve_mip_path", problems=("j2", "fm"), kind="exact",
           summary="seed 002 MIP P2: positional flow-shop MIP with idle/wait variables", options=_MIP_OPTIONS)
-_register("mip-joint-chain", "formulations.mip_joint_chain:solve_mip_joint_chain", problems=("joint",),
+_register("mip-joint-chain", "offloadsched.formulations.mip_joint_chain:solve_mip_joint_chain", problems=("joint",),
           kind="exact", summary="joint cuts + J2 order of n identical chain DNNs: MIP over positions x cuts",
           options=_MIP_OPTIONS)
-_register("mip-joint-ideals", "formulations.mip_joint_ideals:solve_mip_joint_ideals", problems=("joint",),
+_register("mip-joint-ideals", "offloadsched.formulations.mip_joint_ideals:solve_mip_joint_ideals", problems=("joint",),
           kind="exact", summary="joint optimum of DAG DNN jobs: integer counts per (DNN, ideal) over Sidney-Monma "
           "modules (negligible remote; a bound otherwise)", options=_MIP_OPTIONS[:1] + ("log", "workers", "max_ideals",
                                                                                         "bracket", "max_types"))
-_register("relaxation", "formulations.relaxation:solve_relaxation", problems=("joint",), kind="exact",
+_register("relaxation", "offloadsched.formulations.relaxation:solve_relaxation", problems=("joint",), kind="exact",
           summary="seed 001 P2 convex relaxation of identical chains: a lower bound (status 'bound')",
           options=("abscissa",))
 
 # -- Sidney-Monma on series-parallel local graphs, and heuristic partitions scheduled by it --------
-_register("sidney", "formulations.sidney:sidney", problems=("dag",), kind="exact",
+_register("sidney", "offloadsched.formulations.sidney:sidney", problems=("dag",), kind="exact",
           summary="Sidney-Monma composite jobs: exact for series-parallel local orders (negligible remote)",
           options=("bounds",))
-_register("jps+sidney", "formulations.sidney:jps_sidney", problems=("joint",), kind="heuristic",
+_register("jps+sidney", "offloadsched.formulations.sidney:jps_sidney", problems=("joint",), kind="heuristic",
           summary="JPS partitions, scheduled optimally by Sidney-Monma (partition loss alone)")
-_register("hps+sidney", "formulations.sidney:hps_sidney", problems=("joint",), kind="heuristic",
+_register("hps+sidney", "offloadsched.formulations.sidney:hps_sidney", problems=("joint",), kind="heuristic",
           summary="HPS partitions, scheduled optimally by Sidney-Monma (partition loss alone)")
 
 # -- seed 003 fused-layer exact methods (bf-fl, fl-exact): no heavy import at module level --------

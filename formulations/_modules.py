@@ -3,7 +3,7 @@
 For the joint problem with ``negligible`` remote times (MODEL.md section 2) a job's partition is
 an ideal of its DAG (:mod:`offloadsched.ideals`); with the ideal fixed the job is a two-machine
 flow shop with series-parallel precedences binding one sequence, and Sidney-Monma's algorithm
-(:mod:`formulations.sidney`) reduces it to *modules*: strings of layers, each acting as the
+(:mod:`offloadsched.formulations.sidney`) reduces it to *modules*: strings of layers, each acting as the
 two-machine job ``(a, b) = (X - B, X - A)`` plus a constant ``o = A + B - X`` (``A``, ``B`` its
 loads, ``X`` its own makespan).  Jobs are independent (parallel composition), so for any choice of
 ideals the optimal schedule sequences the union of all jobs' modules in Johnson key order, and its
@@ -12,7 +12,7 @@ makespan is ``sum(o) +`` the Johnson makespan of the modules.
 For an ideal whose local order is not series-parallel (RandWire) the same reduction is applied to
 a series-parallel *relaxation* (arcs dropped: a lower bound for any context, because every
 schedule of the real order is one of the relaxation) and to an *extension* (arcs added: its
-sequences are valid, an upper bound); :func:`formulations.sidney.sp_bounds` chooses both.
+sequences are valid, an upper bound); :func:`offloadsched.formulations.sidney.sp_bounds` chooses both.
 
 A *kind* is a distinct ``(a, b)`` pair; kinds are totally ordered by Johnson's key (``a < b``
 first by ``a`` ascending, then ``a >= b`` by ``b`` descending), ties broken by ``(a, b)`` (equal
@@ -101,7 +101,7 @@ class Catalogue:
 
     def modules(self, t: int) -> IdealModules:
         """The modules of ideal ``t`` (Sidney-Monma on its local order, or the relaxation /
-        extension bracket of :func:`~formulations.sidney.sp_bounds` when that order is not
+        extension bracket of :func:`~offloadsched.formulations.sidney.sp_bounds` when that order is not
         series-parallel)."""
         hit = self._mods.get(t)
         if hit is not None:
@@ -128,7 +128,7 @@ class Catalogue:
 
     def quick(self, t: int) -> IdealModules:
         """Ideal ``t``'s modules as :meth:`modules` has them, else (a DNN that is not series-parallel)
-        the cheaper bracket of :func:`~formulations.sidney.quick_bracket` (``strong`` False)."""
+        the cheaper bracket of :func:`~offloadsched.formulations.sidney.quick_bracket` (``strong`` False)."""
         hit = self._mods.get(t) or self._quick.get(t)
         if hit is not None:
             return hit

@@ -32,7 +32,7 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
                    permutation: bool = True) -> SolverOutput:
     """CP-SAT permutation flow shop for any m >= 2 (exact; NP-hard for m >= 3).
 
-    Warm start: the best of ``ig`` (:mod:`formulations._flowshop`), ``neh``, ``johnson`` (when
+    Warm start: the best of ``ig`` (:mod:`offloadsched.formulations._flowshop`), ``neh``, ``johnson`` (when
     registered) and the index order.  The core's lower bound (machine loads, one- and two-machine
     bounds) bounds the makespan variable and the reported bound.
     ``permutation=False`` drops the shared order literals and returns per-machine sequences

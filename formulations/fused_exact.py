@@ -2,7 +2,7 @@
 
 * ``bf-fl`` - seed 003's Brute Force "BF (2x2)" (Sec. IV): for one tiling and every fused depth
   ``tau`` (or the given one), every path order and every cut of every path, scored by the same
-  path model as MW (:class:`instances.fused.FLPaths`).  It is exhaustive over the paper's solution
+  path model as MW (:class:`offloadsched.instances.fused.FLPaths`).  It is exhaustive over the paper's solution
   space (one order on device, uplink and server; one cut per path; fuse layer and the rest on the
   server), so ``bf-fl <= mw-fixed`` for the same tiling.  It is *not* the optimum of problem D on
   the converted graph (interleaved local orders, other uplink orders or partitions that keep layers
@@ -24,9 +24,9 @@ import itertools
 import math
 
 import numpy as np
+from offloadsched.instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 
 import offloadsched
-from instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 from offloadsched.errors import SizeLimitError
 from offloadsched.problems import JointProblem
 from offloadsched.registry import SolverOutput, one_dnn_job, register, unavailable

@@ -2,7 +2,7 @@
 
 Joint problem (seed 001 P1, MODEL.md section 2) with negligible remote times: cutting a job
 after layer ``l`` makes it the J2 job ``a = F(l)``, ``b = g(l)`` (see
-:mod:`formulations.relaxation`), and the jobs then form a J2 problem.  Model over positions
+:mod:`offloadsched.formulations.relaxation`), and the jobs then form a J2 problem.  Model over positions
 ``k`` and the Pareto cuts ``c`` (``F`` strictly increasing, ``g`` strictly decreasing in ``c``):
 
 * ``z[k,c]`` binary, ``sum_c z[k,c] = 1``: position ``k`` is cut at ``c``; ``a_k = sum_c F_c

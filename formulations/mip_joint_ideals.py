@@ -2,9 +2,9 @@
 
 Joint problem (seed 001 P1, MODEL.md section 2) with ``negligible`` remote times.  A job's partition
 is an ideal of its DAG; with every partition fixed, Sidney-Monma (Sidney 1979, Monma 1979; see
-:mod:`formulations.sidney`) reduces each job to modules, the jobs compose in parallel, and the
+:mod:`offloadsched.formulations.sidney`) reduces each job to modules, the jobs compose in parallel, and the
 optimal makespan is ``sum(o) +`` the Johnson makespan of the union of the modules
-(:mod:`formulations._modules`).  So the joint optimum is the best choice of one ideal per job, and
+(:mod:`offloadsched.formulations._modules`).  So the joint optimum is the best choice of one ideal per job, and
 only *how many* jobs of each DNN take each ideal matters.
 
 Model (per DNN group ``g`` of ``N_g`` identical jobs, option ``i`` = one of its ideals):
@@ -17,7 +17,7 @@ Model (per DNN group ``g`` of ``N_g`` identical jobs, option ``i`` = one of its 
   every option ``i`` with a module of kind ``q`` (``y_q`` in ``[0, 1]``).
 
 **Exactness.**  For integer ``x``, ``n_q = sum_i (modules of kind q in i) x_i`` and the right-hand
-side is ``E_q`` of :mod:`formulations._modules` when kind ``q`` is present, and ``E_q`` less its
+side is ``E_q`` of :mod:`offloadsched.formulations._modules` when kind ``q`` is present, and ``E_q`` less its
 constant, still a valid lower bound, when absent (then ``y_q`` may be 0).  So the smallest ``T`` is
 exactly the Johnson makespan of the chosen modules and the model's optimum is the joint optimum.
 The split rows are linear in the counts (their constant is the only term tied to presence), so the
@@ -29,7 +29,7 @@ Every model solved is a relaxation of the full one, so its bound is a valid lowe
 stops when the best evaluated solution reaches it.
 
 **Not series-parallel (RandWire).**  An ideal whose local order is not series-parallel gets the
-modules of a relaxation (lower) and of an extension (upper) (:func:`formulations.sidney.sp_bounds`);
+modules of a relaxation (lower) and of an extension (upper) (:func:`offloadsched.formulations.sidney.sp_bounds`);
 the model over the lower modules gives a lower bound, over the upper ones a feasible schedule,
 status ``optimal`` only when they meet, otherwise ``feasible`` with the bound (never a silent
 approximation).  With ``serial`` / ``parallel`` remote the negligible optimum is a lower bound

@@ -7,7 +7,7 @@ Alg. 1), ``neh`` (Fm, seed 002 Alg. 2), ``ig`` (Fm, Ruiz and Stützle 2007), ``p
 Joint partitioning and scheduling: ``lo``, ``co``, ``neurosurgeon``, ``po`` (DADS), ``jps``
 (seed 001 Alg. 2-3), ``hps`` (seed 001 Sec. 6).  :func:`chain_conditions` checks seed 001
 Theorems 2-3 and Corollary 1.  Fused-layer partial offloading (seed 003): ``mw``, ``mw-fixed``,
-``nfl`` (:mod:`heuristics.fused_layers`).
+``nfl`` (:mod:`offloadsched.heuristics.fused_layers`).
 """
 
 from . import (

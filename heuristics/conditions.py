@@ -19,7 +19,7 @@ class ChainConditions:
     """Which of seed 001's sufficient conditions hold for a chain DNN on a platform.
 
     Cuts are layer indices (cut after that layer; the last layer = local-only) restricted to the
-    "virtual block" candidates (:func:`heuristics._common.chain_curves`) inside ``window``.
+    "virtual block" candidates (:func:`offloadsched.heuristics._common.chain_curves`) inside ``window``.
     ``f``, ``g`` are seed 001's f(l), g(l) at those cuts (integer µs).  ``m`` is the intersection
     M (the leftmost cut with f >= g, Alg. 2's l*), ``m_prev`` the candidate before it.
     """

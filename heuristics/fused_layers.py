@@ -1,7 +1,7 @@
 """Seed 003's fused-layer (FL) offloading heuristics: Minimizing Waiting (MW) and No FL (NFL).
 
 Seed 003 (Li, Wang, Zhou, Duan & Wu, GLOBECOM 2022) converts the first ``tau`` conv/pool layers
-of one DNN into ``P`` independent FL paths (:func:`instances.fused.fuse_layers`), so that the
+of one DNN into ``P`` independent FL paths (:func:`offloadsched.instances.fused.fuse_layers`), so that the
 device uploads one path's intermediate result while it computes the next.  Every path is cut
 once (positions ``0..o`` local, the rest, the fuse layer and the remaining network on the edge
 server) and the paths run in one order on the device, the uplink and the server.
@@ -15,7 +15,7 @@ server) and the paths run in one order on the device, the uplink and the server.
 All three take a ``joint`` problem with ONE DNN job and use its ``remote_model``.  Seed 003's
 server is a sequential machine ("the computation order of the FL paths on the end device is the
 same as the transmission order and the computation order on the ES", Sec. II-B), so its setting
-is ``remote_model="serial"`` (:func:`instances.fl_experiment.run_fl_experiment` uses it);
+is ``remote_model="serial"`` (:func:`offloadsched.instances.fl_experiment.run_fl_experiment` uses it);
 ``parallel`` (Eq. (4)-(5) read literally, no queue at the server) and ``negligible`` also work.
 The FL methods return problem D of the *converted* graph (``Result.problem``) and its partition
 (``Result.partitions[0].dnn`` is the converted DNN); ``Result.info`` holds ``tau``, ``tiles``,
@@ -25,8 +25,8 @@ The FL methods return problem D of the *converted* graph (``Result.problem``) an
 from __future__ import annotations
 
 import numpy as np
+from offloadsched.instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 
-from instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import JointProblem

@@ -29,7 +29,7 @@ def hps(problem, *, time_limit=None, path_limit: int = DEFAULT_PATH_LIMIT) -> So
     """Seed 001 Sec. 6 (HPS) for heterogeneous jobs: the jobs' graphs are merged under a dummy
     source and sink (both zero-time, so the merged graph's source-to-sink paths are the jobs'
     paths and its partition is the jobs' partitions), every path is cut by Alg. 2 (Sec. 6.2, as
-    in JPS: :func:`heuristics.jps.path_partitions`, with the ratio across identical jobs), and
+    in JPS: :func:`offloadsched.heuristics.jps.path_partitions`, with the ratio across identical jobs), and
     the local layers are scheduled layer by layer with :func:`layer_schedule`.
 
     O(path prefixes x length) for the partition, then O(n log^2 n) (tree merge) or

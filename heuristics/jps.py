@@ -51,7 +51,7 @@ def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray, limit: int = DEFAULT_PATH_
     A chain uses Alg. 2's binary search.  On a DAG the paths are walked depth first (successors
     by index) and each walk stops at the leftmost candidate cut with ``F >= G`` - the cut the
     binary search finds, since ``F - G`` increases over the candidates (see
-    :func:`heuristics._common.chain_curves`) - so paths that share the prefix up to the cut are
+    :func:`offloadsched.heuristics._common.chain_curves`) - so paths that share the prefix up to the cut are
     one item and the 4^9 GoogLeNet paths are never listed.  Refuses above ``limit`` prefixes.
     """
     if dnn.is_chain:
@@ -130,7 +130,7 @@ def jps(problem, *, time_limit=None, rule: str = "auto", path_limit: int = DEFAU
     """Seed 001 JPS: Alg. 2 (binary search for the f = g crossing of a chain, cuts ``l* - 1`` and
     ``l*`` in the ratio ``floor((f(l*) - g(l*)) / (g(l*-1) - f(l*-1)))``) on every path of every
     DNN (Alg. 3, :func:`path_partitions`), then the paths of all jobs ordered by Johnson's rule and
-    run once each ("modified Alg. 1", :func:`heuristics.path_johnson.path_johnson` with ``rule``).
+    run once each ("modified Alg. 1", :func:`offloadsched.heuristics.path_johnson.path_johnson` with ``rule``).
 
     For n identical chain jobs this is Alg. 2 + Alg. 1.  O(k) per chain (curves) + O(n log n);
     for DAGs O(prefixes x length) + the path-level schedule.

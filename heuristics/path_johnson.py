@@ -32,7 +32,7 @@ def path_johnson(problem, *, time_limit=None, rule: str = "auto", path_limit: in
 
     Johnson's rule needs only (p1, p2), so ``johnson`` works on the distinct local prefixes of
     the paths, once per class of identical jobs, and finds each layer's first appearance by
-    listing them (up to ``path_limit``) or by dynamic programming (``heuristics._paths``): the
+    listing them (up to ``path_limit``) or by dynamic programming (``offloadsched.heuristics._paths``): the
     same local order as the full path list, without enumerating 4^9 GoogLeNet paths.  Uploads and
     (serial) remote layers follow the evaluator's defaults (the order computes finish; earliest
     ready first).  ``eja`` lists every full path (:func:`offloadsched.paths.dag_paths`, refused

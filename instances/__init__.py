@@ -1,14 +1,14 @@
 """The instance zoo: DNN models, device/network presets and random problem families.
 
-* :mod:`instances.layers` - per-operator arithmetic (shapes, parameters, MACs, FLOPs).
-* :mod:`instances.builder` - :class:`NetBuilder`, which turns operators into validated DNNs.
-* :mod:`instances.zoo` - the models (:data:`MODELS`, :func:`get_model`).
-* :mod:`instances.platforms` - device, server and network presets calibrated on seed 002.
-* :mod:`instances.families` - seeded random problems and the Taillard flow-shop generator.
-* :mod:`instances.onnx_import` / :mod:`instances.onnx_export` - ONNX models in and out
+* :mod:`offloadsched.instances.layers` - per-operator arithmetic (shapes, parameters, MACs, FLOPs).
+* :mod:`offloadsched.instances.builder` - :class:`NetBuilder`, which turns operators into validated DNNs.
+* :mod:`offloadsched.instances.zoo` - the models (:data:`MODELS`, :func:`get_model`).
+* :mod:`offloadsched.instances.platforms` - device, server and network presets calibrated on seed 002.
+* :mod:`offloadsched.instances.families` - seeded random problems and the Taillard flow-shop generator.
+* :mod:`offloadsched.instances.onnx_import` / :mod:`offloadsched.instances.onnx_export` - ONNX models in and out
   (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use).
-* :mod:`instances.profiles` - measured per-layer times from a CSV into a platform.
-* :mod:`instances.cli` - the ``offloadsched instances`` subcommand.
+* :mod:`offloadsched.instances.profiles` - measured per-layer times from a CSV into a platform.
+* :mod:`offloadsched.instances.cli` - the ``offloadsched instances`` subcommand.
 """
 
 from .onnx_export import save_onnx, to_onnx

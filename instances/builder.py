@@ -123,7 +123,7 @@ class NetBuilder:
         return self._add(op, preds, name)
 
     def op(self, op: L.Op, preds: Sequence[str], name: str | None = None) -> str:
-        """Add a prebuilt (e.g. :func:`~instances.layers.combine`-d) operator."""
+        """Add a prebuilt (e.g. :func:`~offloadsched.instances.layers.combine`-d) operator."""
         return self._add(op, preds, name)
 
     # -- operators ---------------------------------------------------------------------------

@@ -6,12 +6,12 @@
   ``F(l)`` (local time of layers 0..l) and ``g(l)`` (upload of layer l's output).
 * ``instances export NAME -o FILE.json [-p KEY=VALUE ...]`` - the DNN as an offloadsched JSON
   document (:func:`offloadsched.io.save`); with ``--onnx`` an ONNX graph of every operator, the
-  weights declared as typed inputs (:mod:`instances.onnx_export`).
+  weights declared as typed inputs (:mod:`offloadsched.instances.onnx_export`).
 * ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--no-fold]`` - an ONNX
-  model as a DNN document (:mod:`instances.onnx_import`).
+  model as a DNN document (:mod:`offloadsched.instances.onnx_import`).
 * ``instances profile MODEL -o PROBLEM.json [--device-times CSV] [--server-times CSV] [--jobs N]``
   - a joint problem of ``N`` jobs of a DNN (JSON, ONNX or zoo name) on a platform, with measured
-  per-layer times in place of the FLOP-rate model (:mod:`instances.profiles`).
+  per-layer times in place of the FLOP-rate model (:mod:`offloadsched.instances.profiles`).
 
 ``-p`` passes builder options (``-p fold=false``, ``-p generator=er -p seed=3``).
 """
@@ -181,7 +181,7 @@ def _options(args: argparse.Namespace) -> dict:
 
 
 def _read_onnx(path: Path, args: argparse.Namespace) -> DNN:
-    """:func:`~instances.onnx_import.from_onnx` with the warnings printed as one line each."""
+    """:func:`~offloadsched.instances.onnx_import.from_onnx` with the warnings printed as one line each."""
     import sys
     import warnings
 

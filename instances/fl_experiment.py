@@ -1,7 +1,7 @@
 """Seed 003's Fig. 4 experiment: NFL, BF (2x2), MW (2x2), MW (k x k) and the exact optimum.
 
 For each model and transmission rate (1.1 .. 3 MB/s on seed 003's Table I platform,
-:mod:`instances.fl_platform`) one DNN job is solved by
+:mod:`offloadsched.instances.fl_platform`) one DNN job is solved by
 
 * ``NFL`` - ``nfl``, the best single cut of the original DNN;
 * ``BF(2x2)`` - ``bf-fl``, exhaustive over seed 003's space for 2x2 tiles (every fused depth);
@@ -10,7 +10,7 @@ For each model and transmission rate (1.1 .. 3 MB/s on seed 003's Table I platfo
   optimum over every partition and schedule of that graph; never above BF there).
 
 All schedules are scored by the core evaluator (:func:`offloadsched.solve`).  The server is a
-sequential machine (``remote_model="serial"``, see :mod:`heuristics.fused_layers`).
+sequential machine (``remote_model="serial"``, see :mod:`offloadsched.heuristics.fused_layers`).
 
 * :func:`run_fl_experiment` - the results as a :class:`pandas.DataFrame` (latencies in ms).
 * :func:`fl_report` - Markdown and a Fig. 4-style PNG, with seed 003's published numbers and
@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import offloadsched.formulations.fused_exact  # noqa: F401  (registers bf-fl and fl-exact)
+import offloadsched.heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed and nfl)
 import pandas as pd
 
-import formulations.fused_exact  # noqa: F401  (registers bf-fl and fl-exact)
-import heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed and nfl)
 from offloadsched.dnn import DNN
 from offloadsched.io import atomic_write
 from offloadsched.problems import JointProblem

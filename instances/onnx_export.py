@@ -5,7 +5,7 @@ geometry in ``Layer.attrs``) as an ONNX graph (opset 17, batch size 1, float32).
 values are needed: every weight is declared as a typed graph input (as
 ``torch.onnx.export(..., export_params=False)`` does), so the file of a full-size network is a
 few hundred kilobytes.  Every node carries the metadata ``offloadsched.layer`` (the zoo layer it
-belongs to) and ``offloadsched.kind``, so that :func:`instances.onnx_import.from_onnx` rebuilds
+belongs to) and ``offloadsched.kind``, so that :func:`offloadsched.instances.onnx_import.from_onnx` rebuilds
 the zoo's layers exactly: import and export check each other on full-size networks.
 
 Operators: ``conv`` -> ``Conv``; ``linear`` -> ``Flatten`` + ``Gemm`` (``transB=1``);

@@ -21,7 +21,7 @@ opened), runs the ``onnx`` package's shape inference and makes one layer per ope
   operators), except index tensors and ``BatchNormalization``'s running mean and variance
   (buffers, as torchvision counts); other constant inputs (``Resize`` scales, ``Clip`` bounds,
   a ``Mul`` by a ``Constant``) are not parameters.  Model-local functions are inlined first.
-* **FLOPs** follow :mod:`instances.layers` (a multiply-add is 2, bias additions not counted):
+* **FLOPs** follow :mod:`offloadsched.instances.layers` (a multiply-add is 2, bias additions not counted):
   ``Conv`` 2 x out_elements x (C_in / groups) x prod(kernel) (groups, dilation and padding act
   through the weight's shape and the inferred output); ``ConvTranspose`` 2 x in_elements x
   (C_out / groups) x prod(kernel); ``Gemm`` 2 M N K (``transA`` / ``transB`` respected);
@@ -38,9 +38,9 @@ opened), runs the ``onnx`` package's shape inference and makes one layer per ope
   rule counts 0 FLOPs and is listed in an :class:`OnnxImportWarning` and in
   ``dnn.attrs["no_flop_rule"]``, never silently.
 * **Layers.** Nodes carrying the metadata ``offloadsched.layer`` (as
-  :func:`instances.onnx_export.to_onnx` writes) form one layer of that name (kind from
+  :func:`offloadsched.instances.onnx_export.to_onnx` writes) form one layer of that name (kind from
   ``offloadsched.kind``); any other node is its own layer, named after the node (or its first
-  output).  With ``fold=True`` the zoo's folding applies (:mod:`instances.builder`): an
+  output).  With ``fold=True`` the zoo's folding applies (:mod:`offloadsched.instances.builder`): an
   element-wise layer (an activation, a batch-norm, a flatten or reshape; :data:`FOLDABLE`) whose
   single predecessor has no other consumer, and is not the input, is merged into it.
 
@@ -475,7 +475,7 @@ def _unbatch(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _geometry(node, tensors, data_in: str) -> dict[str, Any]:
-    """``in_shape`` and, for a 2-d window, the zoo's geometry keys (:mod:`instances.layers`)."""
+    """``in_shape`` and, for a 2-d window, the zoo's geometry keys (:mod:`offloadsched.instances.layers`)."""
     op = node.op_type
     t = tensors.get(data_in)
     in_shape = _unbatch(t.dims) if t is not None and t.dims and all(isinstance(d, int) for d in t.dims) else None

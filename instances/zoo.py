@@ -1,9 +1,9 @@
 """The model zoo: DNN graphs at the granularity the partitioning papers use.
 
 Each builder returns a validated :class:`~offloadsched.dnn.DNN` whose layers carry ``params``,
-``macs`` and the spatial geometry in ``Layer.attrs`` (see :mod:`instances.layers` for what the
+``macs`` and the spatial geometry in ``Layer.attrs`` (see :mod:`offloadsched.instances.layers` for what the
 FLOPs count).  With ``fold=True`` (default) activations and batch-norms are folded into the
-layer before them; ``fold=False`` keeps every operator (see :mod:`instances.builder`).  Dropout
+layer before them; ``fold=False`` keeps every operator (see :mod:`offloadsched.instances.builder`).  Dropout
 is the identity at inference and makes no layer; so does an adaptive pool that maps its input
 to itself (AlexNet's and VGG's ``avgpool`` at 224x224).
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from .errors import ValidationError
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
-COMMAND_MODULES = ("offloadsched.commands", "instances.cli", "offloadsched.bench.cli", "offloadsched.claims.cli")
+COMMAND_MODULES = ("offloadsched.commands", "offloadsched.instances.cli", "offloadsched.bench.cli",
+                   "offloadsched.claims.cli")
 
 
 class _Parser(argparse.ArgumentParser):

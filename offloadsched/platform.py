@@ -9,7 +9,7 @@ Derived integer times of a layer ``v`` (microseconds, rounded once by
 
 Network presets follow the papers (seed 001, seed 002 after Neurosurgeon):
 3G 1.1 Mbit/s, 4G 5.85 Mbit/s, Wi-Fi 18.88 Mbit/s.  Their per-message latency
-is calibrated in :mod:`instances.platforms` (see the README's table).
+is calibrated in :mod:`offloadsched.instances.platforms` (see the README's table).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Network:
 
 
 #: Uplink presets of the papers.  Latencies are those calibrated against seed 002 Table I
-#: (see ``instances.platforms`` and the README); bandwidths are the papers' figures.
+#: (see ``offloadsched.instances.platforms`` and the README); bandwidths are the papers' figures.
 NETWORKS: dict[str, Network] = {
     "3g": Network("3G", 1.1e6, 0.0740),
     "4g": Network("4G", 5.85e6, 0.0770),

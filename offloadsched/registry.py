@@ -2,7 +2,7 @@
 
 ``heuristics`` and ``formulations`` add their methods by name with :func:`register`.  A method
 is a function ``fn(problem, *, time_limit, **options) -> SolverOutput``; it may be given as an
-import path (``"formulations.cpsat_flowshop:solve"``) so that registering a method does not
+import path (``"offloadsched.formulations.cpsat_flowshop:solve"``) so that registering a method does not
 import its solver.  The core imports those packages only when a method is looked up, through
 the ``offloadsched.methods`` entry points (or by name when the package is not installed).
 """
@@ -19,7 +19,7 @@ from .errors import ValidationError
 from .schedule import Schedule
 
 STATUSES = ("optimal", "feasible", "infeasible", "error", "heuristic", "bound")
-PLUGIN_PACKAGES = ("heuristics", "formulations")
+PLUGIN_PACKAGES = ("offloadsched.heuristics", "offloadsched.formulations")
 
 
 @dataclass

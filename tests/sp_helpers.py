@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
+from offloadsched.instances.families import random_graph
 
-from instances.families import random_graph
 from offloadsched import DagProblem
 from offloadsched.registry import unavailable
 from offloadsched.sp import Series, leaves, postorder

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from instances import get_model
-from instances.builder import NetBuilder
-from instances.fl_platform import FL_RATES, fl_platform, shannon_rate
-from instances.fused import (
+from offloadsched.instances import get_model
+from offloadsched.instances.builder import NetBuilder
+from offloadsched.instances.fl_platform import FL_RATES, fl_platform, shannon_rate
+from offloadsched.instances.fused import (
     SpatialLayer,
     Tiling,
     fusable_depth,
@@ -17,6 +16,7 @@ from instances.fused import (
     receptive_fields,
     spatial_stack,
 )
+
 from offloadsched import DNN, Layer, ValidationError, chain
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import offloadsched.formulations.fused_exact as fused_exact
+import offloadsched.heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed, nfl)
 import pytest
+from offloadsched.heuristics.fused_layers import mw_choose
+from offloadsched.instances import get_model
+from offloadsched.instances.builder import NetBuilder
+from offloadsched.instances.fl_experiment import fl_report, fl_task, run_fl_experiment
+from offloadsched.instances.fl_platform import fl_platform
+from offloadsched.instances.fused import FLPaths
 
-import formulations.fused_exact as fused_exact
-import heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed, nfl)
-from heuristics.fused_layers import mw_choose
-from instances import get_model
-from instances.builder import NetBuilder
-from instances.fl_experiment import fl_report, fl_task, run_fl_experiment
-from instances.fl_platform import fl_platform
-from instances.fused import FLPaths
 from offloadsched import JointProblem, Partition, Platform, SizeLimitError, ValidationError, solve
 from offloadsched.bench.db import COLUMNS
 from offloadsched.registry import _REGISTRY, Method, SolverOutput

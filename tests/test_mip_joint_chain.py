@@ -83,8 +83,8 @@ def test_schedule_is_position_order_of_whole_jobs():
 
 
 def test_thirty_alexnet_jobs():
-    zoo = pytest.importorskip("instances")
-    platforms = pytest.importorskip("instances.platforms")
+    zoo = pytest.importorskip("offloadsched.instances")
+    platforms = pytest.importorskip("offloadsched.instances.platforms")
     try:
         dnn, platform = zoo.get_model("alexnet"), platforms.make_platform("rpi4", "gtx1080", "4g")
     except Exception as exc:  # the zoo is written in parallel

@@ -7,11 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
+from offloadsched.formulations.dp_ideals import dp_order
+from offloadsched.instances import get_model
+from offloadsched.instances.families import random_dnn
+from offloadsched.instances.platforms import make_platform
 
-from formulations.dp_ideals import dp_order
-from instances import get_model
-from instances.families import random_dnn
-from instances.platforms import make_platform
 from offloadsched import JointProblem, solve
 from offloadsched.check import violations
 from offloadsched.errors import SizeLimitError, ValidationError

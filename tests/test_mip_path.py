@@ -79,7 +79,7 @@ def test_time_limit_is_a_result_never_a_false_optimum(solver, hint):
 
 def test_warm_start_gives_a_schedule_at_the_time_limit(monkeypatch):
     """With a start order (ig's, here the index order), a stopped HiGHS run keeps at least it."""
-    from formulations import mip_path
+    from offloadsched.formulations import mip_path
 
     problem = hard_f3(60, seed=4)
     monkeypatch.setattr(mip_path, "_warm_order", lambda p, t: list(range(p.n)))
@@ -118,7 +118,7 @@ def test_empty_and_single_job():
 
 
 def test_status_comes_from_the_bound_not_from_pulp():
-    from formulations import _mip
+    from offloadsched.formulations import _mip
 
     def run(bound, has=True):
         return _mip.MipRun("cbc", has, False, False, 10.0 if has else None, bound, "test")

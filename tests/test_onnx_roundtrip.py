@@ -6,7 +6,7 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 
-from instances import MODELS, from_onnx, get_model, to_onnx  # noqa: E402
+from offloadsched.instances import MODELS, from_onnx, get_model, to_onnx  # noqa: E402
 
 GEOMETRY = ("kernel", "stride", "pads", "padding", "dilation", "groups", "ceil_mode", "out_shape")
 

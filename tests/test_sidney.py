@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from offloadsched.formulations.sidney import sequence_makespan, sp_sequence
 
-from formulations.sidney import sequence_makespan, sp_sequence
 from offloadsched import DagProblem, SizeLimitError, ValidationError, solve
 from offloadsched.sp import NotSeriesParallel, decompose
 
@@ -58,8 +58,9 @@ def test_zeros_ties_and_single_nodes():
 
 
 def test_jobs_side_by_side_and_serial_chains():
-    zoo = pytest.importorskip("instances.zoo", reason="model zoo not available")
-    from instances.platforms import make_platform
+    zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
+    from offloadsched.instances.platforms import make_platform
+
     from offloadsched import JointProblem, Partition
 
     dnns = [zoo.get_model("googlenet"), zoo.get_model("resnet18"), zoo.get_model("alexnet")]

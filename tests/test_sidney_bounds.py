@@ -66,8 +66,9 @@ def test_randwire_like_dags(seed):
 
 
 def test_randwire_model():
-    zoo = pytest.importorskip("instances.zoo", reason="model zoo not available")
-    from instances.platforms import make_platform
+    zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
+    from offloadsched.instances.platforms import make_platform
+
     from offloadsched import JointProblem, Partition
 
     dnn = zoo.get_model("randwire")

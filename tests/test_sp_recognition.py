@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from offloadsched.instances.families import random_graph
 
-from instances.families import random_graph
 from offloadsched import ValidationError
 from offloadsched.sp import (
     Leaf,
@@ -201,14 +201,14 @@ def test_random_dags_of_40_nodes(seed):
 # -- the model zoo ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["alexnet", "googlenet", "resnet18", "mobilenet_v2", "squeezenet1_0", "siamese"])
 def test_zoo_models_are_series_parallel(name):
-    zoo = pytest.importorskip("instances.zoo", reason="model zoo not available")
+    zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
     dnn = zoo.get_model(name)
     tree = decompose(range(len(dnn)), dnn.preds)
     assert tree_pairs(tree) == closure_pairs(len(dnn), dnn.preds)
 
 
 def test_randwire_is_not_and_its_witness_holds():
-    zoo = pytest.importorskip("instances.zoo", reason="model zoo not available")
+    zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
     dnn = zoo.get_model("randwire")
     w = find_n(range(len(dnn)), dnn.preds)
     assert w is not None and is_n(w, reach(len(dnn), dnn.preds))

@@ -1,9 +1,9 @@
 """The ``offloadsched instances`` subcommand."""
 
 import pytest
+from offloadsched.instances import get_model
+from offloadsched.instances.platforms import make_platform
 
-from instances import get_model
-from instances.platforms import make_platform
 from offloadsched.cli import main
 from offloadsched.io import load
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from instances.families import (
+from offloadsched.instances.families import (
     SHAPES,
     TAILLARD,
     heterogeneous_mix,
@@ -18,6 +17,7 @@ from instances.families import (
     taillard,
     taillard_instance,
 )
+
 from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem, FmProblem, J2Problem, JointProblem
 

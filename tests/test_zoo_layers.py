@@ -1,8 +1,8 @@
-"""Layer arithmetic of instances.layers against hand-computed figures (PyTorch semantics)."""
+"""Layer arithmetic of offloadsched.instances.layers against hand-computed figures (PyTorch semantics)."""
 
 import pytest
+from offloadsched.instances import layers as L
 
-from instances import layers as L
 from offloadsched.errors import ValidationError
 
 

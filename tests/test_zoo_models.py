@@ -7,10 +7,10 @@ import math
 import time
 
 import pytest
+from offloadsched.instances import MODELS, get_model
+from offloadsched.instances.builder import fingerprint, total_macs, total_params
+from offloadsched.instances.zoo import random_graph_edges, randwire
 
-from instances import MODELS, get_model
-from instances.builder import fingerprint, total_macs, total_params
-from instances.zoo import random_graph_edges, randwire
 from offloadsched.dnn import DNN
 from offloadsched.errors import ValidationError
 
@@ -215,7 +215,7 @@ def test_get_model_errors():
 
 
 def test_builder_names_the_offending_layer():
-    from instances.builder import NetBuilder
+    from offloadsched.instances.builder import NetBuilder
 
     b = NetBuilder("tiny", input_shape=(3, 8, 8))
     with pytest.raises(ValidationError, match=r"tiny: layer 'block.c1': .*larger than the padded input"):

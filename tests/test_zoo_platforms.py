@@ -3,9 +3,8 @@
 import math
 
 import pytest
-
-from instances import get_model
-from instances.platforms import (
+from offloadsched.instances import get_model
+from offloadsched.instances.platforms import (
     CALIBRATION_FILE,
     DEVICES,
     SERVERS,
@@ -18,6 +17,7 @@ from instances.platforms import (
     local_only_us,
     make_platform,
 )
+
 from offloadsched.errors import ValidationError
 from offloadsched.platform import NETWORKS
 
@@ -71,4 +71,4 @@ def test_calibration_report_is_current():
     rows = calibration_rows()
     assert [r[0] for r in rows][:3] == ["alexnet (fit)", "googlenet (fit)", "resnet18 (fit)"]
     assert CALIBRATION_FILE.read_text(encoding="utf-8") == calibration_markdown(), \
-        "instances/CALIBRATION.md is stale: run python -m instances.platforms"
+        "instances/CALIBRATION.md is stale: run python -m offloadsched.instances.platforms"

@@ -141,7 +141,7 @@ def get_family(name: str) -> Family:
 
 # -- helpers ------------------------------------------------------------------------------------
 def _platform(network: str, bandwidth: float | None, device: str, server: str):
-    from instances.platforms import make_platform
+    from offloadsched.instances.platforms import make_platform
 
     plat = make_platform(device, server, network)
     if bandwidth is not None:
@@ -171,7 +171,7 @@ def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float |
               device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible") -> Built:
     """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s
     overrides the network's)."""
-    from instances.families import identical as make_jobs
+    from offloadsched.instances.families import identical as make_jobs
 
     return _joint(make_jobs(model, jobs), network, bandwidth, device, server, remote_model,
                   f"{model}x{jobs}", {"model": model, "jobs": jobs})
@@ -182,7 +182,7 @@ def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2"
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
         remote_model: str = "negligible") -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""
-    from instances.families import heterogeneous_mix
+    from offloadsched.instances.families import heterogeneous_mix
 
     return _joint(heterogeneous_mix(jobs, seed, list(models)), network, bandwidth, device, server, remote_model,
                   f"mix{jobs}", {"model": "+".join(models), "jobs": jobs})
@@ -193,7 +193,7 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
                  bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
                  remote_model: str = "negligible") -> Built:
     """``jobs`` random DNNs of ``layers`` layers (shape chain / tree / sp / dag)."""
-    from instances.families import random_dnn
+    from offloadsched.instances.families import random_dnn
 
     dnns = [random_dnn(layers, seed + k, shape) for k in range(jobs)]
     return _joint(dnns, network, bandwidth, device, server, remote_model, f"random-{shape}{jobs}",
@@ -203,7 +203,7 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
 @family("fl", "joint")
 def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
     """One zoo DNN on seed 003's Table I platform at ``rate`` MB/s (the fused-layer experiment, suite ``fl``)."""
-    from instances.fl_experiment import fl_problem
+    from offloadsched.instances.fl_experiment import fl_problem
 
     problem = fl_problem(model, rate, remote_model)
     return Built(problem, {"model": model, "rate_MBps": rate, "remote_model": remote_model,
@@ -214,7 +214,7 @@ def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
 @family("random-j2", "j2")
 def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:
     """Two-stage jobs, times uniform in ``low..high``."""
-    from instances.families import random_j2 as gen
+    from offloadsched.instances.families import random_j2 as gen
 
     p = gen(n, seed, low, high)
     return Built(p, _flow_attrs(p))
@@ -223,7 +223,7 @@ def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:
 @family("random-fm", "fm")
 def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) -> Built:
     """Permutation flow shop, ``n`` jobs on ``m`` machines, times uniform in ``low..high``."""
-    from instances.families import random_fm as gen
+    from offloadsched.instances.families import random_fm as gen
 
     p = gen(n, m, seed, low, high)
     return Built(p, _flow_attrs(p))
@@ -231,7 +231,7 @@ def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) 
 
 def _random_dag(shape: str, n: int, seed: int, remote_model: str, n_local: int | None, low: int, high: int,
                 p: float = 0.3) -> Built:
-    from instances.families import random_dag_problem
+    from offloadsched.instances.families import random_dag_problem
 
     prob = random_dag_problem(n, seed, shape, remote_model=remote_model, n_local=n_local, low=low, high=high, p=p)
     return Built(prob, {"nodes": n, "local": int(prob.local.sum()), "cuts": len(prob.cut_nodes), "size": n})
@@ -261,7 +261,7 @@ def random_dag(n: int, seed: int = 0, p: float = 0.3, remote_model: str = "negli
 @family("taillard", "fm")
 def taillard(name: str) -> Built:
     """A Taillard (1993) flow-shop instance by name (``ta001`` ..)."""
-    from instances.families import TAILLARD, taillard_instance
+    from offloadsched.instances.families import TAILLARD, taillard_instance
 
     p = taillard_instance(name)
     return Built(p, {**_flow_attrs(p), "published_optimum": TAILLARD[name.lower()][3]})

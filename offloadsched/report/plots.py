@@ -270,7 +270,7 @@ def scheduled_jobs(jobs, info: dict, method: str) -> list:
     """The DNNs a joint method scheduled: the instance's ``jobs``, or for a method that converts its one
     DNN (seed 003's fused-layer methods: ``info["dnn"]`` names the conversion, ``tau`` and ``rows`` /
     ``cols`` or a ``k x k`` ``tiles`` label describe it) the conversion rebuilt by
-    :func:`instances.fused.fuse_layers`.  :class:`NotReplayable` when ``info`` names another DNN
+    :func:`offloadsched.instances.fused.fuse_layers`.  :class:`NotReplayable` when ``info`` names another DNN
     that it does not describe."""
     name = info.get("dnn")
     if not name or name in {d.name for d in jobs}:
@@ -279,7 +279,7 @@ def scheduled_jobs(jobs, info: dict, method: str) -> list:
     tiles = ({"rows": info["rows"], "cols": info["cols"]} if "rows" in info and "cols" in info
              else (int(square[1]), int(square[2])) if square else None)
     if len(jobs) == 1 and "tau" in info and tiles is not None:
-        from instances.fused import fuse_layers
+        from offloadsched.instances.fused import fuse_layers
 
         fused = fuse_layers(jobs[0], int(info["tau"]), tiles)
         if fused.name == name:
