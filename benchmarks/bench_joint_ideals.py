@@ -16,10 +16,9 @@ import argparse
 import time
 
 import offloadsched.formulations._modules as modules
+from offloadsched import JointProblem, solve
 from offloadsched.instances import get_model
 from offloadsched.instances.platforms import make_platform
-
-from offloadsched import JointProblem, solve
 
 NETWORKS = ("3g", "4g", "wifi")
 

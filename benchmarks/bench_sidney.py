@@ -29,9 +29,9 @@ import argparse
 import time
 
 import numpy as np
-from offloadsched.formulations.sidney import sidney
 
 from offloadsched import DagProblem, JointProblem, Partition, solve
+from offloadsched.formulations.sidney import sidney
 from offloadsched.registry import unavailable
 from offloadsched.sp import analyze
 

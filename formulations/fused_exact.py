@@ -2,7 +2,7 @@
 
 * ``bf-fl`` - seed 003's Brute Force "BF (2x2)" (Sec. IV): for one tiling and every fused depth
   ``tau`` (or the given one), every path order and every cut of every path, scored by the same
-  path model as MW (:class:`offloadsched.instances.fused.FLPaths`).  It is exhaustive over the paper's solution
+  path model as MW (:class:`offloadsched.fl_paths.FLPaths`).  It is exhaustive over the paper's solution
   space (one order on device, uplink and server; one cut per path; fuse layer and the rest on the
   server), so ``bf-fl <= mw-fixed`` for the same tiling.  It is *not* the optimum of problem D on
   the converted graph (interleaved local orders, other uplink orders or partitions that keep layers
@@ -24,10 +24,11 @@ import itertools
 import math
 
 import numpy as np
-from offloadsched.instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 
 import offloadsched
 from offloadsched.errors import SizeLimitError
+from offloadsched.fl_paths import FLPaths, fl_output, search_fl, single_job
+from offloadsched.instances.fused import TileSpec, fl_configs, fl_conversions
 from offloadsched.problems import JointProblem
 from offloadsched.registry import SolverOutput, one_dnn_job, register, unavailable
 
@@ -61,7 +62,7 @@ def bf_fl(problem: JointProblem, *, time_limit: float | None = None, tau: int | 
     module docstring).  O(tau_max * P! * (tau_max + 1)^P * P)."""
     dnn = single_job(problem, "bf-fl")
     configs = fl_configs(dnn, tau=tau, tiles=tiles)
-    paths, order, cuts, _ = search_fl(problem, configs, lambda p: bf_choose(p, max_candidates))
+    paths, order, cuts, _ = search_fl(problem, fl_conversions(dnn, configs), lambda p: bf_choose(p, max_candidates))
     return fl_output(paths, order, cuts, status="feasible", configs=len(configs),
                      scope="seed 003 space: one path order on every resource, one cut per path, fuse on the server")
 

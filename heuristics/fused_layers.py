@@ -15,7 +15,7 @@ server) and the paths run in one order on the device, the uplink and the server.
 All three take a ``joint`` problem with ONE DNN job and use its ``remote_model``.  Seed 003's
 server is a sequential machine ("the computation order of the FL paths on the end device is the
 same as the transmission order and the computation order on the ES", Sec. II-B), so its setting
-is ``remote_model="serial"`` (:func:`offloadsched.instances.fl_experiment.run_fl_experiment` uses it);
+is ``remote_model="serial"`` (:func:`offloadsched.bench.fl_experiment.run_fl_experiment` uses it);
 ``parallel`` (Eq. (4)-(5) read literally, no queue at the server) and ``negligible`` also work.
 The FL methods return problem D of the *converted* graph (``Result.problem``) and its partition
 (``Result.partitions[0].dnn`` is the converted DNN); ``Result.info`` holds ``tau``, ``tiles``,
@@ -25,9 +25,10 @@ The FL methods return problem D of the *converted* graph (``Result.problem``) an
 from __future__ import annotations
 
 import numpy as np
-from offloadsched.instances.fused import FLPaths, TileSpec, fl_configs, fl_output, search_fl, single_job
 
 from offloadsched.evaluate import evaluate
+from offloadsched.fl_paths import FLPaths, fl_output, search_fl, single_job
+from offloadsched.instances.fused import TileSpec, fl_configs, fl_conversions
 from offloadsched.partition import Partition
 from offloadsched.problems import JointProblem
 from offloadsched.registry import SolverOutput, one_dnn_job, register
@@ -95,7 +96,7 @@ def mw_fixed(problem: JointProblem, *, time_limit: float | None = None, tau: int
 
 
 def _run(problem: JointProblem, configs, **info) -> SolverOutput:
-    paths, order, cuts, _ = search_fl(problem, configs, mw_choose)
+    paths, order, cuts, _ = search_fl(problem, fl_conversions(problem.jobs[0], configs), mw_choose)
     return fl_output(paths, order, cuts, configs=len(configs), **info)
 
 

@@ -25,8 +25,12 @@ from __future__ import annotations
 
 import math
 
+from offloadsched.dnn import DNN
 from offloadsched.errors import ValidationError
 from offloadsched.platform import Platform
+from offloadsched.problems import JointProblem
+
+from .zoo import get_model
 
 #: Table I of seed 003.
 DEVICE_FLOPS = 2.23e8
@@ -64,3 +68,9 @@ def fl_platform(rate_MBps: float | None = None) -> Platform:  # noqa: N803 (the 
 def fl_platforms(rates: tuple[float, ...] = FL_RATES) -> list[Platform]:
     """Fig. 4's sweep: one platform per transmission rate (MB/s)."""
     return [fl_platform(r) for r in rates]
+
+
+def fl_problem(model: DNN | str, rate: float, remote_model: str = "serial") -> JointProblem:
+    """One DNN (a zoo name or a DNN) on seed 003's Table I platform at ``rate`` MB/s (instance family ``fl``)."""
+    dnn = get_model(model) if isinstance(model, str) else model
+    return JointProblem([dnn], fl_platform(rate), remote_model=remote_model, name=f"{dnn.name}@{rate:g}MB/s")

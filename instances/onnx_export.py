@@ -191,7 +191,7 @@ def to_onnx(dnn: DNN):
 
 def save_onnx(dnn: DNN, path) -> None:
     """Write :func:`to_onnx` of ``dnn`` to ``path`` (atomically)."""
-    from offloadsched.io import atomic_write
+    from offloadsched.atomic import atomic_write
 
     data = to_onnx(dnn).SerializeToString()
     try:

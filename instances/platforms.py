@@ -173,7 +173,7 @@ CALIBRATION_FILE = Path(__file__).with_name("CALIBRATION.md")
 
 def write_calibration(path: Path = CALIBRATION_FILE) -> None:
     """Regenerate ``CALIBRATION.md`` (atomically)."""
-    from offloadsched.io import atomic_write
+    from offloadsched.atomic import atomic_write
 
     with atomic_write(path) as fh:
         fh.write(calibration_markdown())

@@ -63,7 +63,7 @@ def save_gantt(timing: Timing, path, *, problem=None, title: str | None = None) 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .io import atomic_write
+    from .atomic import atomic_write
 
     ax = gantt(timing, problem=problem, title=title)
     fig = ax.figure

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import strategies as st
-from offloadsched.instances.families import random_graph
 
 from offloadsched import DagProblem
+from offloadsched.instances.families import random_graph
 from offloadsched.registry import unavailable
 from offloadsched.sp import Series, leaves, postorder
 

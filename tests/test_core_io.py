@@ -20,7 +20,8 @@ from offloadsched import (
     save,
     solve,
 )
-from offloadsched.io import atomic_write, format_taillard, parse_taillard, to_dict
+from offloadsched.atomic import atomic_write
+from offloadsched.io import format_taillard, parse_taillard, to_dict
 
 TAILLARD = """number of jobs, number of machines, initial seed, upper bound and lower bound :
            3           2   873654221          10           9

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from offloadsched.instances.families import taillard
 
 from offloadsched import FmProblem, J2Problem, Schedule, ValidationError, evaluate, solve
 from offloadsched.evaluate import flow_makespan
+from offloadsched.instances.families import taillard
 
 from .strategies import fm_problems, j2_problems
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from offloadsched import DNN, Layer, ValidationError, chain
 from offloadsched.instances import get_model
 from offloadsched.instances.builder import NetBuilder
 from offloadsched.instances.fl_platform import FL_RATES, fl_platform, shannon_rate
@@ -16,8 +18,6 @@ from offloadsched.instances.fused import (
     receptive_fields,
     spatial_stack,
 )
-
-from offloadsched import DNN, Layer, ValidationError, chain
 
 
 def conv_pool(extra_conv: bool = False) -> DNN:

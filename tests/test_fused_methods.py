@@ -5,18 +5,18 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
+
 import offloadsched.formulations.fused_exact as fused_exact
 import offloadsched.heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed, nfl)
-import pytest
+from offloadsched import JointProblem, Partition, Platform, SizeLimitError, ValidationError, solve
+from offloadsched.bench.db import COLUMNS
+from offloadsched.bench.fl_experiment import fl_report, fl_task, run_fl_experiment
+from offloadsched.fl_paths import FLPaths
 from offloadsched.heuristics.fused_layers import mw_choose
 from offloadsched.instances import get_model
 from offloadsched.instances.builder import NetBuilder
-from offloadsched.instances.fl_experiment import fl_report, fl_task, run_fl_experiment
 from offloadsched.instances.fl_platform import fl_platform
-from offloadsched.instances.fused import FLPaths
-
-from offloadsched import JointProblem, Partition, Platform, SizeLimitError, ValidationError, solve
-from offloadsched.bench.db import COLUMNS
 from offloadsched.registry import _REGISTRY, Method, SolverOutput
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
+from offloadsched import DagProblem, FmProblem, SizeLimitError, ValidationError, evaluate, solve
 from offloadsched.heuristics._common import johnson_key, johnson_order
 from offloadsched.heuristics._paths import _components, first_by_dp, first_by_listing, signature
 from offloadsched.heuristics.topo_johnson import topo_johnson_order
-
-from offloadsched import DagProblem, FmProblem, SizeLimitError, ValidationError, evaluate, solve
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 
 from .strategies import dag_problems

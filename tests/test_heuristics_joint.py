@@ -8,12 +8,12 @@ import random
 
 import numpy as np
 import pytest
+
+from offloadsched import DNN, JointProblem, Layer, Partition, Platform, SizeLimitError, ValidationError, chain, solve
 from offloadsched.heuristics import chain_conditions
 from offloadsched.heuristics._common import chain_curves
 from offloadsched.heuristics.jps import binary_search_cut, chain_cut, dfs_path_cuts, path_partitions
 from offloadsched.heuristics.po import dads_partition
-
-from offloadsched import DNN, JointProblem, Layer, Partition, Platform, SizeLimitError, ValidationError, chain, solve
 
 #: f (µs) = flops, u (µs) = out_bytes, remote time = flops / 10
 UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, latency=0.0, name="unit")

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
-from offloadsched.instances import get_model, measured_platform, read_times_csv
-from offloadsched.instances.platforms import make_platform
 
 from offloadsched import JointProblem, Platform, ValidationError, identical_jobs, solve
 from offloadsched.cli import main
+from offloadsched.instances import get_model, measured_platform, read_times_csv
+from offloadsched.instances.platforms import make_platform
 from offloadsched.io import load, save
 
 

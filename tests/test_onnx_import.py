@@ -6,11 +6,11 @@ import pytest
 
 onnx = pytest.importorskip("onnx")
 
-from offloadsched.instances import OnnxImportWarning, from_onnx  # noqa: E402
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from offloadsched import ValidationError  # noqa: E402
 from offloadsched.cli import main  # noqa: E402
+from offloadsched.instances import OnnxImportWarning, from_onnx  # noqa: E402
 from offloadsched.io import load  # noqa: E402
 
 F = TensorProto.FLOAT

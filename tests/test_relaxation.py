@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from offloadsched.formulations.relaxation import chain_jobs, lower_envelope, relax
 
 from offloadsched import ValidationError, solve
+from offloadsched.formulations.relaxation import chain_jobs, lower_envelope, relax
 
 from .test_mip_joint_chain import brute_force_joint, joint, random_chain
 

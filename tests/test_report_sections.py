@@ -8,9 +8,9 @@ import json
 import os
 
 import pytest
-from offloadsched.instances.fl_experiment import LATENCIES, fl_frame, run_fl_experiment
 
 from offloadsched.bench import ResultsDB, load_suite, run_suite
+from offloadsched.bench.fl_experiment import LATENCIES, fl_frame, run_fl_experiment
 from offloadsched.errors import ValidationError
 from offloadsched.report import build_document, write_report
 from offloadsched.report.plots import NotReplayable, replay
@@ -21,9 +21,9 @@ from .test_bench_helpers import write_suite
 TINY_FL = """
     name = "tinyfl"
     [report]
-    sections = ["offloadsched.instances.fl_experiment:fl_section", "tests.test_report_sections:broken_section"]
+    sections = ["offloadsched.bench.fl_experiment:fl_section", "tests.test_report_sections:broken_section"]
     [[row]]
-    task = "offloadsched.instances.fl_experiment:fl_task"
+    task = "offloadsched.bench.fl_experiment:fl_task"
     group = "seed003-fl"
     model = "alexnet"
     rate = [1.1, 3.0]
@@ -100,7 +100,7 @@ def test_a_fl_section_without_fl_rows(tmp_path):
     with ResultsDB(tmp_path / "r.sqlite") as db:
         path = write_suite(tmp_path, """
             [report]
-            sections = ["offloadsched.instances.fl_experiment:fl_section"]
+            sections = ["offloadsched.bench.fl_experiment:fl_section"]
             [[row]]
             family = "random-j2"
             n = 4
@@ -115,7 +115,7 @@ def test_a_fl_section_without_fl_rows(tmp_path):
 
 @pytest.mark.parametrize("report, message", [
     ("[report]\nbogus = 1", "unknown key 'bogus'"),
-    ("[report]\nsections = 'offloadsched.instances.fl_experiment:fl_section'", "must be a list"),
+    ("[report]\nsections = 'offloadsched.bench.fl_experiment:fl_section'", "must be a list"),
     ("[report]\nsections = ['nowhere:fn']", "cannot be loaded"),
 ])
 def test_report_table_validation(tmp_path, report, message):

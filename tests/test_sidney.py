@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from offloadsched.formulations.sidney import sequence_makespan, sp_sequence
 
 from offloadsched import DagProblem, SizeLimitError, ValidationError, solve
+from offloadsched.formulations.sidney import sequence_makespan, sp_sequence
 from offloadsched.sp import NotSeriesParallel, decompose
 
 from .sp_helpers import available, problem_on, random_problem, sp_problems
@@ -59,9 +59,8 @@ def test_zeros_ties_and_single_nodes():
 
 def test_jobs_side_by_side_and_serial_chains():
     zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
-    from offloadsched.instances.platforms import make_platform
-
     from offloadsched import JointProblem, Partition
+    from offloadsched.instances.platforms import make_platform
 
     dnns = [zoo.get_model("googlenet"), zoo.get_model("resnet18"), zoo.get_model("alexnet")]
     joint = JointProblem(dnns, make_platform("rpi4", "gtx1080", "4g"))

@@ -67,9 +67,8 @@ def test_randwire_like_dags(seed):
 
 def test_randwire_model():
     zoo = pytest.importorskip("offloadsched.instances.zoo", reason="model zoo not available")
-    from offloadsched.instances.platforms import make_platform
-
     from offloadsched import JointProblem, Partition
+    from offloadsched.instances.platforms import make_platform
 
     dnn = zoo.get_model("randwire")
     joint = JointProblem([dnn, dnn], make_platform("rpi4", "gtx1080", "4g"))

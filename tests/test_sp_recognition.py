@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from offloadsched.instances.families import random_graph
 
 from offloadsched import ValidationError
+from offloadsched.instances.families import random_graph
 from offloadsched.sp import (
     Leaf,
     NotSeriesParallel,

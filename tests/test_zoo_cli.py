@@ -1,10 +1,10 @@
 """The ``offloadsched instances`` subcommand."""
 
 import pytest
-from offloadsched.instances import get_model
-from offloadsched.instances.platforms import make_platform
 
 from offloadsched.cli import main
+from offloadsched.instances import get_model
+from offloadsched.instances.platforms import make_platform
 from offloadsched.io import load
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+
+from offloadsched.errors import ValidationError
 from offloadsched.instances.families import (
     SHAPES,
     TAILLARD,
@@ -17,8 +19,6 @@ from offloadsched.instances.families import (
     taillard,
     taillard_instance,
 )
-
-from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem, FmProblem, J2Problem, JointProblem
 
 

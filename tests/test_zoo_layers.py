@@ -1,9 +1,9 @@
 """Layer arithmetic of offloadsched.instances.layers against hand-computed figures (PyTorch semantics)."""
 
 import pytest
-from offloadsched.instances import layers as L
 
 from offloadsched.errors import ValidationError
+from offloadsched.instances import layers as L
 
 
 def test_conv_alexnet_conv1():

@@ -7,12 +7,12 @@ import math
 import time
 
 import pytest
-from offloadsched.instances import MODELS, get_model
-from offloadsched.instances.builder import fingerprint, total_macs, total_params
-from offloadsched.instances.zoo import random_graph_edges, randwire
 
 from offloadsched.dnn import DNN
 from offloadsched.errors import ValidationError
+from offloadsched.instances import MODELS, get_model
+from offloadsched.instances.builder import fingerprint, total_macs, total_params
+from offloadsched.instances.zoo import random_graph_edges, randwire
 
 # torchvision's model docs: parameters and "GFLOPS" (multiply-adds of conv and linear layers)
 TORCHVISION = {

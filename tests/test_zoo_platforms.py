@@ -3,6 +3,8 @@
 import math
 
 import pytest
+
+from offloadsched.errors import ValidationError
 from offloadsched.instances import get_model
 from offloadsched.instances.platforms import (
     CALIBRATION_FILE,
@@ -17,8 +19,6 @@ from offloadsched.instances.platforms import (
     local_only_us,
     make_platform,
 )
-
-from offloadsched.errors import ValidationError
 from offloadsched.platform import NETWORKS
 
 

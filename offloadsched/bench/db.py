@@ -286,7 +286,7 @@ class ResultsDB:
 
 def export(db: ResultsDB, suite: str, path: str | Path) -> int:
     """Write the rows of ``suite`` to a ``.csv`` or ``.parquet`` file (atomically); returns the row count."""
-    from ..io import atomic_write
+    from ..atomic import atomic_write
 
     path = Path(path)
     if path.suffix not in (".csv", ".parquet"):

@@ -203,7 +203,7 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
 @family("fl", "joint")
 def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
     """One zoo DNN on seed 003's Table I platform at ``rate`` MB/s (the fused-layer experiment, suite ``fl``)."""
-    from offloadsched.instances.fl_experiment import fl_problem
+    from offloadsched.instances.fl_platform import fl_problem
 
     problem = fl_problem(model, rate, remote_model)
     return Built(problem, {"model": model, "rate_MBps": rate, "remote_model": remote_model,

@@ -65,7 +65,7 @@ def _plot(result, out: Path) -> None:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from ..io import atomic_write
+    from ..atomic import atomic_write
     from .api import plot_counterexample
 
     fig = plot_counterexample(result.name, out)

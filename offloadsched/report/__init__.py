@@ -33,7 +33,7 @@ def write_report(db: ResultsDB, suite: str, outdir: str | Path) -> list[Path]:
 
 def write_document(doc: Document, suite: str, outdir: str | Path) -> list[Path]:
     """Write ``<outdir>/<suite>.md`` with its figures in ``<suite>_files/``, and ``<suite>.html``."""
-    from ..io import atomic_write
+    from ..atomic import atomic_write
 
     outdir = Path(outdir)
     figdir = f"{suite}_files"

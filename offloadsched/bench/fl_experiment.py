@@ -1,7 +1,8 @@
 """Seed 003's Fig. 4 experiment: NFL, BF (2x2), MW (2x2), MW (k x k) and the exact optimum.
 
 For each model and transmission rate (1.1 .. 3 MB/s on seed 003's Table I platform,
-:mod:`offloadsched.instances.fl_platform`) one DNN job is solved by
+:mod:`offloadsched.instances.fl_platform`, the instance :func:`~offloadsched.instances.fl_platform.fl_problem`,
+family ``fl``) one DNN job is solved by
 
 * ``NFL`` - ``nfl``, the best single cut of the original DNN;
 * ``BF(2x2)`` - ``bf-fl``, exhaustive over seed 003's space for 2x2 tiles (every fused depth);
@@ -29,18 +30,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import offloadsched.formulations.fused_exact  # noqa: F401  (registers bf-fl and fl-exact)
-import offloadsched.heuristics.fused_layers  # noqa: F401  (registers mw, mw-fixed and nfl)
 import pandas as pd
 
-from offloadsched.dnn import DNN
-from offloadsched.io import atomic_write
-from offloadsched.problems import JointProblem
-from offloadsched.report.render import Block, Bullets, Document, Figure, Heading, Para, Table, to_markdown
-from offloadsched.solve import Result, solve
-
-from .fl_platform import DEVICE_FLOPS, FL_RATES, SERVER_FLOPS, fl_platform
-from .zoo import get_model
+from ..atomic import atomic_write
+from ..dnn import DNN
+from ..instances.fl_platform import DEVICE_FLOPS, FL_RATES, SERVER_FLOPS, fl_platform, fl_problem
+from ..instances.zoo import get_model
+from ..problems import JointProblem
+from ..registry import get_method
+from ..report.render import Block, Bullets, Document, Figure, Heading, Para, Table, to_markdown
+from ..solve import Result, solve
+from .families import get_family
+from .runner import build_instance, instance_label, problem_digest, result_fields
+from .suite import canonical
 
 MODELS = ("alexnet", "squeezenet1_0", "tiny_yolov2")
 LATENCIES = ("NFL", "BF(2x2)", "MW(2x2)", "MW(kxk)", "exact(2x2)")
@@ -66,12 +68,6 @@ def _methods(time_limit: float | None, max_k: int, exact: bool,
     if exact:
         out.append(("exact(2x2)", "fl-exact", {"tiles": 2, **({"workers": workers} if workers else {})}, time_limit))
     return out
-
-
-def fl_problem(model: DNN | str, rate: float, remote_model: str = "serial") -> JointProblem:
-    """One DNN (a zoo name or a DNN) on seed 003's Table I platform at ``rate`` MB/s (instance family ``fl``)."""
-    dnn = get_model(model) if isinstance(model, str) else model
-    return JointProblem([dnn], fl_platform(rate), remote_model=remote_model, name=f"{dnn.name}@{rate:g}MB/s")
 
 
 def solve_fl_instance(dnn: DNN, rate: float, *, time_limit: float | None = DEFAULT_TIME_LIMIT,
@@ -120,11 +116,6 @@ def fl_records(model: str, rate: float, *, time_limit: float | None = DEFAULT_TI
                workers: int | None = None) -> list[dict[str, Any]]:
     """The records of one (model, rate): instance family ``fl`` (the report rebuilds the instance
     from them), one record per method with the columns of the results database."""
-    from offloadsched.bench.families import get_family
-    from offloadsched.bench.runner import build_instance, instance_label, problem_digest, result_fields
-    from offloadsched.bench.suite import canonical
-    from offloadsched.registry import get_method
-
     params = {"model": model, "rate": float(rate), "remote_model": remote_model}
     built = build_instance("fl", params)
     defaults = {k: p.default for k, p in get_family("fl").params.items()}
