@@ -15,7 +15,7 @@ Usage::
     python benchmarks/bench_cpsat.py --json out.json  # also write the rows
 
 Instances come from the zoo (``offloadsched.instances.get_model``, ``offloadsched.instances.platforms.make_platform``,
-``offloadsched.instances.families.taillard_instance``); the platform is ``rpi4`` + ``gtx1080`` over ``4g``.
+``offloadsched.instances.generators.taillard_instance``); the platform is ``rpi4`` + ``gtx1080`` over ``4g``.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _hps_dag(models: list[str], platform, remote_model: str):
 
 
 def taillard_cases(tiny: bool, time_limit: float, workers: int) -> list[dict]:
-    from offloadsched.instances.families import taillard, taillard_instance
+    from offloadsched.instances.generators import taillard, taillard_instance
 
     if tiny:
         return [_run("taillard-like 6x3", FmProblem(taillard(873654221, 6, 3)), "cpsat-flowshop", 30, time_limit,

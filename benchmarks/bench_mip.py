@@ -17,9 +17,9 @@ from offloadsched import FmProblem, JointProblem, solve
 
 
 def random_f3(n: int, seed: int) -> FmProblem:
-    """Uniform 1..100 times on three machines (``offloadsched.instances.families.random_fm`` when available)."""
+    """Uniform 1..100 times on three machines (``offloadsched.instances.generators.random_fm`` when available)."""
     try:
-        from offloadsched.instances.families import random_fm
+        from offloadsched.instances.generators import random_fm
 
         return random_fm(n, m=3, seed=seed)
     except ImportError:

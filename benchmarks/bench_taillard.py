@@ -17,7 +17,7 @@ Usage::
     python benchmarks/bench_taillard.py --json out.json          # also write the rows
 
 The same instances run as the benchmark suite ``taillard`` (``offloadsched bench --suite taillard``),
-whose report has the same table.  Instances come from ``offloadsched.instances.families`` (Taillard's generator
+whose report has the same table.  Instances come from ``offloadsched.instances.generators`` (Taillard's generator
 and published time seeds).
 """
 
@@ -42,7 +42,7 @@ IG_GAP = 0.005
 
 
 def run(name: str, cls: str, method: str, workers: int) -> dict:
-    from offloadsched.instances.families import TAILLARD, taillard_instance
+    from offloadsched.instances.generators import TAILLARD, taillard_instance
 
     problem = taillard_instance(name)
     limit, target = TARGETS.get((method, cls), (LIMITS[method], None))

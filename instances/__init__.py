@@ -4,7 +4,7 @@
 * :mod:`offloadsched.instances.builder` - :class:`NetBuilder`, which turns operators into validated DNNs.
 * :mod:`offloadsched.instances.zoo` - the models (:data:`MODELS`, :func:`get_model`).
 * :mod:`offloadsched.instances.platforms` - device, server and network presets calibrated on seed 002.
-* :mod:`offloadsched.instances.families` - seeded random problems and the Taillard flow-shop generator.
+* :mod:`offloadsched.instances.generators` - seeded random problems and the Taillard flow-shop generator.
 * :mod:`offloadsched.instances.onnx_import` / :mod:`offloadsched.instances.onnx_export` - ONNX models in and out
   (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use).
 * :mod:`offloadsched.instances.profiles` - measured per-layer times from a CSV into a platform.

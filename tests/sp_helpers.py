@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from offloadsched import DagProblem
-from offloadsched.instances.families import random_graph
+from offloadsched.instances.generators import random_graph
 from offloadsched.registry import unavailable
 from offloadsched.sp import Series, leaves, postorder
 

@@ -6,7 +6,7 @@ import pytest
 
 from offloadsched import registry
 from offloadsched.bench import load_suite, plan, suite_names
-from offloadsched.bench.families import FAMILIES
+from offloadsched.bench.builders import FAMILIES
 from offloadsched.cli import main
 from offloadsched.errors import ValidationError
 

@@ -13,7 +13,7 @@ from offloadsched import J2Problem, Schedule, SolverOutput, evaluate, register
 from offloadsched.claims import Check, Claim, load_claims, minimise, run_claim, run_claims
 from offloadsched.claims.catalog import heuristic_vs_exact
 from offloadsched.claims.engine import available
-from offloadsched.claims.families import FlowFamily
+from offloadsched.claims.spaces import FlowSpace
 from offloadsched.cli import main
 
 
@@ -30,10 +30,10 @@ def _reversed_johnson(problem, *, time_limit=None) -> SolverOutput:
     return SolverOutput(Schedule.from_order(reference_johnson(problem.a.tolist(), problem.b.tolist())[::-1]))
 
 
-SMALL_J2 = FlowFamily(description="two-stage jobs", max_jobs=4, max_value=6, stages=((2, 2), (3, 1)))
+SMALL_J2 = FlowSpace(description="two-stage jobs", max_jobs=4, max_value=6, stages=((2, 2), (3, 1)))
 
 
-def planted_claim(family: FlowFamily = SMALL_J2) -> Claim:
+def planted_claim(family: FlowSpace = SMALL_J2) -> Claim:
     return Claim("planted", "test", "reversed Johnson is optimal", family,
                  heuristic_vs_exact(family, "claims-test-reversed-johnson", ("bruteforce",)),
                  requires=(("claims-test-reversed-johnson",), ("bruteforce",)))
@@ -68,7 +68,7 @@ def test_minimise_reaches_the_smallest_planted_instance():
 
 
 def test_enumeration_is_complete_and_counted():
-    fam = FlowFamily(stages=((2, 1),), max_jobs=2)
+    fam = FlowSpace(stages=((2, 1),), max_jobs=2)
     # 4 job kinds (a, b in 0..1): 4 singletons + C(5, 2) = 10 pairs
     assert fam.enumeration_space()["genomes"] == 14
     assert len(set(fam.enumerate())) == 14
@@ -103,7 +103,7 @@ def test_out_of_scope_and_failing_instances_are_counted_not_fatal():
             raise RuntimeError("boom")
         return Check(1, 1)
 
-    fam = FlowFamily(stages=((2, 1),), max_jobs=2)
+    fam = FlowSpace(stages=((2, 1),), max_jobs=2)
     result, _, _ = run_claim(Claim("scope", "test", "t", fam, check), budget=1, seed=0, max_evals=20)
     assert result.not_applicable >= 4 and result.errors >= 1
     assert "boom" in result.first_error and result.verdict == "holds on everything tried"
@@ -120,7 +120,7 @@ def test_ratio_claims_compare_exactly():
 @pytest.mark.skipif("johnson" not in available(), reason="johnson not registered")
 def test_johnson_holds_on_every_small_j2():
     """Johnson 1954 is a theorem: every J2 multiset of up to 3 jobs with times in 0..3."""
-    fam = FlowFamily(stages=((3, 3),), max_jobs=4, max_value=5)
+    fam = FlowSpace(stages=((3, 3),), max_jobs=4, max_value=5)
     claim = Claim("johnson-small", "Johnson 1954", "Johnson's rule is optimal", fam,
                   heuristic_vs_exact(fam, "johnson", ("bruteforce",)))
     result, cex, _ = run_claim(claim, budget=30, seed=0, max_evals=1000)

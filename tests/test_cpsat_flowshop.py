@@ -9,7 +9,7 @@ from hypothesis import given, settings
 
 from offloadsched import FmProblem, J2Problem, Schedule, ValidationError, evaluate, solve
 from offloadsched.evaluate import flow_makespan
-from offloadsched.instances.families import taillard
+from offloadsched.instances.generators import taillard
 
 from .strategies import fm_problems, j2_problems
 

@@ -40,7 +40,7 @@ def test_every_bound_is_at_most_the_optimum_on_thousands_of_instances():
 
 
 def test_two_machine_bound_beats_the_load_bounds_on_taillard():
-    from offloadsched.instances.families import taillard_instance
+    from offloadsched.instances.generators import taillard_instance
 
     p = taillard_instance("ta011")
     parts = bound_parts(p)
@@ -160,7 +160,7 @@ def test_taillard_report_lists_the_published_optimum_beside_ours(tmp_path):
 
 
 def test_time_limit_is_a_result_with_the_open_nodes_bound():
-    from offloadsched.instances.families import taillard_instance
+    from offloadsched.instances.generators import taillard_instance
 
     p = taillard_instance("ta017")  # proven optimum 1484 (bb-flowshop needs millions of nodes)
     r = solve(p, "bb-flowshop", time_limit=0.2)

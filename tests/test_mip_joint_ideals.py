@@ -14,7 +14,7 @@ from offloadsched.errors import SizeLimitError, ValidationError
 from offloadsched.formulations.dp_ideals import dp_order
 from offloadsched.ideals import count_ideals, enumerate_ideals
 from offloadsched.instances import get_model
-from offloadsched.instances.families import random_dnn
+from offloadsched.instances.generators import random_dnn
 from offloadsched.instances.platforms import make_platform
 from offloadsched.partition import Partition
 from offloadsched.sp import find_n

@@ -10,7 +10,7 @@ from .sp_helpers import available
 
 
 def joint_problems() -> list[JointProblem]:
-    from offloadsched.instances.families import random_joint
+    from offloadsched.instances.generators import random_joint
 
     out = [random_joint(4, 0, 10, "tree"), random_joint(3, 5, 12, "tree")]
     try:
@@ -41,7 +41,7 @@ def test_same_partitions_never_a_longer_schedule(method):
 def test_other_remote_models_keep_the_partitions():
     if not available("jps"):
         pytest.skip("jps not registered")
-    from offloadsched.instances.families import random_joint
+    from offloadsched.instances.generators import random_joint
 
     joint = random_joint(3, 1, 10, "tree", remote_model="parallel")
     res = solve(joint, "jps+sidney")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from offloadsched import ValidationError
-from offloadsched.instances.families import random_graph
+from offloadsched.instances.generators import random_graph
 from offloadsched.sp import (
     Leaf,
     NotSeriesParallel,

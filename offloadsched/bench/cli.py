@@ -126,7 +126,7 @@ def _bench(args: argparse.Namespace) -> int:
 def _list() -> int:
     import tomllib
 
-    from .families import FAMILIES
+    from .builders import FAMILIES
     from .suite import find_suite, suite_names
 
     print("suites:")

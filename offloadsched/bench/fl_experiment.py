@@ -40,7 +40,7 @@ from ..problems import JointProblem
 from ..registry import get_method
 from ..report.render import Block, Bullets, Document, Figure, Heading, Para, Table, to_markdown
 from ..solve import Result, solve
-from .families import get_family
+from .builders import get_family
 from .runner import build_instance, instance_label, problem_digest, result_fields
 from .suite import canonical
 

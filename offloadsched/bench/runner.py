@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from .builders import Built, get_family
 from .db import COLUMNS, DEFAULT_DB, ResultsDB
-from .families import Built, get_family
 from .suite import MethodSpec, Row, Suite, canonical, digest
 
 DONE = Callable[["Unit", list[dict[str, Any]]], None]

@@ -15,7 +15,7 @@ A suite file::
     workers = 1
 
     [[row]]
-    family = "identical"                # an instance family (see offloadsched.bench.families)
+    family = "identical"                # an instance family (see offloadsched.bench.builders)
     group = "zoo"                       # report grouping label (default: the family name)
     model = ["alexnet", "googlenet"]    # family parameters; a list for a scalar parameter,
     jobs = [1, 4]                       #   or a list of lists for a list parameter, is a grid axis
@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from .families import Family, Param, get_family, signature_params
+from .builders import InstanceFamily, Param, get_family, signature_params
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
 TOP_KEYS = ("name", "description", "jobs", "time_limit", "kill_after", "seeds", "options", "stop_after_unproven",
@@ -143,7 +143,7 @@ class Row:
     index: int
     where: str
     group: str
-    family: Family | None
+    family: InstanceFamily | None
     task: Task | None
     grid: list[dict[str, Any]]
     seeds: list[int]
@@ -397,7 +397,7 @@ def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list
     return row
 
 
-def _size_axis(keys: dict[str, Any], fam: Family | None, grid: list[dict[str, Any]], where: str) -> str | None:
+def _size_axis(keys: dict[str, Any], fam: InstanceFamily | None, grid: list[dict[str, Any]], where: str) -> str | None:
     """The row's size axis when ``stop_after_unproven`` is on (None when off); see the module doc."""
     on = _typed(keys.get("stop_after_unproven", False), bool, "stop_after_unproven", where)
     axis = keys.get("size_axis")

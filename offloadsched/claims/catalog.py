@@ -22,9 +22,9 @@ from ..problems import J2Problem
 from ..registry import get_method
 from ..schedule import Schedule
 from ..solve import Result, solve
-from .engine import Check, Claim, Family, Genome, NotApplicable
+from .engine import Check, Claim, Genome, NotApplicable, SearchSpace
 from .engine import available as registered
-from .families import ChainFamily, FlowFamily, SPFamily, TreeFamily, chain_fg
+from .spaces import ChainSpace, FlowSpace, SPSpace, TreeSpace, chain_fg
 
 #: Exact references, in the order tried.
 EXACT_FLOW = ("bruteforce", "cpsat-flowshop", "mip-path")
@@ -106,7 +106,7 @@ def confirm_with(candidates: Sequence[str]) -> Callable[[Check], dict[str, Any]]
 
 
 # -- checks -------------------------------------------------------------------------------------
-def heuristic_vs_exact(family: Family, heuristic: str, reference: str | Sequence[str],
+def heuristic_vs_exact(family: SearchSpace, heuristic: str, reference: str | Sequence[str],
                        bound: Fraction | Callable[[Genome], Fraction] = Fraction(1),
                        cache: dict | None = None) -> Callable[[Genome], Check]:
     """The check ``heuristic <= bound * optimum`` on ``family``.  ``reference``: a list of exact
@@ -136,7 +136,7 @@ def closed_form(a: Sequence[int], b: Sequence[int]) -> int:
     return a[0] + max(sum(a[1:]), sum(b[:-1])) + b[-1]
 
 
-def prop1_check(family: FlowFamily) -> Callable[[Genome], Check]:
+def prop1_check(family: FlowSpace) -> Callable[[Genome], Check]:
     """The closed form of the Johnson order against the evaluator's makespan of that order."""
     def check(genome: Genome) -> Check:
         problem = family.build(genome)
@@ -175,7 +175,7 @@ def chain_optimum(genome, joint) -> tuple[int, list[int], list[int]]:
     return best
 
 
-def uniform_check(family: ChainFamily) -> Callable[[Genome], Check]:
+def uniform_check(family: ChainSpace) -> Callable[[Genome], Check]:
     """The rounded uniform partition (``relaxation``'s schedule: every job cut at the layer next
     to ``x*`` whose uniform makespan is smaller) against the joint optimum, bound ``1 + 1/n``."""
     def check(genome: Genome) -> Check:
@@ -194,7 +194,7 @@ def uniform_check(family: ChainFamily) -> Callable[[Genome], Check]:
     return check
 
 
-def types_check(family: ChainFamily, k: int = 2) -> Callable[[Genome], Check]:
+def types_check(family: ChainSpace, k: int = 2) -> Callable[[Genome], Check]:
     """The best joint schedule using at most ``k`` distinct partitions (``mip-joint-ideals`` with
     ``max_types=k``, proven) against the joint optimum (every multiset of cuts with Johnson's rule)."""
     def check(genome: Genome) -> Check:
@@ -213,7 +213,7 @@ def types_check(family: ChainFamily, k: int = 2) -> Callable[[Genome], Check]:
     return check
 
 
-def relaxation_check(family: ChainFamily) -> Callable[[Genome], Check]:
+def relaxation_check(family: ChainSpace) -> Callable[[Genome], Check]:
     """Seed 001 Thm. 1 on one instance: the uniform point's value against the relaxation's LP
     optimum (per job), on both abscissae; the worse of the two."""
     def check(genome: Genome) -> Check:
@@ -266,20 +266,20 @@ DAG_COMPARE_SAMPLES = 10_000
 
 def build_catalog() -> dict[str, Claim]:
     """Every named claim and comparison, by name."""
-    johnson_fam = FlowFamily(description="two-stage jobs", max_jobs=7, stages=((3, 3), (4, 3), (5, 2)))
-    dominated = FlowFamily(description="F3 jobs with max(min p1, min p3) >= max p2", valid=_dominated,
+    johnson_fam = FlowSpace(description="two-stage jobs", max_jobs=7, stages=((3, 3), (4, 3), (5, 2)))
+    dominated = FlowSpace(description="F3 jobs with max(min p1, min p3) >= max p2", valid=_dominated,
                            repair=_dominate, stages=((3, 3), (4, 2)), few_types=(6, 3), **F3)
-    f3 = FlowFamily(description="F3 jobs", stages=((2, 3), (3, 2), (4, 1)), few_types=(5, 3), **F3)
-    leaf_trees = TreeFamily(leaf_cuts=True, root_compute=False, stages=((5, 2), (6, 1)),
+    f3 = FlowSpace(description="F3 jobs", stages=((2, 3), (3, 2), (4, 1)), few_types=(5, 3), **F3)
+    leaf_trees = TreeSpace(leaf_cuts=True, root_compute=False, stages=((5, 2), (6, 1)),
                             description="out-trees, only leaves upload (seed 001 Alg. 5's setting)")
-    sp = SPFamily(max_nodes=8)
-    convex_chains = ChainFamily(convex=True, stages=((4, 3), (6, 2)))
-    at_layer = ChainFamily(convex=True, valid=_intersection_at_layer, stages=((4, 3), (6, 2)),
+    sp = SPSpace(max_nodes=8)
+    convex_chains = ChainSpace(convex=True, stages=((4, 3), (6, 2)))
+    at_layer = ChainSpace(convex=True, valid=_intersection_at_layer, stages=((4, 3), (6, 2)),
                            description="n identical chains, f linear, g non-increasing convex, f(l) = g(l) at a layer")
-    any_chains = ChainFamily(convex=False, description="n identical chains, any local and upload profile",
+    any_chains = ChainSpace(convex=False, description="n identical chains, any local and upload profile",
                              stages=((2, 3), (3, 2)))
-    j2_any = FlowFamily(description="two-stage jobs", max_jobs=7, stages=((3, 3), (4, 3)))
-    j2_chain = FlowFamily(description="two-stage jobs cut from one chain (f increasing, g non-increasing)",
+    j2_any = FlowSpace(description="two-stage jobs", max_jobs=7, stages=((3, 3), (4, 3)))
+    j2_chain = FlowSpace(description="two-stage jobs cut from one chain (f increasing, g non-increasing)",
                           valid=_one_chain, repair=_as_one_chain, max_jobs=8, stages=((4, 3), (5, 3)))
     claims = [
         Claim("johnson-j2", "Johnson 1954", "Johnson's rule is optimal for J2 (F2||Cmax)", johnson_fam,
@@ -354,9 +354,9 @@ def comparisons() -> list[Claim]:
     """``tree-merge``, ``topo-johnson`` and ``path-johnson`` against ``sidney`` (exact by the
     sidney-monma-exact claim) on random out-trees and series-parallel graphs; the instances of
     one family are shared (same random stream, ``sidney`` computed once)."""
-    trees = TreeFamily(leaf_cuts=True, max_nodes=14, max_value=30, stages=((5, 2),), root_compute=False,
+    trees = TreeSpace(leaf_cuts=True, max_nodes=14, max_value=30, stages=((5, 2),), root_compute=False,
                        description="out-trees, only leaves upload")
-    sps = SPFamily(max_nodes=12, max_value=30, stages=((3, 2), (4, 1)))
+    sps = SPSpace(max_nodes=12, max_value=30, stages=((3, 2), (4, 1)))
     cache: dict = {}
     out = []
     for heuristic in ("tree-merge", "topo-johnson", "path-johnson"):

@@ -1,6 +1,6 @@
 """The claims engine: search for counterexamples to a named claim, minimise them, record them.
 
-A :class:`Claim` pairs an instance :class:`Family` (how to enumerate, sample, mutate and shrink
+A :class:`Claim` pairs a :class:`SearchSpace` of instances (how to enumerate, sample, mutate and shrink
 small instances, given as hashable *genomes*) with a test ``check(genome) -> Check`` that runs
 the claim's method and an exact reference through :func:`offloadsched.solve` and compares the
 two makespans.  :func:`run_claim` searches in three phases within a time budget:
@@ -43,7 +43,7 @@ MINIMISE_SHARE = 0.25
 SCORE_CAP = 1e6
 
 
-class Family(Protocol):
+class SearchSpace(Protocol):
     """Small instances of one kind, as hashable genomes."""
 
     description: str
@@ -133,7 +133,7 @@ class Claim:
     name: str
     source: str
     statement: str
-    family: Family
+    family: SearchSpace
     check: Callable[[Genome], Check]
     requires: tuple[tuple[str, ...], ...] = ()
     bound: str = "1"
@@ -355,7 +355,7 @@ def run_claim(claim: Claim, *, budget: float = 10.0, seed: int = 0, max_evals: i
 
 
 @functools.lru_cache(maxsize=64)
-def _space(family: Family) -> dict[str, Any]:
+def _space(family: SearchSpace) -> dict[str, Any]:
     """``family.enumeration_space()``, once per family (counting may walk the whole enumeration)."""
     return family.enumeration_space()
 

@@ -11,12 +11,12 @@ import pytest
 
 from offloadsched import Partition, build_j2
 from offloadsched.claims.catalog import _as_one_chain, _dominate, _dominated, _one_chain
-from offloadsched.claims.families import (
+from offloadsched.claims.spaces import (
     UNIT_PLATFORM,
-    ChainFamily,
-    FlowFamily,
-    SPFamily,
-    TreeFamily,
+    ChainSpace,
+    FlowSpace,
+    SPSpace,
+    TreeSpace,
     canonical_tree,
     chain_fg,
     sp_normal,
@@ -76,7 +76,7 @@ def _classes(problems) -> int:
 
 @pytest.mark.parametrize("leaf_cuts", [True, False])
 def test_tree_enumeration_is_every_tree_once(leaf_cuts):
-    fam = TreeFamily(leaf_cuts=leaf_cuts, stages=((3, 1),))
+    fam = TreeSpace(leaf_cuts=leaf_cuts, stages=((3, 1),))
     genomes = list(fam.enumerate())
     assert fam.enumeration_space()["genomes"] == len(genomes) == len(set(genomes))
     # every labelled tree (parent arrays with parent[v] < v, times 0..1) is isomorphic to exactly one
@@ -98,16 +98,16 @@ def test_tree_enumeration_is_every_tree_once(leaf_cuts):
 
 
 def test_sp_enumeration_is_every_graph_once():
-    fam = SPFamily(stages=((3, 1),))
+    fam = SPSpace(stages=((3, 1),))
     genomes = list(fam.enumerate())
     assert fam.enumeration_space()["genomes"] == len(genomes) == len(set(genomes))
     assert _classes([fam.build(g) for g in genomes]) == len(genomes)
 
 
 def test_flow_enumeration_counts():
-    fam = FlowFamily(stages=((2, 1), (3, 0)))
+    fam = FlowSpace(stages=((2, 1), (3, 0)))
     assert fam.enumeration_space()["genomes"] == 4 + math.comb(5, 2) + 1
-    few = FlowFamily(machines=3, stages=((1, 1),), few_types=(3, 1))
+    few = FlowSpace(machines=3, stages=((1, 1),), few_types=(3, 1))
     genomes = list(few.enumerate())
     # 8 single jobs; then 2..3 jobs of one kind (8 each) or two kinds (C(8, 2) pairs x (n - 1) splits)
     assert len(genomes) == len(set(genomes)) == 8 + 2 * 8 + math.comb(8, 2) * (1 + 2)
@@ -115,7 +115,7 @@ def test_flow_enumeration_counts():
 
 @pytest.mark.parametrize("valid,repair", [(_dominated, _dominate), (_one_chain, _as_one_chain)])
 def test_mutations_and_shrinks_stay_in_scope(valid, repair):
-    fam = FlowFamily(machines=3 if valid is _dominated else 2, valid=valid, repair=repair, max_jobs=6)
+    fam = FlowSpace(machines=3 if valid is _dominated else 2, valid=valid, repair=repair, max_jobs=6)
     rng = np.random.default_rng(0)
     g = fam.sample(rng)
     for _ in range(500):
@@ -125,7 +125,7 @@ def test_mutations_and_shrinks_stay_in_scope(valid, repair):
         g = fam.mutate(g, rng) or g
 
 
-@pytest.mark.parametrize("fam", [TreeFamily(leaf_cuts=False), SPFamily(), ChainFamily(), ChainFamily(convex=False)])
+@pytest.mark.parametrize("fam", [TreeSpace(leaf_cuts=False), SPSpace(), ChainSpace(), ChainSpace(convex=False)])
 def test_random_walks_build_and_shrink(fam):
     rng = np.random.default_rng(1)
     g = fam.sample(rng)
@@ -139,7 +139,7 @@ def test_random_walks_build_and_shrink(fam):
 
 def test_chain_genome_matches_the_core_j2():
     """f(l) = sum of the layers' FLOPs, g(l) = the cut layer's output (0 local-only), on the unit platform."""
-    fam = ChainFamily(convex=False)
+    fam = ChainSpace(convex=False)
     genome = (3, (2, 0, 5), (7, 4, 9))
     joint = fam.build(genome)
     f, g = chain_fg(genome)
@@ -150,7 +150,7 @@ def test_chain_genome_matches_the_core_j2():
 
 
 def test_convex_chains_are_linear_and_convex():
-    fam = ChainFamily(convex=True)
+    fam = ChainSpace(convex=True)
     for genome in itertools.islice(fam.enumerate(), 0, None, 7):
         f, g = chain_fg(genome)
         assert all(b - a == f[1] for a, b in zip(f, f[1:])) and f[1] >= 1

@@ -1,10 +1,10 @@
-"""Random families and the Taillard generator."""
+"""Seeded instance generators (offloadsched.instances.generators) and the Taillard generator."""
 
 import numpy as np
 import pytest
 
 from offloadsched.errors import ValidationError
-from offloadsched.instances.families import (
+from offloadsched.instances.generators import (
     SHAPES,
     TAILLARD,
     heterogeneous_mix,

@@ -205,8 +205,8 @@ def random_dnn(n: int, seed: Seed = 0, shape: str = "tree", *, flops: tuple[floa
         for u in ps:
             has_succ[u] = True
     edges += [(names[v + 1], "output") for v in range(n - 2) if not has_succ[v]]
-    # The "source" tag keeps its pre-namespace spelling: it is part of the problem's JSON, so
-    # changing it would change every stored problem digest of the random-DNN families.
+    # The "source" tag keeps its old spelling (this module was the top-level instances.families):
+    # it is part of the problem's JSON, so changing it would change every stored problem digest.
     return DNN(f"random_{shape}_n{n}_s{_tag(seed)}", layers, edges,
                attrs={"source": "instances.families.random_dnn", "shape": shape})
 

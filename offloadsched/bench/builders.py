@@ -5,7 +5,8 @@ returns a :class:`Built` instance: the problem and a few descriptive attributes 
 (``model``, ``jobs``, ``bandwidth_mbps``, ``size`` ...).  Builders are deterministic: the same
 ``(family, params, seed)`` always gives the same problem, so results store only those and a
 report rebuilds the instance to re-evaluate a stored schedule.  The model zoo and the random
-generators live in :mod:`instances`, imported lazily.
+generators live in :mod:`offloadsched.instances` (:mod:`~offloadsched.instances.generators`),
+imported lazily.
 
 Register a family with :func:`family`; its parameters, their types and defaults are read from
 the builder's signature (a random family takes ``seed``).
@@ -71,7 +72,7 @@ def _scalar(value: Any, typ: type, name: str, where: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Family:
+class InstanceFamily:
     """A registered family: name, builder, the problem type it builds and its parameters."""
 
     name: str
@@ -91,7 +92,7 @@ class Family:
         return self.builder(**params, **({"seed": seed} if self.random else {}))
 
 
-FAMILIES: dict[str, Family] = {}
+FAMILIES: dict[str, InstanceFamily] = {}
 
 
 def signature_params(fn: Callable, what: str) -> dict[str, Param]:
@@ -125,14 +126,14 @@ def family(name: str, problem_type: str | None, *, path_params: tuple[str, ...] 
         raise ValueError(f"family {name!r}: unknown problem type {problem_type!r}")
 
     def deco(fn: Callable[..., Built]) -> Callable[..., Built]:
-        FAMILIES[name] = Family(name, fn, problem_type, signature_params(fn, f"family {name!r}"), first_line(fn),
-                                path_params)
+        FAMILIES[name] = InstanceFamily(name, fn, problem_type, signature_params(fn, f"family {name!r}"),
+                                        first_line(fn), path_params)
         return fn
 
     return deco
 
 
-def get_family(name: str) -> Family:
+def get_family(name: str) -> InstanceFamily:
     """The family ``name``; a :class:`ValidationError` lists the known ones otherwise."""
     if name not in FAMILIES:
         raise ValidationError(f"unknown family {name!r}; known: {', '.join(sorted(FAMILIES))}")
@@ -171,7 +172,7 @@ def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float |
               device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible") -> Built:
     """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s
     overrides the network's)."""
-    from offloadsched.instances.families import identical as make_jobs
+    from offloadsched.instances.generators import identical as make_jobs
 
     return _joint(make_jobs(model, jobs), network, bandwidth, device, server, remote_model,
                   f"{model}x{jobs}", {"model": model, "jobs": jobs})
@@ -182,7 +183,7 @@ def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2"
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
         remote_model: str = "negligible") -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""
-    from offloadsched.instances.families import heterogeneous_mix
+    from offloadsched.instances.generators import heterogeneous_mix
 
     return _joint(heterogeneous_mix(jobs, seed, list(models)), network, bandwidth, device, server, remote_model,
                   f"mix{jobs}", {"model": "+".join(models), "jobs": jobs})
@@ -193,7 +194,7 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
                  bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
                  remote_model: str = "negligible") -> Built:
     """``jobs`` random DNNs of ``layers`` layers (shape chain / tree / sp / dag)."""
-    from offloadsched.instances.families import random_dnn
+    from offloadsched.instances.generators import random_dnn
 
     dnns = [random_dnn(layers, seed + k, shape) for k in range(jobs)]
     return _joint(dnns, network, bandwidth, device, server, remote_model, f"random-{shape}{jobs}",
@@ -214,7 +215,7 @@ def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
 @family("random-j2", "j2")
 def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:
     """Two-stage jobs, times uniform in ``low..high``."""
-    from offloadsched.instances.families import random_j2 as gen
+    from offloadsched.instances.generators import random_j2 as gen
 
     p = gen(n, seed, low, high)
     return Built(p, _flow_attrs(p))
@@ -223,7 +224,7 @@ def random_j2(n: int, seed: int = 0, low: int = 1, high: int = 100) -> Built:
 @family("random-fm", "fm")
 def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) -> Built:
     """Permutation flow shop, ``n`` jobs on ``m`` machines, times uniform in ``low..high``."""
-    from offloadsched.instances.families import random_fm as gen
+    from offloadsched.instances.generators import random_fm as gen
 
     p = gen(n, m, seed, low, high)
     return Built(p, _flow_attrs(p))
@@ -231,7 +232,7 @@ def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) 
 
 def _random_dag(shape: str, n: int, seed: int, remote_model: str, n_local: int | None, low: int, high: int,
                 p: float = 0.3) -> Built:
-    from offloadsched.instances.families import random_dag_problem
+    from offloadsched.instances.generators import random_dag_problem
 
     prob = random_dag_problem(n, seed, shape, remote_model=remote_model, n_local=n_local, low=low, high=high, p=p)
     return Built(prob, {"nodes": n, "local": int(prob.local.sum()), "cuts": len(prob.cut_nodes), "size": n})
@@ -261,7 +262,7 @@ def random_dag(n: int, seed: int = 0, p: float = 0.3, remote_model: str = "negli
 @family("taillard", "fm")
 def taillard(name: str) -> Built:
     """A Taillard (1993) flow-shop instance by name (``ta001`` ..)."""
-    from offloadsched.instances.families import TAILLARD, taillard_instance
+    from offloadsched.instances.generators import TAILLARD, taillard_instance
 
     p = taillard_instance(name)
     return Built(p, {**_flow_attrs(p), "published_optimum": TAILLARD[name.lower()][3]})
