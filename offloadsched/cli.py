@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from . import __version__
 from .errors import ValidationError
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
@@ -39,6 +40,7 @@ def parse_option(text: str) -> tuple[str, object]:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="offloadsched", description="Optimal and heuristic schedules for DNN "
                      "inference offloading pipelines, with optimality gaps.")
+    parser.add_argument("--version", action="version", version=f"offloadsched {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:

@@ -74,6 +74,18 @@ def test_methods_lists_registry():
     assert "bruteforce" in proc.stdout and "fifo" in proc.stdout
 
 
+def test_version(capsys):
+    from importlib.metadata import version
+
+    import offloadsched
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"offloadsched {offloadsched.__version__}"
+    assert offloadsched.__version__ == version("offloadsched")  # the package and its installed metadata agree
+
+
 def test_help_on_every_command():
     for cmd in ("evaluate", "solve", "methods"):
         proc = run(cmd, "--help")
