@@ -11,17 +11,9 @@ import argparse
 import time
 
 import numpy as np
+from _dags import random_dag
 
-from offloadsched import DagProblem, J2Problem, check, evaluate
-
-
-def random_dag(n: int, seed: int = 0, remote_model: str = "negligible") -> DagProblem:
-    rng = np.random.default_rng(seed)
-    preds = [[]] + [sorted(set(rng.integers(max(0, v - 50), v, size=rng.integers(1, 3)).tolist()))
-                    for v in range(1, n)]
-    local = np.arange(n) < int(0.6 * n)  # a prefix of a topological order is predecessor-closed
-    return DagProblem(f=rng.integers(0, 1000, n), u=rng.integers(0, 1000, n), r=rng.integers(0, 100, n),
-                      local=local, preds=preds, remote_model=remote_model)
+from offloadsched import J2Problem, check, evaluate
 
 
 def best_of(repeat: int, fn) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import _dags
 import numpy as np
 
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, evaluate, get_method, identical_jobs
@@ -37,12 +38,8 @@ def random_out_tree(n: int, seed: int = 0) -> DagProblem:
 
 
 def random_dag(n: int, seed: int = 0) -> DagProblem:
-    """Random DAG (1-2 predecessors among the 50 previous nodes), the first 60 % local."""
-    rng = np.random.default_rng(seed)
-    preds = [[]] + [sorted(set(rng.integers(max(0, v - 50), v, size=rng.integers(1, 3)).tolist()))
-                    for v in range(1, n)]
-    return DagProblem(f=rng.integers(1, 1000, n), u=rng.integers(1, 1000, n), r=np.zeros(n, np.int64),
-                      local=np.arange(n) < int(0.6 * n), preds=preds, name=f"dag {n}")
+    """Random DAG (1-2 predecessors among the 50 previous nodes), the first 60 % local, no remote time."""
+    return _dags.random_dag(n, seed, low=1, remote_high=0)
 
 
 def googlenet_jobs(n: int) -> JointProblem:

@@ -12,9 +12,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -76,19 +74,6 @@ def chain_curves(f: Sequence[int], u: Sequence[int], *, ends_at_output: bool = T
         return F, G, np.zeros(0, dtype=np.int64)
     prev_min = np.concatenate([[np.iinfo(np.int64).max], np.minimum.accumulate(G)[:-1]])
     return F, G, np.flatnonzero(G < prev_min).astype(np.int64)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while building many small objects (10^5-node
-    trees): its generational scans would otherwise take about half the time.  Restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def require_dag(problem, method: str) -> DagProblem:

@@ -9,8 +9,9 @@ from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput, register
 from offloadsched.schedule import Schedule
+from offloadsched.sp import gc_paused
 
-from ._common import JohnsonKey, gc_paused, johnson_key, local_children, require_dag, upload_weights
+from ._common import JohnsonKey, johnson_key, local_children, require_dag, upload_weights
 
 
 class _Block:

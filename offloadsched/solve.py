@@ -21,6 +21,7 @@ from .bounds import lower_bound
 from .check import violations
 from .errors import ValidationError
 from .evaluate import evaluate
+from .jsonable import jsonable
 from .problems import problem_type
 from .registry import STATUSES, SolverOutput, get_method
 from .schedule import Schedule, Timing
@@ -71,31 +72,19 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready result record (see :mod:`offloadsched.io`)."""
         return {
-            "method": self.method, "options": _jsonable(self.options), "status": self.status,
+            "method": self.method, "options": jsonable(self.options), "status": self.status,
             "makespan": self.makespan, "bound": self.bound, "lower_bound": self.lower_bound,
             "wall_time_s": self.wall_time_s, "objective": self.objective,
             "schedule": self.schedule.to_dict() if self.schedule is not None else None,
             "partitions": ([[int(i) for i in p.local.nonzero()[0]] for p in self.partitions]
                            if self.partitions is not None else None),
             "overlap": self.overlap,
-            "info": _jsonable(self.info),
+            "info": jsonable(self.info),
         }
 
     def __repr__(self) -> str:
         return (f"Result(method={self.method!r}, status={self.status!r}, makespan={self.makespan}, "
                 f"bound={self.bound}, wall_time_s={self.wall_time_s:.3g})")
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    if hasattr(obj, "item"):
-        return obj.item()
-    return repr(obj)
 
 
 def check_options(fn, method: str, options: dict[str, Any]) -> None:

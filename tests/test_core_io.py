@@ -136,3 +136,19 @@ def test_platform_times_are_rounded_once():
     assert p.local_times(d).tolist() == [0, 667, 333, 167]
     assert p.upload_times(d).tolist() == [1100, 900, 700, 540]
     assert p.local_times(d).dtype == np.int64
+
+
+def test_jsonable_one_rule():
+    import json
+    import math
+
+    import numpy as np
+
+    from offloadsched.jsonable import jsonable
+
+    value = {1: (np.int64(3), np.float32(0.5)), "a": [math.nan, math.inf, -math.inf], "arr": np.arange(3),
+             "none": None, "flag": np.bool_(True), "obj": frozenset()}
+    out = jsonable(value)
+    assert out == {"1": [3, 0.5], "a": [None, "inf", "-inf"], "arr": [0, 1, 2], "none": None, "flag": True,
+                   "obj": "frozenset()"}
+    assert json.loads(json.dumps(out, allow_nan=False)) == out

@@ -5,6 +5,8 @@
 * :mod:`~offloadsched.bench.runner` - planning, the worker function, executors, progress.
 * :mod:`~offloadsched.bench.db` - the SQLite results database and CSV / Parquet export.
 * :mod:`~offloadsched.bench.cli` - the ``bench``, ``report`` and ``export`` subcommands.
+* :mod:`~offloadsched.bench.fl_experiment` - seed 003's fused-layer experiment (suite ``fl``: its
+  task and report section).
 """
 
 from .builders import FAMILIES, Built, family, get_family

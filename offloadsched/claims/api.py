@@ -31,8 +31,9 @@ from typing import Any
 from ..errors import ValidationError
 from ..evaluate import evaluate
 from ..io import from_dict, load, save, write_json
+from ..jsonable import jsonable
 from ..schedule import Schedule
-from .engine import Check, ClaimResult, _jsonable, run_claim
+from .engine import Check, ClaimResult, run_claim
 
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_OUT = Path("results/claims")
@@ -103,7 +104,7 @@ def _write_instances(result: ClaimResult, cex: Check | None, worst: Check | None
 def _write_check(result: ClaimResult, check: Check, out: Path, stem: str) -> tuple[str, str]:
     problem_file, sidecar_file = f"{stem}.json", f"{stem}.schedules.json"
     save(check.problem, out / problem_file)
-    write_json(_jsonable({"format": "offloadsched-claims-sidecar", "claim": result.name,
+    write_json(jsonable({"format": "offloadsched-claims-sidecar", "claim": result.name,
                           "problem_file": problem_file, "labels": result.labels,
                           "heuristic": check.sides.get("heuristic"), "optimal": check.sides.get("optimal"),
                           "heuristic_value": check.heuristic, "optimal_value": check.optimal,

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..errors import OffloadSchedError
+from ..jsonable import jsonable
 from ..registry import methods, unavailable
 
 Genome = Hashable
@@ -208,24 +209,12 @@ class ClaimResult:
         return self.verdict == "false"
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return jsonable(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClaimResult:
         names = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in names})
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else "inf"
-    if isinstance(obj, (np.integer, np.floating, np.bool_)):
-        return obj.item()
-    return obj
 
 
 # -- the search ------------------------------------------------------------------------------
