@@ -25,6 +25,8 @@ kind ``q`` in that order, the Johnson makespan is the largest, over kinds presen
 its last otherwise).  Without its constant ``min(a_q, b_q)`` every ``E_q`` is a lower bound on
 the makespan whether kind ``q`` is present or not (all times are non-negative: the split between
 two blocks is dominated by the split at the next module).
+
+References (docs/REFERENCES.md): [Johnson1954], [Sidney1979], [Monma1979], [Xie2019].
 """
 
 from __future__ import annotations

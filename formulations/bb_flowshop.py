@@ -25,6 +25,8 @@ The upper bound starts from ``ig`` (through :func:`offloadsched.solve`, ``hint=T
 case O(n! m^2 n); the stack holds at most n (n + 1) / 2 nodes.  The search is compiled with numba
 and runs in chunks so that ``time_limit`` and ``node_limit`` stop it: status ``feasible`` with the
 smallest bound of the open nodes.
+
+References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978], [LadhariHaouari2005], [Gmys2020].
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ group in the order of those starts turns an optimal schedule into an optimal sch
 group (index order), which the model therefore requires.  Nothing stronger is imposed: the
 other operations of identical jobs may interleave freely (forcing whole jobs in sequence is
 not valid in general).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002].
 """
 
 from __future__ import annotations

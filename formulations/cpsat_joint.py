@@ -25,6 +25,8 @@ used is lexicographic (local load ``a_k = sum f[v] L[v]``, then ``T_k`` = the st
 input's upload when the input is a cut-point, else the start of the compute of the input's
 first successor, which is then local), encoded as ``a_k (H + 1) + T_k`` with ``0 <= T_k <= H``
 (``H`` = the horizon); consecutive identical jobs must have non-decreasing keys.
+
+References (docs/REFERENCES.md): [Seed001].
 """
 
 from __future__ import annotations

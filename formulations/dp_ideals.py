@@ -24,6 +24,8 @@ at most w available layers per set (w = the width); I <= (n / w + 1)^w, polynomi
 width (chains: n + 1 sets; independent jobs multiply their counts).  Refuses with a
 :class:`SizeLimitError` once more than ``max_states`` sets are reached.  Memory about 100-150
 bytes per set.
+
+References (docs/REFERENCES.md): [Seed001].
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@
   or cannot be imported, the result has status ``error`` and ``info["reason"]``.
 
 ortools is only imported by ``cpsat-joint`` itself, when ``fl-exact`` runs.
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from __future__ import annotations

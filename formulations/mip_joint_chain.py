@@ -23,6 +23,8 @@ optimum, min over cut multisets of the Johnson makespan.
 
 Size: ``n C`` binaries (``C`` Pareto cuts), ``2n + 1`` continuous, ``4n + (n-1)(C-1)`` rows.
 Warm start: the best uniform partition (all jobs cut at one layer).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954].
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ per DNN among the promising ones with the Lagrangian bound (status ``feasible``)
 Complexity: O(I n) to enumerate the I ideals of an n-layer DNN, O(n log n) per kept ideal for its
 modules (series-parallel), a MIP per round (NP-hard in general; integer counts, so its size does not
 grow with the number of jobs).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1979], [Monma1979], [Xie2019].
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ permutation makespan.  Warm start: the ``ig`` order (:mod:`offloadsched.formulat
 semi-active idle and wait times.  The core's lower bound (machine loads, one- and two-machine
 bounds) is the floor of the reported bound and, with CBC, a row on the objective (HiGHS 1.12-1.14's
 presolve mis-solves the model with that row).
+
+References (docs/REFERENCES.md): [Seed002], [Wagner1959], [Stafford1988].
 """
 
 from __future__ import annotations

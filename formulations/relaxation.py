@@ -21,6 +21,8 @@ uniform value are both reported.
 
 The module also holds what ``mip-joint-chain`` shares: validation of homogeneous chain jobs
 (:func:`chain_jobs`), their Pareto cuts and the DAG solution of a list of cuts.
+
+References (docs/REFERENCES.md): [Seed001].
 """
 
 from __future__ import annotations

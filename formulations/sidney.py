@@ -44,6 +44,9 @@ For a local graph that is not series-parallel (RandWire) ``bounds=True`` bracket
 a series-parallel *relaxation* of the order (arcs dropped: its optimum is a lower bound) and a
 series-parallel *extension* (arcs added: every sequence it allows is valid, so its optimum is an
 upper bound), both solved exactly by the same algorithm.
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1975], [Lawler1978], [Sidney1979], [Monma1979],
+[MonmaSidney1979], [Xie2019].
 """
 
 from __future__ import annotations

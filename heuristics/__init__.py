@@ -8,6 +8,8 @@ Joint partitioning and scheduling: ``lo``, ``co``, ``neurosurgeon``, ``po`` (DAD
 (seed 001 Alg. 2-3), ``hps`` (seed 001 Sec. 6).  :func:`chain_conditions` checks seed 001
 Theorems 2-3 and Corollary 1.  Fused-layer partial offloading (seed 003): ``mw``, ``mw-fixed``,
 ``nfl`` (:mod:`offloadsched.heuristics.fused_layers`).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002], [Seed003], [RuizStutzle2007], [Hu2019].
 """
 
 from . import (

@@ -8,6 +8,8 @@
 * :func:`stage_order` - Johnson on (p1, p2) or EJA on (p1, p2, p3), by the number of stages.
 * :func:`require_dag`, :func:`joint_output`, :func:`fifo_schedule` - plumbing for DAG and joint
   methods.
+
+References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954].
 """
 
 from __future__ import annotations

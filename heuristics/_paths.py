@@ -17,6 +17,8 @@ order.  First items are found either by listing the distinct prefixes (when ther
 graph (min-weight and lexicographically least prefixes and suffixes per end point, O(ends x
 arcs x depth)), and once per class of identical jobs (equal connected components of the local
 graph).  A test checks both against the full path list on random DAGs.
+
+References (docs/REFERENCES.md): [Johnson1954].
 """
 
 from __future__ import annotations

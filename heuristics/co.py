@@ -1,4 +1,6 @@
-"""Cloud-only baseline CO (seed 001 CO, seed 002 RO)."""
+"""Cloud-only baseline CO (seed 001 CO, seed 002 RO).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002]."""
 
 from __future__ import annotations
 

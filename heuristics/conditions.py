@@ -1,4 +1,6 @@
-"""Seed 001's sufficient conditions for the uniform partition (Theorems 2-3, Corollary 1)."""
+"""Seed 001's sufficient conditions for the uniform partition (Theorems 2-3, Corollary 1).
+
+References (docs/REFERENCES.md): [Seed001]."""
 
 from __future__ import annotations
 

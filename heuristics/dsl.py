@@ -1,4 +1,6 @@
-"""DSL, the no-pipelining baseline of seed 002 ("DNN Surgery Light", Hu et al. INFOCOM 2019)."""
+"""DSL, the no-pipelining baseline of seed 002 ("DNN Surgery Light", Hu et al. INFOCOM 2019).
+
+References (docs/REFERENCES.md): [Seed002], [Hu2019]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Extended Johnson algorithm (EJA) for three-machine flow shops (seed 002 Alg. 1)."""
+"""Extended Johnson algorithm (EJA) for three-machine flow shops (seed 002 Alg. 1).
+
+References (docs/REFERENCES.md): [Seed002], [Johnson1954]."""
 
 from __future__ import annotations
 

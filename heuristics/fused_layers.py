@@ -20,6 +20,8 @@ is ``remote_model="serial"`` (:func:`offloadsched.bench.fl_experiment.run_fl_exp
 The FL methods return problem D of the *converted* graph (``Result.problem``) and its partition
 (``Result.partitions[0].dnn`` is the converted DNN); ``Result.info`` holds ``tau``, ``tiles``,
 ``P``, the boundaries, the path ``order`` and each path's ``cut_layers``.
+
+References (docs/REFERENCES.md): [Seed003], [Kang2017].
 """
 
 from __future__ import annotations

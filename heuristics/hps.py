@@ -1,4 +1,6 @@
-"""Heterogeneous partitioning and scheduling, HPS (seed 001 Sec. 6)."""
+"""Heterogeneous partitioning and scheduling, HPS (seed 001 Sec. 6).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 

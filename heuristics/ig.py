@@ -14,6 +14,8 @@ The inner loops are compiled with numba (once per process, before the clock of `
 starts: about 0.5 s from numba's cache, a few seconds on the first run).  Deterministic for a
 given ``seed`` and ``iterations``; with a ``time_limit`` the number of iterations depends on the
 machine.
+
+References (docs/REFERENCES.md): [NawazEnscoreHam1983], [Taillard1990], [RuizStutzle2007].
 """
 
 from __future__ import annotations

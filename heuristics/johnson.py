@@ -1,4 +1,6 @@
-"""Johnson's rule for two-stage jobs (seed 001 Alg. 1; Johnson 1954)."""
+"""Johnson's rule for two-stage jobs (seed 001 Alg. 1; Johnson 1954).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 

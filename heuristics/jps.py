@@ -1,4 +1,6 @@
-"""Joint partitioning and scheduling of (identical) DNN jobs, JPS (seed 001 Alg. 2 and Alg. 3)."""
+"""Joint partitioning and scheduling of (identical) DNN jobs, JPS (seed 001 Alg. 2 and Alg. 3).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 

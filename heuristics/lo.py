@@ -1,4 +1,6 @@
-"""Local-only baseline LO (seed 001 and seed 002)."""
+"""Local-only baseline LO (seed 001 and seed 002).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002]."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """NEH insertion heuristic for permutation flow shops (seed 002 Alg. 2; Nawaz, Enscore, Ham 1983)
-with Taillard's (1990) acceleration."""
+with Taillard's (1990) acceleration.
+
+References (docs/REFERENCES.md): [Seed002], [NawazEnscoreHam1983], [Taillard1990]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Neurosurgeon-style single cut per job (Kang et al., ASPLOS 2017), ignoring the other jobs."""
+"""Neurosurgeon-style single cut per job (Kang et al., ASPLOS 2017), ignoring the other jobs.
+
+References (docs/REFERENCES.md): [Kang2017]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Path-level scheduling of a DAG problem (seed 001 Alg. 3's "modified Alg. 1", seed 002 Sec. IV-C)."""
+"""Path-level scheduling of a DAG problem (seed 001 Alg. 3's "modified Alg. 1", seed 002 Sec. IV-C).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954]."""
 
 from __future__ import annotations
 

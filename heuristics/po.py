@@ -1,4 +1,6 @@
-"""Partition-only baseline PO: DADS minimum-cut partition per job (Hu et al., INFOCOM 2019), FIFO."""
+"""Partition-only baseline PO: DADS minimum-cut partition per job (Hu et al., INFOCOM 2019), FIFO.
+
+References (docs/REFERENCES.md): [Seed001], [Hu2019]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Layer-level scheduling of a DAG by repeated Johnson sorts of its sinks (seed 001 Alg. 4)."""
+"""Layer-level scheduling of a DAG by repeated Johnson sorts of its sinks (seed 001 Alg. 4).
+
+References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Recursive merge of schedule lists for out-trees (seed 001 Alg. 5, seed 000 "layer-wise scheduling")."""
+"""Recursive merge of schedule lists for out-trees (seed 001 Alg. 5, seed 000 "layer-wise scheduling").
+
+References (docs/REFERENCES.md): [Seed000], [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 

@@ -9,6 +9,8 @@
   (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use).
 * :mod:`offloadsched.instances.profiles` - measured per-layer times from a CSV into a platform.
 * :mod:`offloadsched.instances.cli` - the ``offloadsched instances`` subcommand.
+
+References (docs/REFERENCES.md): [Seed002].
 """
 
 from .onnx_export import save_onnx, to_onnx

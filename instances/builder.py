@@ -15,6 +15,8 @@ activation, a batch-norm or a flatten whose input layer has no other consumer is
 that layer: its FLOPs and parameters add to it, its name is listed in ``attrs["folded"]``, and
 the merged layer keeps the first layer's kind and geometry.  ``fold=False`` keeps every
 operator as its own layer.
+
+References (docs/REFERENCES.md): [Seed001], [Kang2017].
 """
 
 from __future__ import annotations

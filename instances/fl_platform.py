@@ -19,6 +19,8 @@ Seed 003 (Li, Wang, Zhou, Duan & Wu, GLOBECOM 2022), Table I "Simulation paramet
 
 Fig. 4 sweeps the rate from 1.1 to 3 MB/s instead ("4G 1.3 MB/s, WiFi 1.8 MB/s"); a MB is taken
 as 10^6 bytes (8 * 10^6 bit/s per MB/s).  The paper has no per-message latency: ``w0 = 0``.
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from __future__ import annotations

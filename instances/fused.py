@@ -28,6 +28,8 @@ Receptive field along one axis of a layer with kernel ``k``, stride ``s``, dilat
 leading padding ``p`` on an input of ``n`` pixels: output range ``[a, b)`` reads the input range
 ``[a*s - p, (b-1)*s + d*(k-1) + 1 - p)`` clipped to ``[0, n)`` (padding pixels are not computed).
 The trace costs O(tau) per tile; :func:`fuse_layers` is O(P * tau + |V|) plus the DNN validation.
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ an instance is a pure function of its arguments.  The families return the core's
 * graphs: :func:`random_graph` (``preds`` lists of chains, out-trees, series-parallel graphs and
   general DAGs, in topological order), :func:`random_partition`, :func:`random_dnn`;
 * Taillard (1993) flow-shop instances: :func:`taillard`, :func:`taillard_instance`, :data:`TAILLARD`.
+
+References (docs/REFERENCES.md): [Seed001], [Taillard1993].
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ is kept in :attr:`Op.geometry` with ``padding`` as PyTorch's (top, left) pair an
 all four sides ``(top, bottom, left, right)``; they differ only for asymmetric padding such as
 darknet's size-2 stride-1 max pool.  Output sizes use PyTorch's formula, including its
 ``ceil_mode`` rule that the last window must start inside the (left-padded) input.
+
+References (docs/REFERENCES.md): [Xie2019].
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ by one scalar weight per input + ``Sum`` (or ``Identity``), ``Relu``, depthwise 
 
 Reference: the ONNX operator specification, opset 17 (https://onnx.ai/onnx/operators/).
 Complexity: O(layers + edges).
+
+References (docs/REFERENCES.md): [Xie2019], [ONNX].
 """
 
 from __future__ import annotations

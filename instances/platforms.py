@@ -21,6 +21,8 @@ of 1.1 / 5.85 / 18.88 Mbit/s (after Neurosurgeon).  Our cost model is linear (MO
 
 ``python -m offloadsched.instances.platforms`` rewrites ``instances/CALIBRATION.md`` from
 :func:`calibration_markdown`.
+
+References (docs/REFERENCES.md): [Seed002], [Kang2017].
 """
 
 from __future__ import annotations

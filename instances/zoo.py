@@ -13,6 +13,9 @@ YOLOv2); BVLC's CaffeNet; Xie et al., "Exploring Randomly Wired Neural Networks 
 Recognition", ICCV 2019 (RandWire); the multi-path models of seed 002 (Wang, Duan & Wu,
 ICCCN 2021, Table I): AlexNet-Parallel, Multi-stream (CaffeNet streams, after Chao et al.,
 WACV 2018) and a Siamese pair of MobileNetV2 towers.
+
+References (docs/REFERENCES.md): [Seed000], [Seed001], [Seed002], [Krizhevsky2012], [Krizhevsky2014], [Jia2014],
+[Simonyan2015], [Szegedy2015], [He2016], [Iandola2016], [Redmon2017], [Sandler2018], [Chao2018], [Xie2019].
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ Flow problems (J2, Fm) have two stronger bounds as well:
   A. H. G. Rinnooy Kan, "A general bounding scheme for the permutation flow-shop problem",
   Operations Research 26(1), 53-67, 1978); O(m^2 n log n), numpy per pair.  For m = 2 it is the
   optimum.
+
+References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978].
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Given a problem and a :class:`~offloadsched.schedule.Schedule`, every operation 
 as its resource is free and its predecessors are done.  Flow problems are evaluated with a
 vectorised recurrence (``C_k = max(C_{k-1}, r_k) + p_k`` written as a running maximum), so a
 10^6-job J2 takes milliseconds; DAG problems in one pass over the nodes.
+
+References (docs/REFERENCES.md): [Seed002], [NawazEnscoreHam1983].
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ cuts on every converted DNN and keeps the best; :func:`fl_output` is the method'
 :class:`~offloadsched.registry.SolverOutput`.  Used by the FL methods (``nfl``, ``mw``,
 ``mw-fixed``, ``bf-fl``, ``fl-exact``); the graph conversion itself is in
 :mod:`offloadsched.instances.fused`.
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from __future__ import annotations

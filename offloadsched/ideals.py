@@ -11,6 +11,8 @@ predecessors, all earlier, are then included already, or ``v`` would have been e
 descendant).  No branch is empty, every leaf is a distinct ideal, so the search costs
 O(I * n / 64) word operations for ``I`` ideals of ``n`` layers (bit sets as Python integers).
 Counting is the same search without storing; it stops at ``stop`` ideals.
+
+References (docs/REFERENCES.md): [Xie2019].
 """
 
 from __future__ import annotations

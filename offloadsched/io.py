@@ -7,6 +7,8 @@ Every JSON document is an object ``{"format": "offloadsched", "schema_version": 
 wrong types and out-of-range values are refused, naming the path) before it is read.
 Writes go to a temporary file in the target folder and are renamed into place, so a file is
 either complete or absent.  Loading errors name the field and the item.
+
+References (docs/REFERENCES.md): [Taillard1993].
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ first by dynamic programming and the conversion refuses above a limit.  A path o
 evaluated both as the path model (:func:`path_problem`, replicas counted) and executed on the
 real DAG (:func:`execute_path_order`, a replicated layer runs once, with the first path that
 reaches it).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002].
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Derived integer times of a layer ``v`` (microseconds, rounded once by
 Network presets follow the papers (seed 001, seed 002 after Neurosurgeon):
 3G 1.1 Mbit/s, 4G 5.85 Mbit/s, Wi-Fi 18.88 Mbit/s.  Their per-message latency
 is calibrated in :mod:`offloadsched.instances.platforms` (see the README's table).
+
+References (docs/REFERENCES.md): [Seed001], [Seed002], [Kang2017].
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ is a function ``fn(problem, *, time_limit, **options) -> SolverOutput``; it may 
 import path (``"offloadsched.formulations.cpsat_flowshop:solve"``) so that registering a method does not
 import its solver.  The core imports those packages only when a method is looked up, through
 the ``offloadsched.methods`` entry points (or by name when the package is not installed).
+
+References (docs/REFERENCES.md): [Johnson1954].
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ costs the backward regions it searches: a module's size per merge node on DNN-li
 (residual and Inception blocks), O(n m) in the worst case.  The witness search costs
 O(r * e / 64) bit operations on a core of r nodes and e arcs plus the search itself (a cover
 pattern first, O(r^3 / 64) at worst).  Recursion-free throughout.
+
+References (docs/REFERENCES.md): [ValdesTarjanLawler1982].
 """
 
 from __future__ import annotations

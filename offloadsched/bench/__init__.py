@@ -7,6 +7,8 @@
 * :mod:`~offloadsched.bench.cli` - the ``bench``, ``report`` and ``export`` subcommands.
 * :mod:`~offloadsched.bench.fl_experiment` - seed 003's fused-layer experiment (suite ``fl``: its
   task and report section).
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from .builders import FAMILIES, Built, family, get_family

@@ -10,6 +10,8 @@ imported lazily.
 
 Register a family with :func:`family`; its parameters, their types and defaults are read from
 the builder's signature (a random family takes ``seed``).
+
+References (docs/REFERENCES.md): [Seed001], [Seed003], [Taillard1993].
 """
 
 from __future__ import annotations

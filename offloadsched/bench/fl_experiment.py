@@ -20,6 +20,8 @@ sequential machine (``remote_model="serial"``, see :mod:`offloadsched.heuristics
   the records name the instance family ``fl``, so reports rebuild the instance and replay the
   schedules.  :func:`fl_section` is the suite's report section (``[report] sections``): the same
   DataFrame rebuilt from the database (:func:`fl_frame`) and rendered as report blocks.
+
+References (docs/REFERENCES.md): [Seed003].
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ first registered method of a list that proves optimality (``bruteforce`` while t
 small enough, then the exact models).  A method that refuses an instance (a ``ValidationError``)
 puts it outside the claim's scope; a proven optimum that another exact method contradicts on a
 counterexample is reported in ``confirmations``.
+
+References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954], [Sidney1979], [Monma1979].
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ A suite hook (``[report] sections = ["offloadsched.report.partitions:partition_t
 for every joint instance that ``mip-joint-ideals`` proved optimal, the number of distinct partitions
 (per DNN) in its optimal schedule, and the committed claim ``two-partition-types``'s smallest
 counterexample (an instance where every schedule with two partition types is worse than the optimum).
+
+References (docs/REFERENCES.md): [Seed001].
 """
 
 from __future__ import annotations

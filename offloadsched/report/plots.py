@@ -1,7 +1,9 @@
 """The report's figures (matplotlib, Agg): gaps per method, makespan against bandwidth (seed 001
 Fig. 17), makespan against the number of jobs (seed 001 Fig. 15), solve time against size, and
 Gantt charts of each heuristic's worst-gap instance beside the optimum, re-evaluated from the
-stored schedules."""
+stored schedules.
+
+References (docs/REFERENCES.md): [Seed001], [Seed003]."""
 
 from __future__ import annotations
 

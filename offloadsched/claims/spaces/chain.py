@@ -1,7 +1,9 @@
 """Identical-chains search space (:class:`ChainSpace`): ``n`` identical chain DNNs with linear local
 time ``f(l) = c l`` and a non-increasing convex upload time ``g(l) = sum(d[l:])`` (``d``
 non-increasing; ``g = 0`` when the whole chain is local), as a
-:class:`~offloadsched.problems.JointProblem`."""
+:class:`~offloadsched.problems.JointProblem`.
+
+References (docs/REFERENCES.md): [Seed004]."""
 
 from __future__ import annotations
 

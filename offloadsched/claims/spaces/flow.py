@@ -1,5 +1,7 @@
 """Flow-shop search space (:class:`FlowSpace`): J2 / Fm jobs as a tuple of job rows (optionally
-restricted by ``valid`` and kept in scope by ``repair``)."""
+restricted by ``valid`` and kept in scope by ``repair``).
+
+References (docs/REFERENCES.md): [Johnson1954]."""
 
 from __future__ import annotations
 
