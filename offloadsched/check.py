@@ -91,7 +91,34 @@ def _codes(values: np.ndarray, kinds: list[str]) -> np.ndarray:
 
 
 def check(problem, timing: Timing) -> None:
-    """Raise :class:`~offloadsched.errors.ScheduleError` listing violations, if any."""
+    """Raise :class:`~offloadsched.errors.ScheduleError` listing violations, if any.
+
+    Independent of the evaluator: it re-derives the precedences and the one-operation-at-a-time
+    rule of MODEL.md from ``problem`` and tests ``timing`` against them.
+
+    Parameters
+    ----------
+    problem : J2Problem, FmProblem or DagProblem
+    timing : Timing
+        Timed operations, e.g. from :func:`offloadsched.evaluate`.
+
+    Raises
+    ------
+    ScheduleError
+        Every violation found, in one message.
+
+    Notes
+    -----
+    O(k log k) for k operations (sorting per resource).
+
+    Examples
+    --------
+    >>> from offloadsched import J2Problem, evaluate, check
+    >>> p = J2Problem([3, 1, 4], [2, 5, 1])
+    >>> t = evaluate(p, [1, 0, 2])
+    >>> check(p, t) is None
+    True
+    """
     found = violations(problem, timing)
     if found:
         raise ScheduleError("invalid schedule: " + "; ".join(found))

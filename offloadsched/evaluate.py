@@ -30,6 +30,45 @@ def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, 
     sequence (a job order for flow problems, a local order for DAG problems).  Raises
     :class:`~offloadsched.errors.ScheduleError` if a sequence is not a permutation of the
     resource's operations or a local order breaks a precedence.
+
+    Parameters
+    ----------
+    problem : J2Problem, FmProblem or DagProblem
+    schedule : Schedule, mapping or sequence
+        The sequence(s) to time.
+    overlap : bool
+        False times the jobs one after another (no pipelining).
+
+    Returns
+    -------
+    Timing
+        Start and end of every operation (integer microseconds) and the makespan.
+
+    Raises
+    ------
+    ScheduleError
+        The sequence is not a permutation or breaks a precedence.
+    ValidationError
+        ``problem`` is a JointProblem (choose partitions first).
+
+    Notes
+    -----
+    O(n m) for a flow shop of n jobs and m machines; O(n + e) for a DAG of n nodes and e arcs.
+
+    References
+    ----------
+    [Seed002] (the DSL baseline without overlap), MODEL.md sections 1-2.
+
+    Examples
+    --------
+    >>> from offloadsched import J2Problem, evaluate
+    >>> p = J2Problem([3, 1, 4], [2, 5, 1])
+    >>> evaluate(p, [0, 1, 2]).makespan
+    11
+    >>> evaluate(p, [1, 0, 2]).makespan
+    9
+    >>> evaluate(p, [1, 0, 2], overlap=False).makespan == int(p.times.sum())
+    True
     """
     schedule = as_schedule(schedule)
     kind = problem_type(problem)

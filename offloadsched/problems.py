@@ -53,6 +53,36 @@ class FmProblem:
 
     One job order is used on every machine.  ``machines`` names the machines
     (default ``M1..Mm``; offloading problems use ``local, uplink, remote``).
+
+    Parameters
+    ----------
+    times : array_like of int, shape (n, m)
+        Non-negative integer microseconds.
+    machines, jobs : sequence of str, optional
+        Names of the machines and of the jobs.
+    name : str
+
+    Raises
+    ------
+    ValidationError
+        A table that is not 2-d, fewer than two machines, or a time that is not a non-negative
+        integer (the message names the entry).
+
+    Notes
+    -----
+    NP-hard for m >= 3 [GareyJohnsonSethi1976]; methods: ``neh`` [NawazEnscoreHam1983], ``ig``
+    [RuizStutzle2007], ``bb-flowshop`` [LadhariHaouari2005], ``cpsat-flowshop``, ``mip-path``.
+
+    Examples
+    --------
+    >>> from offloadsched import FmProblem, solve
+    >>> q = FmProblem([[3, 2, 1], [1, 4, 2], [2, 1, 3]])
+    >>> q.times.shape
+    (3, 3)
+    >>> solve(q, "neh").makespan
+    10
+    >>> solve(q, "bruteforce").makespan
+    10
     """
 
     type = "fm"
@@ -115,7 +145,34 @@ class FmProblem:
 
 
 class J2Problem(FmProblem):
-    """Two-stage jobs: local compute ``a[j]`` then upload ``b[j]`` (F2||Cmax, MODEL.md J2)."""
+    """Two-stage jobs: local compute ``a[j]`` then upload ``b[j]`` (F2||Cmax, MODEL.md J2).
+
+    Parameters
+    ----------
+    a, b : array_like of int, shape (n,)
+        Local compute and upload times (integer microseconds).
+    jobs : sequence of str, optional
+    name : str
+    machines : pair of str
+
+    Raises
+    ------
+    ValidationError
+        ``a`` and ``b`` of different lengths, or a bad time.
+
+    Notes
+    -----
+    Johnson's rule solves it in O(n log n) [Johnson1954].
+
+    Examples
+    --------
+    >>> from offloadsched import J2Problem, solve
+    >>> p = J2Problem([3, 1, 4], [2, 5, 1])
+    >>> p.a.tolist(), p.b.tolist()
+    ([3, 1, 4], [2, 5, 1])
+    >>> solve(p, "johnson").makespan
+    9
+    """
 
     type = "j2"
 
@@ -151,6 +208,41 @@ class DagProblem:
     ``u[v]`` the upload time of its output (used when it is a cut-point: local with
     a remote successor), ``r[v]`` its remote compute time (forced to 0 when the
     remote model is ``negligible``).  ``job[v]`` numbers the DNN job a node belongs to.
+
+    Parameters
+    ----------
+    f, u, r : array_like of int
+        Per node: local compute, upload and remote compute times (integer microseconds).
+    local : array_like of bool
+        Where each node runs.
+    preds : sequence of sequences of int
+        Predecessors of each node (smaller indices).
+    remote_model : str
+        ``negligible`` or one of the other remote models of MODEL.md.
+    names, job, job_names, name : optional labels and the job of each node.
+
+    Raises
+    ------
+    ValidationError
+        A predecessor that is not earlier, a remote node with a local successor, a bad time.
+
+    Notes
+    -----
+    Strongly NP-hard in general (it contains F2|chains|Cmax, [LenstraRinnooyKanBrucker1977]);
+    with negligible remote and a series-parallel local order ``sidney`` is exact
+    [Sidney1979], [Monma1979].
+
+    Examples
+    --------
+    A chain of two local layers and one remote layer: only layer 1 is a cut-point.
+
+    >>> from offloadsched import DagProblem, solve
+    >>> d = DagProblem(f=[2, 3, 1], u=[4, 1, 2], r=[0, 0, 0], local=[True, True, False],
+    ...                preds=[[], [0], [1]])
+    >>> d
+    DagProblem(3 nodes, 2 local, 1 cuts, remote=negligible)
+    >>> solve(d, "bruteforce").makespan
+    6
     """
 
     type = "dag"
@@ -301,6 +393,36 @@ class JointProblem:
     """DNN jobs on a platform: a method chooses each job's partition and the schedule.
 
     ``jobs`` may repeat one DNN; each job is named ``<dnn>#<k>`` when names repeat.
+
+    Parameters
+    ----------
+    jobs : sequence of DNN
+    platform : Platform
+        Device, network and server speeds.
+    remote_model : str
+    name : str
+
+    Raises
+    ------
+    ValidationError
+        No job, a job that is not a DNN, a platform that is not a Platform, an unknown remote model.
+
+    Notes
+    -----
+    A joint method returns partitions; :func:`offloadsched.solve` scores problem D of those
+    partitions. Methods: ``jps``, ``hps`` [Seed001], ``cpsat-joint``, ``mip-joint-ideals``, baselines
+    ``lo``, ``co``, ``po`` [Hu2019], ``neurosurgeon`` [Kang2017].
+
+    Examples
+    --------
+    >>> from offloadsched import JointProblem
+    >>> from offloadsched.instances.zoo import alexnet
+    >>> from offloadsched.instances.platforms import make_platform
+    >>> jp = JointProblem([alexnet(), alexnet()], make_platform("rpi4", "gtx1080", "wifi"))
+    >>> jp
+    JointProblem(2 jobs, rpi4+gtx1080@Wi-Fi, remote=negligible)
+    >>> jp.job_names
+    ('alexnet#0', 'alexnet#1')
     """
 
     type = "joint"

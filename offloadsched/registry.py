@@ -85,6 +85,39 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
     is an optional cheap check ``applies(problem) -> reason or None`` for problems of an
     accepted type that the method still cannot take (``solve`` refuses them with the reason,
     and benchmark selectors such as ``heuristic:*`` skip them).
+
+    Parameters
+    ----------
+    name : str
+        The method's name for :func:`offloadsched.solve`.
+    target : callable or "module:function" str, optional
+        The method; a string is imported on first use. Omitted: ``register`` is a decorator.
+    problems : sequence of str
+        Accepted problem types.
+    kind, summary, options, applies
+        As above; ``options`` must match the function's keyword-only parameters.
+
+    Returns
+    -------
+    The decorator (``target`` omitted) or ``target``.
+
+    Raises
+    ------
+    ValueError
+        An unknown problem type or kind.
+
+    Examples
+    --------
+    >>> from offloadsched import J2Problem, solve
+    >>> from offloadsched.registry import SolverOutput, register
+    >>> @register("doc-reverse", problems=("j2",), summary="jobs in reverse index order")
+    ... def reverse(problem, *, time_limit=None):
+    ...     return SolverOutput(schedule=list(range(problem.n))[::-1], status="heuristic")
+    >>> solve(J2Problem([3, 1, 4], [2, 5, 1]), "doc-reverse").makespan
+    12
+    >>> from offloadsched.registry import _REGISTRY
+    >>> _REGISTRY.pop("doc-reverse").kind  # leave the registry as it was
+    'heuristic'
     """
     bad = set(problems) - {"j2", "fm", "dag", "joint"}
     if bad:

@@ -34,6 +34,34 @@ class Result:
     ``makespan`` is the evaluator's; ``bound`` the method's proven lower bound (exact methods);
     ``lower_bound`` the core's machine-load bound of the scheduled problem; ``problem`` is the
     problem that was scheduled (for joint methods: problem D of the chosen ``partitions``).
+
+    Attributes
+    ----------
+    method, status : str
+        The method's name; ``optimal``, ``feasible``, ``infeasible``, ``error`` (or ``heuristic``,
+        ``bound`` for methods that prove nothing or only bound).
+    makespan : int or None
+        Microseconds, as the core evaluator scores ``schedule`` (None without a schedule).
+    bound : float or None
+        The method's proven lower bound; ``lower_bound`` is the core's machine-load bound.
+    wall_time_s : float
+        The method's wall time in seconds.
+    schedule, timing, problem, partitions
+        The schedule, its timed operations, the scheduled problem and (joint) the partitions.
+
+    Examples
+    --------
+    >>> from offloadsched import JointProblem, solve
+    >>> from offloadsched.instances.zoo import alexnet
+    >>> from offloadsched.instances.platforms import make_platform
+    >>> jp = JointProblem([alexnet(), alexnet()], make_platform("rpi4", "gtx1080", "wifi"))
+    >>> lo, jps = solve(jp, "lo"), solve(jp, "jps")
+    >>> lo.makespan, jps.makespan
+    (764526, 458135)
+    >>> type(jps.problem).__name__, len(jps.partitions)
+    ('DagProblem', 2)
+    >>> round(lo.gap(jps.makespan), 3)
+    0.669
     """
 
     method: str
@@ -118,6 +146,39 @@ def solve(problem, method: str, time_limit: float | None = None, **options: Any)
     an exact method's ``feasible`` whose bound reaches the makespan becomes ``optimal``, and a
     bound above the makespan or an objective that disagrees makes the status ``error``.  The
     reason is in ``Result.info["inconsistency"]`` (``error``) or ``info["downgraded"]``.
+
+    Returns
+    -------
+    Result
+        The evaluated schedule, its status, bound and wall time.
+
+    Raises
+    ------
+    ValidationError
+        Unknown method, a problem type the method does not take, an unknown option, a bad
+        ``time_limit``, or a problem the method does not apply to (the message names it).
+
+    Notes
+    -----
+    Cost: the method's own (see its module's docstring), plus O(n + e) for evaluating and
+    checking the schedule of n operations and e precedences.
+
+    References
+    ----------
+    Methods cite their papers by key, see ``docs/REFERENCES.md`` (e.g. [Johnson1954], [Seed001]).
+
+    Examples
+    --------
+    Johnson's rule on three two-stage jobs, and brute force proving it optimal:
+
+    >>> from offloadsched import J2Problem, solve
+    >>> p = J2Problem([3, 1, 4], [2, 5, 1])
+    >>> r = solve(p, "johnson")
+    >>> r.makespan, r.schedule["local"].tolist()
+    (9, [1, 0, 2])
+    >>> exact = solve(p, "bruteforce")
+    >>> exact.status, exact.makespan, exact.bound
+    ('optimal', 9, 9)
     """
     ptype = problem_type(problem)
     spec = get_method(method)
