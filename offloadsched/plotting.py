@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from .schedule import Timing
 
@@ -13,7 +16,10 @@ def gantt(timing: Timing, *, problem=None, ax=None, title: str | None = None, la
 
     One lane per resource (``remote`` too when the remote model is ``parallel``: operations
     that need no machine are drawn on it and may overlap); colours by job.  ``labels`` writes
-    item names in the bars (default: when there are at most 60 operations).
+    item names in the bars (default: when there are at most 500 operations); a name is drawn only
+    where it fits inside its bar and overlaps no other drawn name, measured in display
+    coordinates each time the figure is drawn (so zooming or resizing re-decides), see
+    :class:`BarLabels`.
     """
     import matplotlib.pyplot as plt
 
@@ -32,8 +38,9 @@ def gantt(timing: Timing, *, problem=None, ax=None, title: str | None = None, la
         names = getattr(problem, "jobs", None)
     colors = plt.get_cmap(cmap)
     if labels is None:
-        labels = len(timing) <= 60
+        labels = len(timing) <= 500
     start, dur = timing.start * scale, (timing.end - timing.start) * scale
+    bars: list[tuple[float, float, float, str]] = []
     for y, lane in enumerate(lanes):
         idx = np.flatnonzero(resource == lane)
         idx = idx[dur[idx] > 0]
@@ -44,8 +51,9 @@ def gantt(timing: Timing, *, problem=None, ax=None, title: str | None = None, la
         if labels:
             for k in idx:
                 text = names[timing.item[k]] if names is not None else str(timing.item[k])
-                ax.text(start[k] + dur[k] / 2, y, text.split("/")[-1], ha="center", va="center", fontsize=7,
-                        clip_on=True)
+                bars.append((float(start[k]), float(start[k] + dur[k]), float(y), text.split("/")[-1]))
+    if bars:
+        ax.add_artist(BarLabels(bars))
     ax.set_yticks(range(len(lanes)), lanes)
     ax.invert_yaxis()
     ax.set_xlabel(f"time ({unit})")
@@ -54,6 +62,54 @@ def gantt(timing: Timing, *, problem=None, ax=None, title: str | None = None, la
         ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+class BarLabels(Artist):
+    """Names drawn centred in their bars, only those that fit and overlap no other.
+
+    ``bars`` holds ``(x0, x1, y, name)`` in data coordinates (bar height 0.8 around ``y``).
+    At each draw the name's extent is measured with the renderer; it is drawn when it lies
+    inside its bar (``pad`` pixels each side), inside the axes and clear of the names already
+    drawn.  ``drawn`` keeps ``(name, text_bbox, bar_bbox)`` of the last draw, in pixels.
+    O(b log b + b d) per draw for b bars and d drawn names of one lane.
+    """
+
+    zorder = 3
+
+    def __init__(self, bars, *, fontsize: float = 7, pad: float = 1.5, height: float = 0.8) -> None:
+        super().__init__()
+        self.bars = sorted(bars, key=lambda b: (b[2], b[0]))
+        self.fontsize, self.pad, self.height = fontsize, pad, height
+        self.drawn: list[tuple[str, Bbox, Bbox]] = []
+
+    def draw(self, renderer) -> None:
+        self.drawn = []
+        if not self.get_visible() or self.axes is None:
+            return
+        ax = self.axes
+        view = ax.get_window_extent(renderer)
+        text = Text(0, 0, "", ha="center", va="center", fontsize=self.fontsize)
+        text.set_figure(ax.figure)
+        text.set_transform(ax.transData)
+        lane_boxes: dict[float, list[Bbox]] = {}
+        for x0, x1, y, name in self.bars:
+            corners = ax.transData.transform([(x0, y - self.height / 2), (x1, y + self.height / 2)])
+            bar = Bbox.from_extents(corners[:, 0].min(), corners[:, 1].min(),
+                                    corners[:, 0].max(), corners[:, 1].max())
+            if bar.width < 2 * self.pad + 1:
+                continue
+            text.set_text(name)
+            text.set_position(((x0 + x1) / 2, y))
+            box = text.get_window_extent(renderer)
+            fits = (box.x0 >= bar.x0 + self.pad and box.x1 <= bar.x1 - self.pad
+                    and box.y0 >= bar.y0 and box.y1 <= bar.y1
+                    and box.x0 >= view.x0 and box.x1 <= view.x1)
+            placed = lane_boxes.setdefault(y, [])
+            if not fits or any(box.overlaps(other) for other in placed):
+                continue
+            text.draw(renderer)
+            placed.append(box)
+            self.drawn.append((name, box, bar))
 
 
 def save_gantt(timing: Timing, path, *, problem=None, title: str | None = None) -> None:
