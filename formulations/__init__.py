@@ -4,12 +4,13 @@
 #    does not import ortools) ------------------------------------------------------------------
 from offloadsched.registry import negligible_remote as _negligible_remote  # noqa: E402
 from offloadsched.registry import register as _register  # noqa: E402
+from offloadsched.vocab import FLOW_TYPES as _FLOW_TYPES  # noqa: E402
 
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
-_register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=("j2", "fm"),
+_register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=_FLOW_TYPES,
           kind="exact", summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",
           options=_CPSAT_OPTIONS + ("permutation",))
-_register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=("j2", "fm"), kind="exact",
+_register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=_FLOW_TYPES, kind="exact",
           summary="bidirectional branch-and-bound with the one- and two-machine bounds (numba)",
           options=("node_limit", "hint", "seed", "log"))
 _register("cpsat-dagshop", "offloadsched.formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
@@ -23,7 +24,7 @@ _register("dp-ideals", "offloadsched.formulations.dp_ideals:solve_dp_ideals", pr
 
 # -- MIP models (PuLP: CBC or HiGHS) and the convex relaxation (scipy), by import path ----------
 _MIP_OPTIONS = ("solver", "hint", "log", "workers")
-_register("mip-path", "offloadsched.formulations.mip_path:solve_mip_path", problems=("j2", "fm"), kind="exact",
+_register("mip-path", "offloadsched.formulations.mip_path:solve_mip_path", problems=_FLOW_TYPES, kind="exact",
           summary="seed 002 MIP P2: positional flow-shop MIP with idle/wait variables", options=_MIP_OPTIONS)
 _register("mip-joint-chain", "offloadsched.formulations.mip_joint_chain:solve_mip_joint_chain", problems=("joint",),
           kind="exact", summary="joint cuts + J2 order of n identical chain DNNs: MIP over positions x cuts",

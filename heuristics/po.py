@@ -49,7 +49,7 @@ def dads_partitions(jp: JointProblem) -> list[Partition]:
 
 
 @register("po", problems=("joint",), summary="partition-only: DADS min-cut per job, FIFO (seed 001 PO)")
-def po(problem, *, time_limit=None) -> SolverOutput:
+def po(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001's partition-only baseline PO: every job independently takes the DADS minimum-cut
     partition (:func:`dads_partition`, Hu et al. 2019), and the jobs run in index order (FIFO)."""
     jp = check_joint(problem, "po")

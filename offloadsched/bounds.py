@@ -25,23 +25,24 @@ import heapq
 
 import numpy as np
 
-from .problems import DagProblem, FmProblem, problem_type
+from .problems import DagProblem, FmProblem, Problem, problem_type
+from .vocab import FLOW_TYPES
 
 TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
 JACKSON_MAX_JOBS = 20_000  # above: the one-machine bound keeps the load bounds (see one_machine_bound)
 
 
-def bound_parts(problem) -> dict[str, int]:
+def bound_parts(problem: Problem) -> dict[str, int]:
     """Each named lower bound of ``problem`` (integer µs)."""
     kind = problem_type(problem)
-    if kind in ("j2", "fm"):
+    if kind in FLOW_TYPES:
         return _flow_bounds(problem)
     if kind == "dag":
         return _dag_bounds(problem)
     return {}
 
 
-def lower_bound(problem, *, permutation: bool = True) -> int:
+def lower_bound(problem: Problem, *, permutation: bool = True) -> int:
     """The best of :func:`bound_parts` (0 for an empty problem or a joint problem).  With
     ``permutation=False`` (flow problems scheduled with a different order per machine) the
     two-machine bound, which holds for one job order on every machine, is left out."""

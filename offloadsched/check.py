@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import ScheduleError
-from .problems import problem_type
+from .problems import Problem, problem_type
 from .schedule import Timing
 
 
-def violations(problem, timing: Timing, *, limit: int = 10) -> list[str]:
+def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str]:
     """Up to ``limit`` human-readable violations (empty when the schedule is valid)."""
     problem_type(problem)
     ops = problem.operations()
@@ -90,7 +90,7 @@ def _codes(values: np.ndarray, kinds: list[str]) -> np.ndarray:
     return out
 
 
-def check(problem, timing: Timing) -> None:
+def check(problem: Problem, timing: Timing) -> None:
     """Raise :class:`~offloadsched.errors.ScheduleError` listing violations, if any."""
     found = violations(problem, timing)
     if found:

@@ -13,11 +13,13 @@ import heapq
 import numpy as np
 
 from .errors import ScheduleError, ValidationError
-from .problems import DagProblem, FmProblem, problem_type
+from .problems import DagProblem, FmProblem, Problem, problem_type
 from .schedule import Schedule, Timing
+from .vocab import FLOW_TYPES
 
 
-def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, overlap: bool = True) -> Timing:
+def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.ndarray, *,
+             overlap: bool = True) -> Timing:
     """Build the semi-active schedule of ``schedule`` on ``problem``.
 
     With ``overlap=False`` no two operations overlap (seed 002's DSL baseline): the jobs run one
@@ -31,7 +33,7 @@ def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, 
     """
     schedule = as_schedule(schedule)
     kind = problem_type(problem)
-    if kind in ("j2", "fm"):
+    if kind in FLOW_TYPES:
         timing = _evaluate_flow(problem, schedule)
     elif kind == "dag":
         timing = _evaluate_dag(problem, schedule)
@@ -41,9 +43,9 @@ def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, 
     return timing if overlap else _without_overlap(problem, timing)
 
 
-def _without_overlap(problem, timing: Timing) -> Timing:
+def _without_overlap(problem: Problem, timing: Timing) -> Timing:
     """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end)."""
-    job = timing.item if problem.type in ("j2", "fm") else problem.job[timing.item]
+    job = timing.item if problem.type in FLOW_TYPES else problem.job[timing.item]
     first = np.full(int(job.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, job, timing.start)
     order = np.lexsort((timing.end, timing.start, job, first[job]))
@@ -55,7 +57,7 @@ def _without_overlap(problem, timing: Timing) -> Timing:
                   schedule=timing.schedule)
 
 
-def makespan(problem, schedule) -> int:
+def makespan(problem: Problem, schedule) -> int:
     """The makespan of ``schedule`` on ``problem`` (see :func:`evaluate`)."""
     return evaluate(problem, schedule).makespan
 

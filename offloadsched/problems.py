@@ -25,6 +25,7 @@ from .errors import ValidationError
 from .partition import Partition
 from .platform import Platform
 from .units import TIME_CEILING, check_int_times, require_numbers
+from .vocab import PROBLEM_TYPES, ProblemType
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")
 
@@ -434,9 +435,9 @@ def identical_jobs(dnn: DNN, n: int) -> list[DNN]:
 Problem = J2Problem | FmProblem | DagProblem | JointProblem
 
 
-def problem_type(problem) -> str:
+def problem_type(problem: object) -> ProblemType:
     t = getattr(problem, "type", None)
-    if t not in ("j2", "fm", "dag", "joint"):
+    if t not in PROBLEM_TYPES:
         raise ValidationError(f"not a problem: {type(problem).__name__}")
     return t
 

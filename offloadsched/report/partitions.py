@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..vocab import Status
 from .render import Block, Bullets, Heading, Para, Table
 
 METHOD = "mip-joint-ideals"
@@ -19,7 +20,7 @@ METHOD = "mip-joint-ideals"
 def partition_types_section(db, suite: str) -> list[Block]:
     """The table of partition types used by the proven joint optima of ``suite``."""
     raw = db.frame(suite)
-    rows = raw[(raw["method"] == METHOD) & (raw["status"] == "optimal")] if len(raw) else raw
+    rows = raw[(raw["method"] == METHOD) & (raw["status"] == Status.OPTIMAL)] if len(raw) else raw
     out: list[Block] = [Heading("Partition types in the joint optima")]
     if rows is None or not len(rows):
         return out + [Para(f"No joint instance of this suite was proven optimal by {METHOD}.")]
