@@ -22,6 +22,7 @@ Flow problems (J2, Fm) have two stronger bounds as well:
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 
@@ -36,9 +37,9 @@ def bound_parts(problem: Problem) -> dict[str, int]:
     """Each named lower bound of ``problem`` (integer µs)."""
     kind = problem_type(problem)
     if kind in FLOW_TYPES:
-        return _flow_bounds(problem)
+        return _flow_bounds(cast(FmProblem, problem))
     if kind == "dag":
-        return _dag_bounds(problem)
+        return _dag_bounds(cast(DagProblem, problem))
     return {}
 
 
@@ -168,7 +169,7 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
         if not loc[v]:
             tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=0)
     after_upload = np.zeros(n, dtype=np.int64)  # time that must follow an upload's end
-    for v in np.flatnonzero(cut):
+    for v in np.flatnonzero(cut).tolist():
         after_upload[v] = max(r[s] + tail_r[s] for s in succs[v] if not loc[s])
     out: dict[str, int] = {}
     local_nodes = problem.local_nodes

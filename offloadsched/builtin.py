@@ -6,6 +6,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterator
+from typing import cast
 
 from .bounds import lower_bound
 from .errors import SizeLimitError, ValidationError
@@ -21,8 +22,8 @@ def fifo(problem: FmProblem | DagProblem, *, time_limit: float | None = None) ->
     """The given order: job index order for flow problems; for DAG problems the local layers in
     node index order (a topological order), uploads and remote ops by the evaluator's defaults."""
     if problem.type == "dag":
-        return SolverOutput(Schedule({"local": tuple(problem.local_nodes.tolist())}))
-    return SolverOutput(Schedule.from_order(range(problem.n)))
+        return SolverOutput(Schedule({"local": tuple(cast(DagProblem, problem).local_nodes.tolist())}))
+    return SolverOutput(Schedule.from_order(range(cast(FmProblem, problem).n)))
 
 
 def linear_extensions(nodes: list[int], preds, limit: int) -> Iterator[tuple[int, ...]]:
@@ -102,8 +103,8 @@ def bruteforce(problem: FmProblem | DagProblem, *, time_limit: float | None = No
     deadline = time.perf_counter() + time_limit if time_limit is not None else None
     try:
         if problem.type in FLOW_TYPES:
-            return _bruteforce_flow(problem, max_candidates, deadline)
-        return _bruteforce_dag(problem, max_candidates, deadline)
+            return _bruteforce_flow(cast(FmProblem, problem), max_candidates, deadline)
+        return _bruteforce_dag(cast(DagProblem, problem), max_candidates, deadline)
     except TimeoutError:
         return SolverOutput(None, status="error", info={"note": "time limit reached while counting candidates"})
 

@@ -9,6 +9,7 @@ vectorised recurrence (``C_k = max(C_{k-1}, r_k) + p_k`` written as a running ma
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 
@@ -34,9 +35,9 @@ def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.nda
     schedule = as_schedule(schedule)
     kind = problem_type(problem)
     if kind in FLOW_TYPES:
-        timing = _evaluate_flow(problem, schedule)
+        timing = _evaluate_flow(cast(FmProblem, problem), schedule)
     elif kind == "dag":
-        timing = _evaluate_dag(problem, schedule)
+        timing = _evaluate_dag(cast(DagProblem, problem), schedule)
     else:
         raise ValidationError("a joint problem has no schedule until partitions are chosen; "
                               "evaluate its DagProblem (problem.dag(partitions))")
@@ -45,7 +46,7 @@ def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.nda
 
 def _without_overlap(problem: Problem, timing: Timing) -> Timing:
     """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end)."""
-    job = timing.item if problem.type in FLOW_TYPES else problem.job[timing.item]
+    job = timing.item if problem.type in FLOW_TYPES else cast(DagProblem, problem).job[timing.item]
     first = np.full(int(job.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, job, timing.start)
     order = np.lexsort((timing.end, timing.start, job, first[job]))
@@ -150,7 +151,7 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
     for v in loc_seq.tolist():
         s = t
         for p in preds[v]:
-            e = end_c[p]
+            e = int(end_c[p])
             if e < 0:
                 raise ScheduleError(f"local order puts {names[v]!r} before its predecessor {names[p]!r}")
             if e > s:

@@ -259,7 +259,10 @@ class DagProblem:
 
         Under ``negligible`` remote there are no remote operations (they take 0 and need no
         machine, so they never constrain anything the evaluator reports)."""
-        kinds, items, res, dur = [], [], [], []
+        kinds: list[str] = []
+        items: list[int] = []
+        res: list[str] = []
+        dur: list[int] = []
         op_of: dict[tuple[str, int], int] = {}
 
         def add(kind: str, v: int, resource: str, d: int) -> None:
@@ -383,7 +386,13 @@ def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Part
     if times is None:
         times = JointProblem(jobs, platform, remote_model=remote_model).times
     job_names = job_names or _job_names(jobs)
-    f, u, r, local, preds, names, job = [], [], [], [], [], [], []
+    f: list[np.ndarray] = []
+    u: list[np.ndarray] = []
+    r: list[np.ndarray] = []
+    local: list[np.ndarray] = []
+    preds: list[tuple[int, ...]] = []
+    names: list[str] = []
+    job: list[np.ndarray] = []
     offset = 0
     for k, (dnn, part, (fk, uk, rk)) in enumerate(zip(jobs, partitions, times)):
         f.append(fk)

@@ -13,7 +13,7 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from .check import violations
 from .errors import ValidationError
 from .evaluate import evaluate
 from .jsonable import jsonable
-from .problems import Problem, problem_type
+from .problems import JointProblem, Problem, problem_type
 from .registry import SolverOutput, get_method
 from .schedule import Schedule, Timing
 from .vocab import FLOW_TYPES, STATUSES, Status
@@ -151,7 +151,7 @@ def _score(problem: Problem, ptype: str, kind: str, method: str, out: SolverOutp
         status = Status.ERROR
     scheduled, partitions = problem, None
     if ptype == "joint":
-        scheduled, partitions, why = rebuild_joint(problem, out)
+        scheduled, partitions, why = rebuild_joint(cast(JointProblem, problem), out)
         if why:
             problems.append(why)
     elif out.problem is not None and out.problem is not problem:
@@ -192,7 +192,7 @@ def _score(problem: Problem, ptype: str, kind: str, method: str, out: SolverOutp
                   partitions=partitions, objective=out.objective, log=out.log, info=info, overlap=out.overlap)
 
 
-def rebuild_joint(problem: Problem, out: SolverOutput):
+def rebuild_joint(problem: JointProblem, out: SolverOutput):
     """``(problem D, partitions, reason)`` for a joint method's output: problem D rebuilt from the
     returned partitions and the joint problem itself (times from its platform), one partition per
     job.  A partition may be of the job's DNN or of a fused-layer conversion of it (a DNN whose

@@ -181,7 +181,7 @@ def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float |
 
 
 @family("mix", "joint")
-def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # noqa: B006
+def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # type: ignore[assignment]  # noqa: B006
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
         remote_model: str = "negligible") -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""

@@ -47,7 +47,7 @@ def compare(table: PublishedTable, df: pd.DataFrame, refs: pd.DataFrame) -> list
     """The published table, ours with the same rows and columns, and the differences stated."""
     headers = [""] + [c["label"] for c in table.columns]
     ours = [[_value(df, refs, table, r, c) for c in table.columns] for r in table.rows]
-    unit = "reduction against " + table.baseline.upper() + " (%)" if table.metric == "reduction_pct" else "ms"
+    unit = "reduction against " + (table.baseline or "").upper() + " (%)" if table.metric == "reduction_pct" else "ms"
     blocks: list[Block] = [
         Table(headers, [[r["label"]] + [_fmt(v, table.metric) for v in vals]
                         for r, vals in zip(table.rows, table.values)],

@@ -35,7 +35,7 @@ def partition_types_section(db, suite: str) -> list[Block]:
         counts[most] = counts.get(most, 0) + 1
         table.append([str(group), str(instance), ", ".join(f"{k} {v}" for k, v in per_dnn.items()),
                       str(info.get("options", "")), str(sum(info.get("ideals", [])) or "")])
-    notes = [Para(
+    notes: list[Block] = [Para(
         f"Distinct partitions per DNN in the optimal schedule that {METHOD} returns, on every joint instance it "
         "proved optimal, beside the partitions it kept after pruning and the ideals enumerated (another optimal "
         "schedule may use fewer). Seed 001's JPS mixes two partition types (its Theorem 1 is about the "
