@@ -46,5 +46,12 @@ _register("jps+sidney", "offloadsched.formulations.sidney:jps_sidney", problems=
 _register("hps+sidney", "offloadsched.formulations.sidney:hps_sidney", problems=("joint",), kind="heuristic",
           summary="HPS partitions, scheduled optimally by Sidney-Monma (partition loss alone)")
 
-# -- seed 003 fused-layer exact methods (bf-fl, fl-exact): no heavy import at module level --------
-from . import fused_exact  # noqa: E402,F401
+# -- seed 003 fused-layer exact methods --------------------------------------------------------
+from offloadsched.registry import one_dnn_job as _one_dnn_job  # noqa: E402
+
+_register("bf-fl", "offloadsched.formulations.fused_exact:bf_fl", problems=("joint",), applies=_one_dnn_job,
+          kind="exact", options=("tau", "tiles", "max_candidates"),
+          summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
+_register("fl-exact", "offloadsched.formulations.fused_exact:fl_exact", problems=("joint",), applies=_one_dnn_job,
+          kind="exact", options=("tau", "tiles", "workers"),
+          summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from offloadsched.problems import DagProblem, Problem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
-from offloadsched.vocab import PROBLEM_TYPES
 
 from ._common import fifo_schedule, joint_output
 from .po import dads_partitions
@@ -23,8 +22,6 @@ def no_overlap_makespan(problem: Problem) -> int:
     return int(np.asarray(problem.times).sum())
 
 
-@register("dsl", problems=PROBLEM_TYPES,
-          summary="seed 002 DSL: DADS partition, no pipelining (jobs in index order)")
 def dsl(problem: Problem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 002's DSL baseline ("DNN Surgery Light", Hu et al. 2019), which "doesn't consider
     the layer-wise processing pipeline": seed 002 Fig. 2(b) runs the local stage, then the

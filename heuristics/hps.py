@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from offloadsched.paths import DEFAULT_PATH_LIMIT
 from offloadsched.problems import DagProblem, JointProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 from .jps import path_partitions
@@ -23,8 +23,6 @@ def layer_schedule(dag: DagProblem) -> SolverOutput:
     return out
 
 
-@register("hps", problems=("joint",), options=("path_limit",),
-          summary="seed 001 HPS: Alg. 2 cut per path, then tree-merge (forest) or topo-johnson")
 def hps(problem: JointProblem, *, time_limit: float | None = None,
         path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
     """Seed 001 Sec. 6 (HPS) for heterogeneous jobs: the jobs' graphs are merged under a dummy

@@ -26,9 +26,8 @@ from numba import njit
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
 from offloadsched.problems import FmProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
-from offloadsched.vocab import FLOW_TYPES
 
 #: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 5e7 elementary
 #: operations of local search (1000 iterations for Taillard's 50 x 5, fewer for large n).
@@ -165,8 +164,6 @@ def _load() -> None:
         _LOADED = True
 
 
-@register("ig", problems=FLOW_TYPES, options=("seed", "iterations", "destruction", "temperature"),
-          summary="iterated greedy with NEH insertion and local search (Ruiz and Stützle 2007)")
 def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, iterations: int | None = None,
        destruction: int = 4, temperature: float = 0.4) -> SolverOutput:
     """Ruiz and Stützle's IG_RS_LS (2007) from NEH: ``destruction`` jobs removed and reinserted per

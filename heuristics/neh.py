@@ -7,9 +7,8 @@ import numpy as np
 
 from offloadsched.evaluate import single_machine_ends
 from offloadsched.problems import FmProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
-from offloadsched.vocab import FLOW_TYPES
 
 
 def _heads(p: np.ndarray) -> np.ndarray:
@@ -35,8 +34,6 @@ def insertion_makespans(p_seq: np.ndarray, p_new: np.ndarray) -> np.ndarray:
     return (f + tails).max(axis=1)
 
 
-@register("neh", problems=FLOW_TYPES, options=("return_trace",),
-          summary="NEH insertion with Taillard's acceleration (seed 002 Alg. 2)")
 def neh(problem: FmProblem, *, time_limit: float | None = None, return_trace: bool = False) -> SolverOutput:
     """Seed 002 Alg. 2 (NEH) with Taillard's acceleration, O(n^2 m).
 

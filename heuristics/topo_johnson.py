@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from offloadsched.problems import DagProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_key, local_children, require_dag, upload_weights
@@ -29,7 +29,6 @@ def topo_johnson_order(problem: DagProblem) -> list[int]:
     return [v for lv in reversed(levels) for v in lv]
 
 
-@register("topo-johnson", problems=("dag",), summary="seed 001 Alg. 4: prepend Johnson-sorted local sinks")
 def topo_johnson(problem: DagProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001 Alg. 4 (layer-level heterogeneous scheduling): repeatedly take the local layers
     with no unscheduled local successor, sort them by Johnson's rule on ``(f, g)`` (``g`` = upload

@@ -7,7 +7,7 @@ from collections import deque
 
 from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 from offloadsched.sp import gc_paused
 
@@ -169,8 +169,6 @@ def tree_merge_elements(problem: DagProblem) -> list[tuple[int, int, list[int]]]
     return out
 
 
-@register("tree-merge", problems=("dag",), options=("return_trace",), applies=not_out_forest,
-          summary="seed 001 Alg. 5: recursive Johnson merge of subtree lists (out-trees)")
 def tree_merge(problem: DagProblem, *, time_limit: float | None = None, return_trace: bool = False) -> SolverOutput:
     """Seed 001 Alg. 5 (and seed 000): bottom-up, each local node's children's schedule lists are
     merged head by head with Johnson's rule on ``(f, g)`` (``g`` = upload time of a cut-point,

@@ -17,7 +17,6 @@ from .schedule import Schedule
 from .vocab import FLOW_TYPES
 
 
-@register("fifo", problems=(*FLOW_TYPES, "dag"), summary="jobs in the given order (DAG: node index order)")
 def fifo(problem: FmProblem | DagProblem, *, time_limit: float | None = None) -> SolverOutput:
     """The given order: job index order for flow problems; for DAG problems the local layers in
     node index order (a topological order), uploads and remote ops by the evaluator's defaults."""
@@ -83,8 +82,6 @@ def count_linear_extensions(nodes: list[int], preds, cap: int | None = None, dea
     return sum(counts.values())
 
 
-@register("bruteforce", problems=(*FLOW_TYPES, "dag"), kind="exact", options=("max_candidates",),
-          summary="all permutations / linear extensions (tiny problems only)")
 def bruteforce(problem: FmProblem | DagProblem, *, time_limit: float | None = None,
                max_candidates: int = 200_000) -> SolverOutput:
     """Enumerate every schedule and keep the best.
@@ -170,3 +167,9 @@ def _bruteforce_dag(problem: DagProblem, limit: int, deadline: float | None) -> 
                     return stop
     return SolverOutput(best_sched, status="optimal", bound=best, objective=best,
                         info={"candidates": int(total)})
+
+
+register("fifo", "offloadsched.builtin:fifo", problems=(*FLOW_TYPES, "dag"),
+         summary="jobs in the given order (DAG: node index order)")
+register("bruteforce", "offloadsched.builtin:bruteforce", problems=(*FLOW_TYPES, "dag"), kind="exact",
+         options=("max_candidates",), summary="all permutations / linear extensions (tiny problems only)")

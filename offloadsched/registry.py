@@ -53,7 +53,7 @@ class Method:
     kind: str
     summary: str
     options: tuple[str, ...] = ()
-    applies: Callable[[Any], str | None] | None = None
+    applies: Callable[[Any], str | None] | str | None = None
 
     def not_applicable(self, problem: Problem) -> str | None:
         """Why the method cannot take ``problem`` (None when it can): the problem type first,
@@ -61,13 +61,20 @@ class Method:
         ptype = getattr(problem, "type", None)
         if ptype not in self.problems:
             return f"it takes {', '.join(self.problems)} problems, not {ptype}"
-        return self.applies(problem) if self.applies is not None else None
+        if self.applies is None:
+            return None
+        return (_load(self.applies) if isinstance(self.applies, str) else self.applies)(problem)
 
     def load(self) -> Callable[..., SolverOutput]:
         if callable(self.target):
             return self.target
-        module, _, attr = self.target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _load(self.target)
+
+
+def _load(path: str) -> Callable:
+    """The function at an import path ``"package.module:function"``."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -76,7 +83,7 @@ _loaded = False
 
 def register(name: str, target: Callable | str | None = None, *, problems: Sequence[ProblemType],
              kind: str = "heuristic", summary: str = "", options: Sequence[str] = (),
-             applies: Callable[[Any], str | None] | None = None):
+             applies: Callable[[Any], str | None] | str | None = None):
     """Register a method; usable as a decorator when ``target`` is omitted.
 
     ``kind`` is ``heuristic`` or ``exact``; ``problems`` lists the accepted types among
