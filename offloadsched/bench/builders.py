@@ -79,7 +79,7 @@ class InstanceFamily:
 
     name: str
     builder: Callable[..., Built]
-    problem_type: str | None
+    problem_type: ProblemType | None
     params: dict[str, Param]
     summary: str
     path_params: tuple[str, ...] = ()
