@@ -20,7 +20,8 @@ bench: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --nbmake tests notebooks --nbmake-timeout=120
 
 clean:
-	rm -rf $(VENV) results reports .pytest_cache
+	rm -rf $(VENV) results reports .pytest_cache .mypy_cache

@@ -4,12 +4,13 @@
 #    does not import ortools) ------------------------------------------------------------------
 from offloadsched.registry import negligible_remote as _negligible_remote  # noqa: E402
 from offloadsched.registry import register as _register  # noqa: E402
+from offloadsched.vocab import FLOW_TYPES as _FLOW_TYPES  # noqa: E402
 
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
-_register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=("j2", "fm"),
+_register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=_FLOW_TYPES,
           kind="exact", summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",
           options=_CPSAT_OPTIONS + ("permutation",))
-_register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=("j2", "fm"), kind="exact",
+_register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=_FLOW_TYPES, kind="exact",
           summary="bidirectional branch-and-bound with the one- and two-machine bounds (numba)",
           options=("node_limit", "hint", "seed", "log"))
 _register("cpsat-dagshop", "offloadsched.formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
@@ -23,7 +24,7 @@ _register("dp-ideals", "offloadsched.formulations.dp_ideals:solve_dp_ideals", pr
 
 # -- MIP models (PuLP: CBC or HiGHS) and the convex relaxation (scipy), by import path ----------
 _MIP_OPTIONS = ("solver", "hint", "log", "workers")
-_register("mip-path", "offloadsched.formulations.mip_path:solve_mip_path", problems=("j2", "fm"), kind="exact",
+_register("mip-path", "offloadsched.formulations.mip_path:solve_mip_path", problems=_FLOW_TYPES, kind="exact",
           summary="seed 002 MIP P2: positional flow-shop MIP with idle/wait variables", options=_MIP_OPTIONS)
 _register("mip-joint-chain", "offloadsched.formulations.mip_joint_chain:solve_mip_joint_chain", problems=("joint",),
           kind="exact", summary="joint cuts + J2 order of n identical chain DNNs: MIP over positions x cuts",
@@ -45,5 +46,12 @@ _register("jps+sidney", "offloadsched.formulations.sidney:jps_sidney", problems=
 _register("hps+sidney", "offloadsched.formulations.sidney:hps_sidney", problems=("joint",), kind="heuristic",
           summary="HPS partitions, scheduled optimally by Sidney-Monma (partition loss alone)")
 
-# -- seed 003 fused-layer exact methods (bf-fl, fl-exact): no heavy import at module level --------
-from . import fused_exact  # noqa: E402,F401
+# -- seed 003 fused-layer exact methods --------------------------------------------------------
+from offloadsched.registry import one_dnn_job as _one_dnn_job  # noqa: E402
+
+_register("bf-fl", "offloadsched.formulations.fused_exact:bf_fl", problems=("joint",), applies=_one_dnn_job,
+          kind="exact", options=("tau", "tiles", "max_candidates"),
+          summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
+_register("fl-exact", "offloadsched.formulations.fused_exact:fl_exact", problems=("joint",), applies=_one_dnn_job,
+          kind="exact", options=("tau", "tiles", "workers"),
+          summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")

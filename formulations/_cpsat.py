@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 import offloadsched
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import evaluate
-from offloadsched.problems import Operations
+from offloadsched.problems import Operations, Problem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule, Timing
 
@@ -93,7 +93,7 @@ class Warm:
         return self.timing.schedule
 
 
-def warm_start(problem, methods: Sequence[str], *, extra: Sequence[Warm] = (),
+def warm_start(problem: Problem, methods: Sequence[str], *, extra: Sequence[Warm] = (),
                deadline: float | None = None) -> Warm | None:
     """The best (smallest makespan) of ``extra`` and of the registered ``methods`` that accept
     ``problem``; a method that is not registered (yet) or refuses the instance is skipped, and
@@ -117,7 +117,7 @@ def warm_start(problem, methods: Sequence[str], *, extra: Sequence[Warm] = (),
     return best
 
 
-def warm_from_schedule(problem, schedule: Schedule, name: str = "hint_schedule") -> Warm:
+def warm_from_schedule(problem: Problem, schedule: Schedule, name: str = "hint_schedule") -> Warm:
     """A caller's schedule as a warm start (evaluated by the core)."""
     if not isinstance(schedule, Schedule):
         raise ValidationError(f"{name} must be a Schedule, got {type(schedule).__name__}")

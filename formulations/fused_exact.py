@@ -32,7 +32,7 @@ from offloadsched.errors import SizeLimitError
 from offloadsched.fl_paths import FLPaths, fl_output, search_fl, single_job
 from offloadsched.instances.fused import TileSpec, fl_configs, fl_conversions
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, one_dnn_job, register, unavailable
+from offloadsched.registry import SolverOutput, unavailable
 
 DEFAULT_MAX_CANDIDATES = 20_000_000
 
@@ -55,8 +55,6 @@ def bf_choose(paths: FLPaths, max_candidates: int = DEFAULT_MAX_CANDIDATES) -> t
     return best_order, best_cuts  # type: ignore[return-value]
 
 
-@register("bf-fl", problems=("joint",), applies=one_dnn_job, kind="exact", options=("tau", "tiles", "max_candidates"),
-          summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
 def bf_fl(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None, tiles: TileSpec = 2,
           max_candidates: int = DEFAULT_MAX_CANDIDATES) -> SolverOutput:
     """Seed 003's BF for one tiling (``k``, ``(kr, kc)`` or boundaries); every depth when ``tau`` is
@@ -74,8 +72,6 @@ def cpsat_joint_available() -> str | None:
     return unavailable("cpsat-joint")
 
 
-@register("fl-exact", problems=("joint",), applies=one_dnn_job, kind="exact", options=("tau", "tiles", "workers"),
-          summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")
 def fl_exact(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None,
              tiles: TileSpec = 2, workers: int | None = None) -> SolverOutput:
     """The optimum of the joint problem on the FL-converted DNN (one tiling, one depth ``tau``;

@@ -12,24 +12,47 @@ Theorems 2-3 and Corollary 1.  Fused-layer partial offloading (seed 003): ``mw``
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Seed003], [RuizStutzle2007], [Hu2019].
 """
 
-from . import (
-    co,
-    dsl,
-    eja,
-    fused_layers,
-    hps,
-    ig,
-    johnson,
-    jps,
-    lo,
-    neh,
-    neurosurgeon,
-    path_johnson,
-    po,
-    topo_johnson,
-    tree_merge,
-)
+from offloadsched.registry import machines, one_dnn_job, register
+from offloadsched.vocab import FLOW_TYPES, PROBLEM_TYPES
+
 from .conditions import ChainConditions, chain_conditions
 
-__all__ = ["ChainConditions", "chain_conditions", "co", "dsl", "eja", "fused_layers", "hps", "ig", "johnson", "jps",
-           "lo", "neh", "neurosurgeon", "path_johnson", "po", "topo_johnson", "tree_merge"]
+# -- every heuristic, registered by import path (docs/CONTRIBUTING.md, "Writing a method"): importing
+#    this package imports none of them (nor numba) ---------------------------------------------------
+register("co", "offloadsched.heuristics.co:co", problems=("joint",), summary="cloud-only: upload every raw input")
+register("dsl", "offloadsched.heuristics.dsl:dsl", problems=PROBLEM_TYPES,
+         summary="seed 002 DSL: DADS partition, no pipelining (jobs in index order)")
+register("eja", "offloadsched.heuristics.eja:eja", problems=("fm",), applies=machines(3),
+         summary="extended Johnson for 3-machine Fm (seed 002 Alg. 1)")
+register("mw", "offloadsched.heuristics.fused_layers:mw", problems=("joint",), applies=one_dnn_job,
+         options=("tau", "max_k"), summary="seed 003 Alg. 1 Minimizing Waiting over tau and k x k FL tilings (one DNN)")
+register("mw-fixed", "offloadsched.heuristics.fused_layers:mw_fixed", problems=("joint",), applies=one_dnn_job,
+         options=("tau", "tiles"), summary="seed 003 Minimizing Waiting for one FL tiling (the paper's MW (2x2))")
+register("nfl", "offloadsched.heuristics.fused_layers:nfl", problems=("joint",), applies=one_dnn_job,
+         summary="seed 003 No-FL baseline: best single-cut partial offloading")
+register("hps", "offloadsched.heuristics.hps:hps", problems=("joint",), options=("path_limit",),
+         summary="seed 001 HPS: Alg. 2 cut per path, then tree-merge (forest) or topo-johnson")
+register("ig", "offloadsched.heuristics.ig:ig", problems=FLOW_TYPES,
+         options=("seed", "iterations", "destruction", "temperature"),
+         summary="iterated greedy with NEH insertion and local search (Ruiz and Stützle 2007)")
+register("johnson", "offloadsched.heuristics.johnson:johnson", problems=FLOW_TYPES, applies=machines(2),
+         summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
+register("jps", "offloadsched.heuristics.jps:jps", problems=("joint",), options=("rule", "path_limit"),
+         summary="seed 001 JPS: Alg. 2 cut per path (ratio of two cut types), then path-level Johnson")
+register("lo", "offloadsched.heuristics.lo:lo", problems=("joint",), summary="local-only: every layer on the device")
+register("neh", "offloadsched.heuristics.neh:neh", problems=FLOW_TYPES, options=("return_trace",),
+         summary="NEH insertion with Taillard's acceleration (seed 002 Alg. 2)")
+register("neurosurgeon", "offloadsched.heuristics.neurosurgeon:neurosurgeon", problems=("joint",),
+         summary="each job cut at its own latency-optimal prefix (Neurosurgeon), FIFO")
+register("path-johnson", "offloadsched.heuristics.path_johnson:path_johnson", problems=("dag",),
+         options=("rule", "path_limit"),
+         summary="order the DAG's source-to-sink paths by Johnson / EJA, run replicas once")
+register("po", "offloadsched.heuristics.po:po", problems=("joint",),
+         summary="partition-only: DADS min-cut per job, FIFO (seed 001 PO)")
+register("topo-johnson", "offloadsched.heuristics.topo_johnson:topo_johnson", problems=("dag",),
+         summary="seed 001 Alg. 4: prepend Johnson-sorted local sinks")
+register("tree-merge", "offloadsched.heuristics.tree_merge:tree_merge", problems=("dag",), options=("return_trace",),
+         applies="offloadsched.heuristics.tree_merge:not_out_forest",
+         summary="seed 001 Alg. 5: recursive Johnson merge of subtree lists (out-trees)")
+
+__all__ = ["ChainConditions", "chain_conditions"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from offloadsched.errors import ValidationError
 from offloadsched.partition import Partition
-from offloadsched.problems import DagProblem, JointProblem
+from offloadsched.problems import DagProblem, JointProblem, Problem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
@@ -78,7 +78,7 @@ def chain_curves(f: Sequence[int], u: Sequence[int], *, ends_at_output: bool = T
     return F, G, np.flatnonzero(G < prev_min).astype(np.int64)
 
 
-def require_dag(problem, method: str) -> DagProblem:
+def require_dag(problem: Problem, method: str) -> DagProblem:
     if getattr(problem, "type", None) != "dag":
         raise ValidationError(f"{method}: needs a DAG problem, got {type(problem).__name__}")
     return problem
@@ -116,7 +116,7 @@ def joint_output(jp: JointProblem, partitions: Sequence[Partition],
     return SolverOutput(out.schedule, problem=dag, partitions=list(partitions), info=merged)
 
 
-def check_joint(problem, method: str) -> JointProblem:
+def check_joint(problem: Problem, method: str) -> JointProblem:
     if getattr(problem, "type", None) != "joint":
         raise ValidationError(f"{method}: needs a joint problem, got {type(problem).__name__}")
     return problem

@@ -5,13 +5,13 @@ References (docs/REFERENCES.md): [Seed001], [Seed002]."""
 from __future__ import annotations
 
 from offloadsched.partition import Partition
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 
 
-@register("co", problems=("joint",), summary="cloud-only: upload every raw input")
-def co(problem, *, time_limit=None) -> SolverOutput:
+def co(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """CO (seed 002: RO): only the input layer is local, every job uploads its raw input and the
     server runs the rest; jobs in index order (uploads in that order).  O(n)."""
     jp = check_joint(problem, "co")

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from offloadsched.problems import DagProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import DagProblem, Problem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import fifo_schedule, joint_output
 from .po import dads_partitions
 
 
-def no_overlap_makespan(problem) -> int:
+def no_overlap_makespan(problem: Problem) -> int:
     """Makespan when no two stages overlap: every job's local compute, uploads and remote compute
     run one after another and the next job starts after the previous one ends (the sum of all
     operation times)."""
@@ -24,9 +24,7 @@ def no_overlap_makespan(problem) -> int:
     return int(np.asarray(problem.times).sum())
 
 
-@register("dsl", problems=("j2", "fm", "dag", "joint"),
-          summary="seed 002 DSL: DADS partition, no pipelining (jobs in index order)")
-def dsl(problem, *, time_limit=None) -> SolverOutput:
+def dsl(problem: Problem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 002's DSL baseline ("DNN Surgery Light", Hu et al. 2019), which "doesn't consider
     the layer-wise processing pipeline": seed 002 Fig. 2(b) runs the local stage, then the
     uploads, then the remote stage, with no overlap.  Our reading for several jobs (or paths):

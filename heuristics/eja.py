@@ -5,14 +5,14 @@ References (docs/REFERENCES.md): [Seed002], [Johnson1954]."""
 from __future__ import annotations
 
 from offloadsched.errors import ValidationError
-from offloadsched.registry import SolverOutput, machines, register
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_order
 
 
-@register("eja", problems=("fm",), applies=machines(3), summary="extended Johnson for 3-machine Fm (seed 002 Alg. 1)")
-def eja(problem, *, time_limit=None) -> SolverOutput:
+def eja(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 002 Alg. 1 (EJA): group H = {p1 + p2 <= p2 + p3} by increasing p1 + p2, then group L
     by decreasing p2 + p3 (Johnson's rule on the two sums); ties keep job index order.
 

@@ -33,7 +33,7 @@ from offloadsched.fl_paths import FLPaths, fl_output, search_fl, single_job
 from offloadsched.instances.fused import TileSpec, fl_configs, fl_conversions
 from offloadsched.partition import Partition
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, one_dnn_job, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 DEFAULT_MAX_K = 8
@@ -73,8 +73,6 @@ def mw_choose(paths: FLPaths) -> tuple[list[int], list[int]]:
     return order, cuts
 
 
-@register("mw", problems=("joint",), applies=one_dnn_job, options=("tau", "max_k"),
-          summary="seed 003 Alg. 1 Minimizing Waiting over tau and k x k FL tilings (one DNN)")
 def mw(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None,
        max_k: int = DEFAULT_MAX_K) -> SolverOutput:
     """Seed 003 Alg. 1, "MW (k x k)": Minimizing Waiting over every fused depth ``tau`` (or the given
@@ -86,8 +84,6 @@ def mw(problem: JointProblem, *, time_limit: float | None = None, tau: int | Non
     return _run(problem, fl_configs(dnn, tau=tau, max_k=max_k), max_k=max_k)
 
 
-@register("mw-fixed", problems=("joint",), applies=one_dnn_job, options=("tau", "tiles"),
-          summary="seed 003 Minimizing Waiting for one FL tiling (the paper's MW (2x2))")
 def mw_fixed(problem: JointProblem, *, time_limit: float | None = None, tau: int | None = None,
              tiles: TileSpec = 2) -> SolverOutput:
     """Seed 003 Alg. 1 with the tiling fixed: ``tiles`` is ``k`` (``k x k``), ``(kr, kc)`` or explicit
@@ -116,8 +112,6 @@ def single_cut_prefixes(problem: JointProblem) -> list[Partition]:
     return out
 
 
-@register("nfl", problems=("joint",), applies=one_dnn_job,
-          summary="seed 003 No-FL baseline: best single-cut partial offloading")
 def nfl(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 003's NFL baseline (Sec. IV): partial offloading of the original DNN at the best single
     cut (Neurosurgeon-style), scored by the core evaluator.  O(|V|^2)."""

@@ -5,8 +5,8 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 from __future__ import annotations
 
 from offloadsched.paths import DEFAULT_PATH_LIMIT
-from offloadsched.problems import DagProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import DagProblem, JointProblem
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 from .jps import path_partitions
@@ -25,9 +25,8 @@ def layer_schedule(dag: DagProblem) -> SolverOutput:
     return out
 
 
-@register("hps", problems=("joint",), options=("path_limit",),
-          summary="seed 001 HPS: Alg. 2 cut per path, then tree-merge (forest) or topo-johnson")
-def hps(problem, *, time_limit=None, path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+def hps(problem: JointProblem, *, time_limit: float | None = None,
+        path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
     """Seed 001 Sec. 6 (HPS) for heterogeneous jobs: the jobs' graphs are merged under a dummy
     source and sink (both zero-time, so the merged graph's source-to-sink paths are the jobs'
     paths and its partition is the jobs' partitions), every path is cut by Alg. 2 (Sec. 6.2, as

@@ -27,7 +27,8 @@ from numba import njit
 
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 #: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 5e7 elementary
@@ -165,9 +166,7 @@ def _load() -> None:
         _LOADED = True
 
 
-@register("ig", problems=("j2", "fm"), options=("seed", "iterations", "destruction", "temperature"),
-          summary="iterated greedy with NEH insertion and local search (Ruiz and Stützle 2007)")
-def ig(problem, *, time_limit: float | None = None, seed: int = 0, iterations: int | None = None,
+def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, iterations: int | None = None,
        destruction: int = 4, temperature: float = 0.4) -> SolverOutput:
     """Ruiz and Stützle's IG_RS_LS (2007) from NEH: ``destruction`` jobs removed and reinserted per
     iteration, insertion local search, constant-temperature acceptance.

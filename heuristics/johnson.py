@@ -5,15 +5,14 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 from __future__ import annotations
 
 from offloadsched.errors import ValidationError
-from offloadsched.registry import SolverOutput, machines, register
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_order
 
 
-@register("johnson", problems=("j2", "fm"), applies=machines(2),
-          summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
-def johnson(problem, *, time_limit=None) -> SolverOutput:
+def johnson(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Johnson's rule (seed 001 Alg. 1): jobs with ``a < b`` by increasing ``a``, then the others
     by decreasing ``b``; ties keep job index order.  Optimal for J2 (F2||Cmax).
 

@@ -13,7 +13,7 @@ from offloadsched.errors import SizeLimitError
 from offloadsched.partition import Partition
 from offloadsched.paths import DEFAULT_PATH_LIMIT
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 
 from ._common import chain_curves, check_joint, joint_output
 from .path_johnson import check_rule, path_johnson
@@ -126,9 +126,8 @@ def path_partitions(jp: JointProblem, limit: int = DEFAULT_PATH_LIMIT) -> tuple[
     return parts, {"partition_prefixes": items}
 
 
-@register("jps", problems=("joint",), options=("rule", "path_limit"),
-          summary="seed 001 JPS: Alg. 2 cut per path (ratio of two cut types), then path-level Johnson")
-def jps(problem, *, time_limit=None, rule: str = "auto", path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "auto",
+        path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
     """Seed 001 JPS: Alg. 2 (binary search for the f = g crossing of a chain, cuts ``l* - 1`` and
     ``l*`` in the ratio ``floor((f(l*) - g(l*)) / (g(l*-1) - f(l*-1)))``) on every path of every
     DNN (Alg. 3, :func:`path_partitions`), then the paths of all jobs ordered by Johnson's rule and

@@ -5,13 +5,13 @@ References (docs/REFERENCES.md): [Seed001], [Seed002]."""
 from __future__ import annotations
 
 from offloadsched.partition import Partition
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 
 
-@register("lo", problems=("joint",), summary="local-only: every layer on the device")
-def lo(problem, *, time_limit=None) -> SolverOutput:
+def lo(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """LO: every layer of every job runs locally, nothing is uploaded; jobs in index order.
     The makespan is the total local compute whatever the order.  O(n)."""
     jp = check_joint(problem, "lo")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from offloadsched.evaluate import single_machine_ends
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import FmProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 
@@ -35,9 +36,7 @@ def insertion_makespans(p_seq: np.ndarray, p_new: np.ndarray) -> np.ndarray:
     return (f + tails).max(axis=1)
 
 
-@register("neh", problems=("j2", "fm"), options=("return_trace",),
-          summary="NEH insertion with Taillard's acceleration (seed 002 Alg. 2)")
-def neh(problem, *, time_limit=None, return_trace: bool = False) -> SolverOutput:
+def neh(problem: FmProblem, *, time_limit: float | None = None, return_trace: bool = False) -> SolverOutput:
     """Seed 002 Alg. 2 (NEH) with Taillard's acceleration, O(n^2 m).
 
     Jobs are taken in decreasing total time (stable sort: equal totals keep index order); each is

@@ -8,7 +8,8 @@ import numpy as np
 
 from offloadsched.dnn import DNN
 from offloadsched.partition import Partition
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import JointProblem
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 
@@ -30,9 +31,7 @@ def prefix_cut_costs(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> n
     return np.cumsum(f) + uploads + remote_after
 
 
-@register("neurosurgeon", problems=("joint",),
-          summary="each job cut at its own latency-optimal prefix (Neurosurgeon), FIFO")
-def neurosurgeon(problem, *, time_limit=None) -> SolverOutput:
+def neurosurgeon(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Neurosurgeon (Kang et al. 2017): each job independently takes the single cut minimising
     its own latency ``f(1..l) + u(l) + remote(l+1..)`` (for a DAG: over the predecessor-closed
     prefixes of its stored topological order, uploading every cut-point); the earliest such cut

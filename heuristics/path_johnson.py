@@ -7,7 +7,8 @@ from __future__ import annotations
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import flow_makespan
 from offloadsched.paths import DEFAULT_PATH_LIMIT, dag_paths, execute_path_order, path_times
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import DagProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import require_dag, stage_order
@@ -21,9 +22,8 @@ def check_rule(rule: str, method: str) -> None:
         raise ValidationError(f"{method}: unknown rule {rule!r}; known: {', '.join(RULES)}")
 
 
-@register("path-johnson", problems=("dag",), options=("rule", "path_limit"),
-          summary="order the DAG's source-to-sink paths by Johnson / EJA, run replicas once")
-def path_johnson(problem, *, time_limit=None, rule: str = "auto", path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: str = "auto",
+                 path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
     """Seed 001 Alg. 3 step 6 / seed 002 Sec. IV-C: convert the DAG into source-to-sink paths
     (replicating shared layers), order the paths as independent jobs, and execute that order on
     the real DAG, each layer once, at its first appearance (:func:`offloadsched.paths.execute_path_order`).

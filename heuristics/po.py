@@ -10,7 +10,7 @@ import numpy as np
 from offloadsched.dnn import DNN
 from offloadsched.partition import Partition
 from offloadsched.problems import JointProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 
 from ._common import check_joint, joint_output
 
@@ -50,8 +50,7 @@ def dads_partitions(jp: JointProblem) -> list[Partition]:
     return [cache[id(d)] for d in jp.jobs]
 
 
-@register("po", problems=("joint",), summary="partition-only: DADS min-cut per job, FIFO (seed 001 PO)")
-def po(problem, *, time_limit=None) -> SolverOutput:
+def po(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001's partition-only baseline PO: every job independently takes the DADS minimum-cut
     partition (:func:`dads_partition`, Hu et al. 2019), and the jobs run in index order (FIFO)."""
     jp = check_joint(problem, "po")

@@ -4,13 +4,14 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 
-from offloadsched.registry import SolverOutput, register
+from offloadsched.problems import DagProblem
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_key, local_children, require_dag, upload_weights
 
 
-def topo_johnson_order(problem) -> list[int]:
+def topo_johnson_order(problem: DagProblem) -> list[int]:
     """The local order of seed 001 Alg. 4 (see :func:`topo_johnson`)."""
     dag = require_dag(problem, "topo-johnson")
     f, g = dag.f.tolist(), upload_weights(dag).tolist()
@@ -30,8 +31,7 @@ def topo_johnson_order(problem) -> list[int]:
     return [v for lv in reversed(levels) for v in lv]
 
 
-@register("topo-johnson", problems=("dag",), summary="seed 001 Alg. 4: prepend Johnson-sorted local sinks")
-def topo_johnson(problem, *, time_limit=None) -> SolverOutput:
+def topo_johnson(problem: DagProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001 Alg. 4 (layer-level heterogeneous scheduling): repeatedly take the local layers
     with no unscheduled local successor, sort them by Johnson's rule on ``(f, g)`` (``g`` = upload
     time of a cut-point, 0 otherwise), prepend them to the schedule and remove them.

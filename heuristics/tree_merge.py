@@ -9,7 +9,7 @@ from collections import deque
 
 from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem
-from offloadsched.registry import SolverOutput, register
+from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 from offloadsched.sp import gc_paused
 
@@ -142,7 +142,7 @@ def check_out_forest(dag: DagProblem, method: str) -> None:
         raise ValidationError(f"{method}: {reason}")
 
 
-def tree_merge_elements(problem) -> list[tuple[int, int, list[int]]]:
+def tree_merge_elements(problem: DagProblem) -> list[tuple[int, int, list[int]]]:
     """The final schedule list of Alg. 5: elements ``(f, g, nodes)`` in order."""
     dag = require_dag(problem, "tree-merge")
     check_out_forest(dag, "tree-merge")
@@ -171,9 +171,7 @@ def tree_merge_elements(problem) -> list[tuple[int, int, list[int]]]:
     return out
 
 
-@register("tree-merge", problems=("dag",), options=("return_trace",), applies=not_out_forest,
-          summary="seed 001 Alg. 5: recursive Johnson merge of subtree lists (out-trees)")
-def tree_merge(problem, *, time_limit=None, return_trace: bool = False) -> SolverOutput:
+def tree_merge(problem: DagProblem, *, time_limit: float | None = None, return_trace: bool = False) -> SolverOutput:
     """Seed 001 Alg. 5 (and seed 000): bottom-up, each local node's children's schedule lists are
     merged head by head with Johnson's rule on ``(f, g)`` (``g`` = upload time of a cut-point,
     else 0), then the node is grouped with the first element (its ``(f, g)`` added to it).

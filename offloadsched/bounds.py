@@ -24,26 +24,28 @@ References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978].
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 
-from .problems import DagProblem, FmProblem, problem_type
+from .problems import DagProblem, FmProblem, Problem, problem_type
+from .vocab import FLOW_TYPES
 
 TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
 JACKSON_MAX_JOBS = 20_000  # above: the one-machine bound keeps the load bounds (see one_machine_bound)
 
 
-def bound_parts(problem) -> dict[str, int]:
+def bound_parts(problem: Problem) -> dict[str, int]:
     """Each named lower bound of ``problem`` (integer µs)."""
     kind = problem_type(problem)
-    if kind in ("j2", "fm"):
-        return _flow_bounds(problem)
+    if kind in FLOW_TYPES:
+        return _flow_bounds(cast(FmProblem, problem))
     if kind == "dag":
-        return _dag_bounds(problem)
+        return _dag_bounds(cast(DagProblem, problem))
     return {}
 
 
-def lower_bound(problem, *, permutation: bool = True) -> int:
+def lower_bound(problem: Problem, *, permutation: bool = True) -> int:
     """The best of :func:`bound_parts` (0 for an empty problem or a joint problem).  With
     ``permutation=False`` (flow problems scheduled with a different order per machine) the
     two-machine bound, which holds for one job order on every machine, is left out."""
@@ -169,7 +171,7 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
         if not loc[v]:
             tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=0)
     after_upload = np.zeros(n, dtype=np.int64)  # time that must follow an upload's end
-    for v in np.flatnonzero(cut):
+    for v in np.flatnonzero(cut).tolist():
         after_upload[v] = max(r[s] + tail_r[s] for s in succs[v] if not loc[s])
     out: dict[str, int] = {}
     local_nodes = problem.local_nodes

@@ -6,6 +6,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterator
+from typing import cast
 
 from .bounds import lower_bound
 from .errors import SizeLimitError, ValidationError
@@ -13,15 +14,15 @@ from .evaluate import evaluate, flow_makespan
 from .problems import DagProblem, FmProblem
 from .registry import SolverOutput, register
 from .schedule import Schedule
+from .vocab import FLOW_TYPES
 
 
-@register("fifo", problems=("j2", "fm", "dag"), summary="jobs in the given order (DAG: node index order)")
-def fifo(problem, *, time_limit=None) -> SolverOutput:
+def fifo(problem: FmProblem | DagProblem, *, time_limit: float | None = None) -> SolverOutput:
     """The given order: job index order for flow problems; for DAG problems the local layers in
     node index order (a topological order), uploads and remote ops by the evaluator's defaults."""
     if problem.type == "dag":
-        return SolverOutput(Schedule({"local": tuple(problem.local_nodes.tolist())}))
-    return SolverOutput(Schedule.from_order(range(problem.n)))
+        return SolverOutput(Schedule({"local": tuple(cast(DagProblem, problem).local_nodes.tolist())}))
+    return SolverOutput(Schedule.from_order(range(cast(FmProblem, problem).n)))
 
 
 def linear_extensions(nodes: list[int], preds, limit: int) -> Iterator[tuple[int, ...]]:
@@ -81,9 +82,8 @@ def count_linear_extensions(nodes: list[int], preds, cap: int | None = None, dea
     return sum(counts.values())
 
 
-@register("bruteforce", problems=("j2", "fm", "dag"), kind="exact", options=("max_candidates",),
-          summary="all permutations / linear extensions (tiny problems only)")
-def bruteforce(problem, *, time_limit=None, max_candidates: int = 200_000) -> SolverOutput:
+def bruteforce(problem: FmProblem | DagProblem, *, time_limit: float | None = None,
+               max_candidates: int = 200_000) -> SolverOutput:
     """Enumerate every schedule and keep the best.
 
     Flow problems: all n! job orders.  DAG problems: every linear extension of the local
@@ -99,14 +99,14 @@ def bruteforce(problem, *, time_limit=None, max_candidates: int = 200_000) -> So
         raise ValidationError(f"max_candidates must be an integer >= 1, got {max_candidates!r}")
     deadline = time.perf_counter() + time_limit if time_limit is not None else None
     try:
-        if problem.type in ("j2", "fm"):
-            return _bruteforce_flow(problem, max_candidates, deadline)
-        return _bruteforce_dag(problem, max_candidates, deadline)
+        if problem.type in FLOW_TYPES:
+            return _bruteforce_flow(cast(FmProblem, problem), max_candidates, deadline)
+        return _bruteforce_dag(cast(DagProblem, problem), max_candidates, deadline)
     except TimeoutError:
         return SolverOutput(None, status="error", info={"note": "time limit reached while counting candidates"})
 
 
-def _timed_out(problem, best, sched, deadline, seen: int, total: int) -> SolverOutput | None:
+def _timed_out(problem: FmProblem | DagProblem, best, sched, deadline, seen: int, total: int) -> SolverOutput | None:
     if deadline is None or seen % 256 or time.perf_counter() <= deadline:
         return None
     return SolverOutput(sched, status="feasible", objective=best, bound=lower_bound(problem),
@@ -167,3 +167,9 @@ def _bruteforce_dag(problem: DagProblem, limit: int, deadline: float | None) -> 
                     return stop
     return SolverOutput(best_sched, status="optimal", bound=best, objective=best,
                         info={"candidates": int(total)})
+
+
+register("fifo", "offloadsched.builtin:fifo", problems=(*FLOW_TYPES, "dag"),
+         summary="jobs in the given order (DAG: node index order)")
+register("bruteforce", "offloadsched.builtin:bruteforce", problems=(*FLOW_TYPES, "dag"), kind="exact",
+         options=("max_candidates",), summary="all permutations / linear extensions (tiny problems only)")

@@ -9,17 +9,20 @@ recurrence, so each tests the other.
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 
 from .errors import ScheduleError
-from .problems import problem_type
+from .problems import DagProblem, FmProblem, Problem, problem_type
 from .schedule import Timing
 
 
-def violations(problem, timing: Timing, *, limit: int = 10) -> list[str]:
+def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str]:
     """Up to ``limit`` human-readable violations (empty when the schedule is valid)."""
     problem_type(problem)
-    ops = problem.operations()
+    scheduled = cast(FmProblem | DagProblem, problem)  # a joint problem has no operations until partitioned
+    ops = scheduled.operations()
     out: list[str] = []
     names = getattr(problem, "names", None) or getattr(problem, "jobs", None)
 
@@ -65,7 +68,7 @@ def violations(problem, timing: Timing, *, limit: int = 10) -> list[str]:
         for k in np.flatnonzero(start[b] < end[a])[:limit]:
             out.append(f"{label(ops.kind[b[k]], ops.item[b[k]])} starts at {start[b[k]]} before "
                        f"{label(ops.kind[a[k]], ops.item[a[k]])} ends at {end[a[k]]}")
-    for res in problem.resources:
+    for res in scheduled.resources:
         idx = np.flatnonzero(ops.resource == res)
         idx = idx[np.lexsort((end[idx], start[idx]))]
         clash = np.flatnonzero(start[idx[1:]] < end[idx[:-1]])
@@ -90,7 +93,7 @@ def _codes(values: np.ndarray, kinds: list[str]) -> np.ndarray:
     return out
 
 
-def check(problem, timing: Timing) -> None:
+def check(problem: Problem, timing: Timing) -> None:
     """Raise :class:`~offloadsched.errors.ScheduleError` listing violations, if any.
 
     Independent of the evaluator: it re-derives the precedences and the one-operation-at-a-time

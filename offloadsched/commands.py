@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from .errors import ValidationError
+from .vocab import FLOW_TYPES, PROBLEM_TYPES
 
 
 def register(sub) -> None:
@@ -35,7 +36,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("methods", help="list the registered methods",
                        description="List every registered method with the problem types it accepts.")
-    p.add_argument("--problem", choices=("j2", "fm", "dag", "joint"), help="only methods for this type")
+    p.add_argument("--problem", choices=PROBLEM_TYPES, help="only methods for this type")
     p.set_defaults(func=_methods)
 
 
@@ -58,7 +59,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .schedule import Schedule
 
     problem = load(args.file, instance=args.instance)
-    if getattr(problem, "type", None) not in ("j2", "fm", "dag"):
+    if getattr(problem, "type", None) not in (*FLOW_TYPES, "dag"):
         raise ValidationError(f"{args.file}: evaluate needs a j2, fm or dag problem")
     if (args.order is None) == (args.schedule is None):
         raise ValidationError("give exactly one of --order and --schedule")
@@ -90,7 +91,7 @@ def _solve(args: argparse.Namespace) -> int:
     from .solve import solve
 
     problem = load(args.file, instance=args.instance)
-    if getattr(problem, "type", None) not in ("j2", "fm", "dag", "joint"):
+    if getattr(problem, "type", None) not in PROBLEM_TYPES:
         raise ValidationError(f"{args.file}: holds a {type(problem).__name__}, not a problem; make one with "
                               f"'offloadsched instances profile {args.file} -o problem.json'")
     options = dict(parse_option(o) for o in args.option)

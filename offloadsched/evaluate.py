@@ -11,15 +11,18 @@ References (docs/REFERENCES.md): [Seed002], [NawazEnscoreHam1983].
 from __future__ import annotations
 
 import heapq
+from typing import cast
 
 import numpy as np
 
 from .errors import ScheduleError, ValidationError
-from .problems import DagProblem, FmProblem, problem_type
+from .problems import DagProblem, FmProblem, Problem, problem_type
 from .schedule import Schedule, Timing
+from .vocab import FLOW_TYPES
 
 
-def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, overlap: bool = True) -> Timing:
+def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.ndarray, *,
+             overlap: bool = True) -> Timing:
     """Build the semi-active schedule of ``schedule`` on ``problem``.
 
     With ``overlap=False`` no two operations overlap (seed 002's DSL baseline): the jobs run one
@@ -72,19 +75,19 @@ def evaluate(problem, schedule: Schedule | dict | list | tuple | np.ndarray, *, 
     """
     schedule = as_schedule(schedule)
     kind = problem_type(problem)
-    if kind in ("j2", "fm"):
-        timing = _evaluate_flow(problem, schedule)
+    if kind in FLOW_TYPES:
+        timing = _evaluate_flow(cast(FmProblem, problem), schedule)
     elif kind == "dag":
-        timing = _evaluate_dag(problem, schedule)
+        timing = _evaluate_dag(cast(DagProblem, problem), schedule)
     else:
         raise ValidationError("a joint problem has no schedule until partitions are chosen; "
                               "evaluate its DagProblem (problem.dag(partitions))")
     return timing if overlap else _without_overlap(problem, timing)
 
 
-def _without_overlap(problem, timing: Timing) -> Timing:
+def _without_overlap(problem: Problem, timing: Timing) -> Timing:
     """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end)."""
-    job = timing.item if problem.type in ("j2", "fm") else problem.job[timing.item]
+    job = timing.item if problem.type in FLOW_TYPES else cast(DagProblem, problem).job[timing.item]
     first = np.full(int(job.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, job, timing.start)
     order = np.lexsort((timing.end, timing.start, job, first[job]))
@@ -96,7 +99,7 @@ def _without_overlap(problem, timing: Timing) -> Timing:
                   schedule=timing.schedule)
 
 
-def makespan(problem, schedule) -> int:
+def makespan(problem: Problem, schedule) -> int:
     """The makespan of ``schedule`` on ``problem`` (see :func:`evaluate`)."""
     return evaluate(problem, schedule).makespan
 
@@ -189,7 +192,7 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
     for v in loc_seq.tolist():
         s = t
         for p in preds[v]:
-            e = end_c[p]
+            e = int(end_c[p])
             if e < 0:
                 raise ScheduleError(f"local order puts {names[v]!r} before its predecessor {names[p]!r}")
             if e > s:

@@ -28,10 +28,11 @@ from .errors import ValidationError
 from .platform import Platform
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem
 from .schema import validate
+from .vocab import PROBLEM_TYPES
 
 FORMAT = "offloadsched"
 SCHEMA_VERSION = 1
-TYPES = ("j2", "fm", "dag", "dnn", "joint", "result")
+TYPES = (*PROBLEM_TYPES, "dnn", "result")
 
 
 def write_json(data: Mapping, path) -> None:

@@ -50,7 +50,7 @@ def dag_paths(problem: DagProblem, limit: int = DEFAULT_PATH_LIMIT) -> list[tupl
                              f"{problem.job_names[worst]!r} alone has {counts[worst]}), limit {limit}")
     paths: list[tuple[int, ...]] = []
     for src in (v for v in range(len(problem)) if not problem.preds[v]):
-        stack = [(src, (src,))]
+        stack: list[tuple[int, tuple[int, ...]]] = [(src, (src,))]
         while stack:
             v, path = stack.pop()
             if not problem.succs[v]:

@@ -112,7 +112,8 @@ class Platform:
         but the input, which may be omitted: it computes nothing) replacing the rate model."""
         current = self.measured.to_dict() if self.measured is not None else {}
         current.setdefault(side, {})[dnn.name] = dict(times)
-        out = replace(self, measured=current)
+        out = replace(self, measured=MeasuredTimes.from_dict(current, f"platform {self.name!r}"))
+        assert out.measured is not None
         out.measured.times(side, dnn)  # names every missing or unknown layer now
         return out
 

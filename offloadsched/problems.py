@@ -25,6 +25,7 @@ from .errors import ValidationError
 from .partition import Partition
 from .platform import Platform
 from .units import TIME_CEILING, check_int_times, require_numbers
+from .vocab import PROBLEM_TYPES, ProblemType
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")
 
@@ -350,7 +351,10 @@ class DagProblem:
 
         Under ``negligible`` remote there are no remote operations (they take 0 and need no
         machine, so they never constrain anything the evaluator reports)."""
-        kinds, items, res, dur = [], [], [], []
+        kinds: list[str] = []
+        items: list[int] = []
+        res: list[str] = []
+        dur: list[int] = []
         op_of: dict[tuple[str, int], int] = {}
 
         def add(kind: str, v: int, resource: str, d: int) -> None:
@@ -504,7 +508,13 @@ def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Part
     if times is None:
         times = JointProblem(jobs, platform, remote_model=remote_model).times
     job_names = job_names or _job_names(jobs)
-    f, u, r, local, preds, names, job = [], [], [], [], [], [], []
+    f: list[np.ndarray] = []
+    u: list[np.ndarray] = []
+    r: list[np.ndarray] = []
+    local: list[np.ndarray] = []
+    preds: list[tuple[int, ...]] = []
+    names: list[str] = []
+    job: list[np.ndarray] = []
     offset = 0
     for k, (dnn, part, (fk, uk, rk)) in enumerate(zip(jobs, partitions, times)):
         f.append(fk)
@@ -556,9 +566,9 @@ def identical_jobs(dnn: DNN, n: int) -> list[DNN]:
 Problem = J2Problem | FmProblem | DagProblem | JointProblem
 
 
-def problem_type(problem) -> str:
+def problem_type(problem: object) -> ProblemType:
     t = getattr(problem, "type", None)
-    if t not in ("j2", "fm", "dag", "joint"):
+    if t not in PROBLEM_TYPES:
         raise ValidationError(f"not a problem: {type(problem).__name__}")
     return t
 

@@ -18,9 +18,10 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from .errors import ValidationError
+from .problems import FmProblem, JointProblem, Problem
 from .schedule import Schedule
+from .vocab import PROBLEM_TYPES, ProblemType, Status
 
-STATUSES = ("optimal", "feasible", "infeasible", "error", "heuristic", "bound")
 PLUGIN_PACKAGES = ("offloadsched.heuristics", "offloadsched.formulations")
 
 
@@ -34,7 +35,7 @@ class SolverOutput:
     """
 
     schedule: Schedule | None
-    status: str = "heuristic"
+    status: Status | str = Status.HEURISTIC
     bound: float | None = None
     objective: float | None = None
     problem: Any = None
@@ -50,34 +51,41 @@ class Method:
 
     name: str
     target: Callable[..., SolverOutput] | str
-    problems: tuple[str, ...]
+    problems: tuple[ProblemType, ...]
     kind: str
     summary: str
     options: tuple[str, ...] = ()
-    applies: Callable[[Any], str | None] | None = None
+    applies: Callable[[Any], str | None] | str | None = None
 
-    def not_applicable(self, problem) -> str | None:
+    def not_applicable(self, problem: Problem) -> str | None:
         """Why the method cannot take ``problem`` (None when it can): the problem type first,
         then the method's own cheap ``applies`` check (e.g. Johnson's rule needs two machines)."""
         ptype = getattr(problem, "type", None)
         if ptype not in self.problems:
             return f"it takes {', '.join(self.problems)} problems, not {ptype}"
-        return self.applies(problem) if self.applies is not None else None
+        if self.applies is None:
+            return None
+        return (_load(self.applies) if isinstance(self.applies, str) else self.applies)(problem)
 
     def load(self) -> Callable[..., SolverOutput]:
         if callable(self.target):
             return self.target
-        module, _, attr = self.target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _load(self.target)
+
+
+def _load(path: str) -> Callable:
+    """The function at an import path ``"package.module:function"``."""
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 _REGISTRY: dict[str, Method] = {}
 _loaded = False
 
 
-def register(name: str, target: Callable | str | None = None, *, problems: Sequence[str],
+def register(name: str, target: Callable | str | None = None, *, problems: Sequence[ProblemType],
              kind: str = "heuristic", summary: str = "", options: Sequence[str] = (),
-             applies: Callable[[Any], str | None] | None = None):
+             applies: Callable[[Any], str | None] | str | None = None):
     """Register a method; usable as a decorator when ``target`` is omitted.
 
     ``kind`` is ``heuristic`` or ``exact``; ``problems`` lists the accepted types among
@@ -119,7 +127,7 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
     >>> _REGISTRY.pop("doc-reverse").kind  # leave the registry as it was
     'heuristic'
     """
-    bad = set(problems) - {"j2", "fm", "dag", "joint"}
+    bad = set(problems) - set(PROBLEM_TYPES)
     if bad:
         raise ValueError(f"register({name!r}): unknown problem types {sorted(bad)}")
     if kind not in ("heuristic", "exact"):
@@ -143,17 +151,17 @@ def _first_line(fn) -> str:
 
 def machines(m: int) -> Callable[[Any], str | None]:
     """An ``applies`` check: flow problems with exactly ``m`` machines."""
-    def check(problem) -> str | None:
+    def check(problem: FmProblem) -> str | None:
         return None if problem.m == m else f"it needs {m} machines, the problem has {problem.m}"
     return check
 
 
-def one_dnn_job(problem) -> str | None:
+def one_dnn_job(problem: JointProblem) -> str | None:
     """An ``applies`` check: a joint problem of one DNN job."""
     return None if len(problem.jobs) == 1 else f"it takes one DNN job, the problem has {len(problem.jobs)}"
 
 
-def negligible_remote(problem) -> str | None:
+def negligible_remote(problem: JointProblem) -> str | None:
     """An ``applies`` check: the ``negligible`` remote model."""
     return None if problem.remote_model == "negligible" else \
         f"it needs the negligible remote model, the problem's is {problem.remote_model}"
@@ -193,7 +201,7 @@ def unavailable(name: str) -> str | None:
     return None
 
 
-def methods(problem_type: str | None = None, kind: str | None = None) -> list[Method]:
+def methods(problem_type: ProblemType | None = None, kind: str | None = None) -> list[Method]:
     """Registered methods, optionally only those accepting ``problem_type`` or of ``kind``."""
     load_plugins()
     return [m for _, m in sorted(_REGISTRY.items())

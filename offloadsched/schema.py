@@ -92,7 +92,7 @@ def _message(error) -> str:
     v, inst, sch = error.validator, error.instance, error.schema
     if v == "type":
         types = sch["type"] if isinstance(sch["type"], list) else [sch["type"]]
-        want = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        want = " or ".join(_TYPE_WORDS.get(t, str(t)) for t in types)
         return f"expected {want}, got {_shown(inst)}"
     if v == "required":
         missing = [k for k in sch["required"] if k not in inst]
@@ -134,14 +134,15 @@ def validate(data: Any, kind: str, where: str = "document") -> None:
 
 def _item(data: Any, path) -> str:
     """`` (layer 'conv3')``: the name of the innermost named list item on ``path``, if any."""
-    found, node, container = "", data, None
+    found, node = "", data
+    container: str | None = None
     for part in path:
         try:
             nxt = node[part]
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(part, int) and isinstance(nxt, Mapping) and isinstance(nxt.get("name"), str):
-            found = f" ({_SINGULAR.get(container, 'item')} {nxt['name']!r})"
+            found = f" ({_SINGULAR.get(container or '', 'item')} {nxt['name']!r})"
         container = part if isinstance(part, str) else container
         node = nxt
     return found

@@ -13,7 +13,7 @@ import inspect
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,9 +22,10 @@ from .check import violations
 from .errors import ValidationError
 from .evaluate import evaluate
 from .jsonable import jsonable
-from .problems import problem_type
-from .registry import STATUSES, SolverOutput, get_method
+from .problems import JointProblem, Problem, problem_type
+from .registry import SolverOutput, get_method
 from .schedule import Schedule, Timing
+from .vocab import FLOW_TYPES, STATUSES, Status
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Result:
     """
 
     method: str
-    status: str
+    status: Status
     makespan: int | None
     bound: float | None
     lower_bound: int
@@ -111,7 +112,7 @@ class Result:
         }
 
     def __repr__(self) -> str:
-        return (f"Result(method={self.method!r}, status={self.status!r}, makespan={self.makespan}, "
+        return (f"Result(method={self.method!r}, status={str(self.status)!r}, makespan={self.makespan}, "
                 f"bound={self.bound}, wall_time_s={self.wall_time_s:.3g})")
 
 
@@ -127,7 +128,7 @@ def check_options(fn, method: str, options: dict[str, Any]) -> None:
                                   f"{', '.join(known) if known else '(none)'}")
 
 
-def solve(problem, method: str, time_limit: float | None = None, **options: Any) -> Result:
+def solve(problem: Problem, method: str, time_limit: float | None = None, **options: Any) -> Result:
     """Solve ``problem`` with the registered ``method``.
 
     Parameters
@@ -200,18 +201,18 @@ def solve(problem, method: str, time_limit: float | None = None, **options: Any)
                   options=dict(options, **({"time_limit": time_limit} if time_limit else {})))
 
 
-def _score(problem, ptype: str, kind: str, method: str, out: SolverOutput, wall: float, *,
+def _score(problem: Problem, ptype: str, kind: str, method: str, out: SolverOutput, wall: float, *,
            options: dict[str, Any]) -> Result:
     """The :class:`Result` of a method's output, checked as :func:`solve` describes."""
     info = dict(out.info)
-    status = out.status
+    status: Status | str = out.status
     problems: list[str] = []
     if status not in STATUSES:
         problems.append(f"unknown status {status!r}")
-        status = "error"
+        status = Status.ERROR
     scheduled, partitions = problem, None
     if ptype == "joint":
-        scheduled, partitions, why = rebuild_joint(problem, out)
+        scheduled, partitions, why = rebuild_joint(cast(JointProblem, problem), out)
         if why:
             problems.append(why)
     elif out.problem is not None and out.problem is not problem:
@@ -229,30 +230,30 @@ def _score(problem, ptype: str, kind: str, method: str, out: SolverOutput, wall:
             found = violations(scheduled, timing)
             if found:
                 problems.append("the checker rejects the timed schedule: " + "; ".join(found))
-    elif status in ("optimal", "feasible", "heuristic"):
-        problems.append(f"status {status!r} without a schedule")
+    elif status in (Status.OPTIMAL, Status.FEASIBLE, Status.HEURISTIC):
+        problems.append(f"status {str(status)!r} without a schedule")
     bound = out.bound
     if makespan is not None and not problems:
         reason = _inconsistency(status, makespan, out.objective, bound)
         if reason:
             problems.append(reason)
-        elif status == "optimal" and (bound is None or bound < makespan):
+        elif status == Status.OPTIMAL and (bound is None or bound < makespan):
             info["downgraded"] = (f"claimed optimal, but its bound {bound} is below the evaluated makespan "
                                   f"{makespan}" if bound is not None else "claimed optimal without a bound")
-            status = "feasible"
-        elif status == "feasible" and kind == "exact" and bound is not None and bound >= makespan:
-            status = "optimal"  # its own proven bound meets the schedule
+            status = Status.FEASIBLE
+        elif status == Status.FEASIBLE and kind == "exact" and bound is not None and bound >= makespan:
+            status = Status.OPTIMAL  # its own proven bound meets the schedule
     if problems:
         info["inconsistency"] = "; ".join(problems)
-        status = "error"
-    return Result(method=method, status=status, makespan=makespan, bound=bound,
+        status = Status.ERROR
+    return Result(method=method, status=Status(status), makespan=makespan, bound=bound,
                   lower_bound=lower_bound(scheduled) if scheduled is not None and scheduled.type != "joint" else 0,
                   wall_time_s=wall, schedule=timing.schedule if timing is not None else None,
                   options=options, timing=timing, problem=scheduled if scheduled is not None else problem,
                   partitions=partitions, objective=out.objective, log=out.log, info=info, overlap=out.overlap)
 
 
-def rebuild_joint(problem, out: SolverOutput):
+def rebuild_joint(problem: JointProblem, out: SolverOutput):
     """``(problem D, partitions, reason)`` for a joint method's output: problem D rebuilt from the
     returned partitions and the joint problem itself (times from its platform), one partition per
     job.  A partition may be of the job's DNN or of a fused-layer conversion of it (a DNN whose
@@ -297,7 +298,7 @@ def differs(expected, got) -> str | None:
     """Why ``got`` is not the same problem as ``expected`` (times, graph, partition), or None."""
     if getattr(got, "type", None) != expected.type:
         return f"a {getattr(got, 'type', type(got).__name__)} problem instead of {expected.type}"
-    if expected.type in ("j2", "fm"):
+    if expected.type in FLOW_TYPES:
         if got.times.shape != expected.times.shape or not np.array_equal(got.times, expected.times):
             return "its times differ"
         return None
@@ -315,10 +316,10 @@ def differs(expected, got) -> str | None:
     return None if got is expected else "a different joint problem"
 
 
-def _inconsistency(status: str, makespan: int, objective, bound) -> str | None:
+def _inconsistency(status: Status | str, makespan: int, objective, bound) -> str | None:
     tol = 1e-6 * max(1, abs(makespan))
     if bound is not None and bound > makespan + tol:
         return f"bound {bound} exceeds the evaluated makespan {makespan}"
-    if status == "optimal" and objective is not None and abs(objective - makespan) > max(tol, 0.5):
+    if status == Status.OPTIMAL and objective is not None and abs(objective - makespan) > max(tol, 0.5):
         return f"solver objective {objective} differs from the evaluated makespan {makespan}"
     return None

@@ -24,10 +24,13 @@ def reference_johnson(a, b) -> list[int]:
     return first + last
 
 
-@register("claims-test-reversed-johnson", problems=("j2",), summary="test only: Johnson's order reversed")
 def _reversed_johnson(problem, *, time_limit=None) -> SolverOutput:
     """A planted wrong heuristic: the reverse of Johnson's order."""
     return SolverOutput(Schedule.from_order(reference_johnson(problem.a.tolist(), problem.b.tolist())[::-1]))
+
+
+register("claims-test-reversed-johnson", _reversed_johnson, problems=("j2",),
+         summary="test only: Johnson's order reversed")
 
 
 SMALL_J2 = FlowSpace(description="two-stage jobs", max_jobs=4, max_value=6, stages=((2, 2), (3, 1)))

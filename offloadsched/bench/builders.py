@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ValidationError
+from ..problems import FmProblem
+from ..vocab import PROBLEM_TYPES, ProblemType
 
 #: Parameter types a suite file can give.
 PARAM_TYPES = (str, int, float, bool, list[str], list[int], list[float])
@@ -79,7 +81,7 @@ class InstanceFamily:
 
     name: str
     builder: Callable[..., Built]
-    problem_type: str | None
+    problem_type: ProblemType | None
     params: dict[str, Param]
     summary: str
     path_params: tuple[str, ...] = ()
@@ -120,11 +122,11 @@ def first_line(fn: Callable) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def family(name: str, problem_type: str | None, *, path_params: tuple[str, ...] = ()) -> Callable:
+def family(name: str, problem_type: ProblemType | None, *, path_params: tuple[str, ...] = ()) -> Callable:
     """Decorator registering a builder as family ``name`` building ``problem_type`` problems
     (``None``: known only once built, e.g. a problem file).  ``path_params`` are file paths, taken
     relative to the suite file's folder."""
-    if problem_type not in ("j2", "fm", "dag", "joint", None):
+    if problem_type is not None and problem_type not in PROBLEM_TYPES:
         raise ValueError(f"family {name!r}: unknown problem type {problem_type!r}")
 
     def deco(fn: Callable[..., Built]) -> Callable[..., Built]:
@@ -164,7 +166,7 @@ def _joint(jobs: list, network: str, bandwidth: float | None, device: str, serve
     return Built(JointProblem(jobs, plat, remote_model=remote_model, name=name), attrs)
 
 
-def _flow_attrs(problem) -> dict[str, Any]:
+def _flow_attrs(problem: FmProblem) -> dict[str, Any]:
     return {"n": problem.n, "m": problem.m, "size": problem.n}
 
 
@@ -181,7 +183,7 @@ def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float |
 
 
 @family("mix", "joint")
-def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # noqa: B006
+def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # type: ignore[assignment]  # noqa: B006
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
         remote_model: str = "negligible") -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""

@@ -161,8 +161,9 @@ def _frame_row(model: str, rate: float, by: dict[str, dict[str, Any]]) -> dict[s
     """One row of :func:`fl_frame` from the records of one (model, rate), by method label."""
     def ms(label: str) -> float:
         r = by.get(label)
-        ok = r is not None and r["status"] != "error" and pd.notna(r["makespan"])
-        return float(r["makespan"]) / 1e3 if ok else math.nan
+        if r is None or r["status"] == "error" or not pd.notna(r["makespan"]):
+            return math.nan
+        return float(r["makespan"]) / 1e3
 
     def info(label: str, key: str) -> Any:
         return _dict(by[label]["info"]).get(key) if label in by else None

@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..problems import Problem
+from ..vocab import Status
 from .builders import Built, get_family
 from .db import COLUMNS, DEFAULT_DB, ResultsDB
 from .suite import MethodSpec, Row, Suite, canonical, digest
@@ -48,7 +50,7 @@ DONE = Callable[["Unit", list[dict[str, Any]]], None]
 LOST = Callable[["Unit", str], None]
 SOLVER_PACKAGES = ("ortools", "highspy", "pulp", "scipy")
 #: Statuses of an exact run that did not prove its result (the adaptive stop; "skipped" passes the stop on).
-UNPROVEN = ("feasible", "error", "skipped", "timeout")
+UNPROVEN = (Status.FEASIBLE, Status.ERROR, Status.SKIPPED, Status.TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ def instance_label(source: str, params: dict[str, Any], defaults: dict[str, Any]
     return f"{source}({', '.join(shown)})"
 
 
-def problem_digest(problem) -> str:
+def problem_digest(problem: Problem) -> str:
     """A hash of the problem's JSON document (detects an instance that changed since it was solved)."""
     from ..io import to_dict
 
@@ -186,7 +188,8 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def error_record(unit: Unit, message: str, wall_time: float | None = None, status: str = "error") -> dict[str, Any]:
+def error_record(unit: Unit, message: str, wall_time: float | None = None,
+                 status: Status = Status.ERROR) -> dict[str, Any]:
     """The record of a unit that failed: status ``error`` (or ``status``) with ``message``."""
     rec = _base_record(unit)
     if unit.method is not None:
@@ -194,7 +197,7 @@ def error_record(unit: Unit, message: str, wall_time: float | None = None, statu
         rec.update(method=m.label, method_name=m.name, kind=m.kind, options=m.options_key)
     else:
         rec.update(method=unit.task.rpartition(":")[2], method_name=unit.task, kind="task", options="{}")
-    rec.update(status=status, message=message, wall_time=wall_time, solver_version=solver_versions())
+    rec.update(status=str(status), message=message, wall_time=wall_time, solver_version=solver_versions())
     return rec
 
 
@@ -203,7 +206,7 @@ def skipped_record(unit: Unit, axis: str, size: Any) -> dict[str, Any]:
     m = unit.method
     limit = f"within its time limit ({m.time_limit:g} s)" if m.time_limit else "(no time limit)"
     return error_record(unit, f"not run: {m.label} did not prove optimality at size {axis}={size} {limit}",
-                        status="skipped")
+                        status=Status.SKIPPED)
 
 
 def run_unit(unit: Unit) -> list[dict[str, Any]]:
@@ -234,11 +237,11 @@ def result_fields(res) -> dict[str, Any]:
     info, the schedule (sequences, partitions, overlap), message and solver version."""
     d = res.to_dict()
     info = d["info"]
-    return {"status": res.status, "makespan": res.makespan, "bound": res.bound, "lower_bound": res.lower_bound,
+    return {"status": str(res.status), "makespan": res.makespan, "bound": res.bound, "lower_bound": res.lower_bound,
             "wall_time": res.wall_time_s, "info": info or None,
             "schedule": {"schedule": d["schedule"], "partitions": d["partitions"], "overlap": d.get("overlap", True)}
             if d["schedule"] else None,
-            "message": info.get("inconsistency") or (info.get("reason") if res.status == "error" else None),
+            "message": info.get("inconsistency") or (info.get("reason") if res.status == Status.ERROR else None),
             "solver_version": str(info.get("solver_version") or solver_versions())}
 
 
@@ -258,7 +261,7 @@ def _run_task(unit: Unit) -> list[dict[str, Any]]:
         unknown = set(rec) - set(COLUMNS)
         if unknown:
             raise ValueError(f"task {unit.task} returned unknown record fields {sorted(unknown)}")
-        full = {**base, "status": "done", "message": None, "wall_time": wall / max(len(records), 1),
+        full = {**base, "status": str(Status.DONE), "message": None, "wall_time": wall / max(len(records), 1),
                 "method_name": rec.get("method", base["method"]), **rec}
         out.append(full)
     if not out:
@@ -380,7 +383,7 @@ class LocalPool:
                         self._kill(r)
                         limit = r.unit.kill_after
                         records = [error_record(r.unit, f"killed after its hard wall-clock limit of {limit:g} s",
-                                                wall_time=limit, status="timeout")]
+                                                wall_time=limit, status=Status.TIMEOUT)]
                     else:
                         continue
                     running.remove(r)
@@ -609,7 +612,7 @@ class Progress:
                 print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {unit.describe()}: {note}", file=self.stream,
                       flush=True)
             return
-        failed = failure is not None or any(r.get("status") == "error" for r in records or [])
+        failed = failure is not None or any(r.get("status") == Status.ERROR for r in records or [])
         self.failures += failed
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failures=self.failures)
@@ -624,7 +627,7 @@ class Progress:
             r = records[0]
             ms = f"{r['makespan'] / 1e3:.3f} ms" if r.get("makespan") is not None else "-"
             wall = f"{r['wall_time']:.2f} s" if r.get("wall_time") is not None else ""
-            text = f"{r['status']} {ms} {wall}" + (f" {r['message']}" if r.get("status") == "error" else "")
+            text = f"{r['status']} {ms} {wall}" + (f" {r['message']}" if r.get("status") == Status.ERROR else "")
         print(f"[{self.done:>{width}}/{self.total}] {unit.describe()}: {text}", file=self.stream, flush=True)
 
     def close(self) -> None:
@@ -701,11 +704,11 @@ def run_suite(suite: Suite, db: ResultsDB, *, jobs: int = 1, scheduler: str | No
 
         def done(unit: Unit, records: list[dict[str, Any]]) -> None:
             db.write_unit(suite.name, unit.id, [{**r, "git_rev": rev} for r in records])
-            stopped = unit.method is not None and any(r.get("status") == "skipped" for r in records)
+            stopped = unit.method is not None and any(r.get("status") == Status.SKIPPED for r in records)
             summary.ran += not stopped
             summary.stopped += stopped
-            summary.errors += any(r.get("status") == "error" for r in records)
-            summary.timeouts += any(r.get("status") == "timeout" for r in records)
+            summary.errors += any(r.get("status") == Status.ERROR for r in records)
+            summary.timeouts += any(r.get("status") == Status.TIMEOUT for r in records)
             progress.update(unit, records)
 
         def lost(unit: Unit, message: str) -> None:

@@ -61,6 +61,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..problems import Problem
+from ..vocab import ProblemType
 from .builders import InstanceFamily, Param, get_family, signature_params
 
 SUITES_DIR = Path(__file__).resolve().parent.parent / "suites"
@@ -156,9 +158,12 @@ class Row:
 
     @property
     def source(self) -> str:
-        return self.family.name if self.family is not None else f"task:{self.task.target}"
+        if self.family is not None:
+            return self.family.name
+        assert self.task is not None  # a row has a family or a task
+        return f"task:{self.task.target}"
 
-    def methods_for(self, problem_type: str, problem=None) -> list[MethodSpec]:
+    def methods_for(self, problem_type: ProblemType, problem: Problem | None = None) -> list[MethodSpec]:
         """The explicit methods (each must accept ``problem_type``) and the selected ones; a
         selector skips a method whose ``applies`` check refuses ``problem`` (when given)."""
         from ..registry import methods
@@ -279,7 +284,7 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
     raw_rows = data.get("row", [])
     if not isinstance(raw_rows, list) or not raw_rows:
         raise ValidationError(f"{path}: needs at least one [[row]] table")
-    stop = {k: data[k] for k in ("stop_after_unproven", "size_axis") if k in data}
+    stop: dict[str, Any] = {k: data[k] for k in ("stop_after_unproven", "size_axis") if k in data}
     rows = [_row(raw, k + 1, path, time_limit, seeds, options, stop) for k, raw in enumerate(raw_rows)]
     groups = {r.group for r in rows}
     published = [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(data.get("published", []))]
@@ -507,7 +512,7 @@ def parse_published(raw: Any, index: int, path: Path, groups: set[str]) -> Publi
 
 def _check_published(table: PublishedTable, rows: list[Row], where: str) -> None:
     """A published table's selectors must be parameters, and its methods methods, of its group's rows."""
-    params = {p for r in rows for p in (r.family.params if r.family else r.task.params)}
+    params = {p for r in rows for p in (r.family.params if r.family else r.task.params if r.task else ())}
     labels = {m.label for r in rows for m in r.methods}
     open_ended = any(r.selectors or r.task for r in rows)  # the methods are known only once run
     for item in [*table.rows, *table.columns]:

@@ -32,6 +32,7 @@ from ..errors import ValidationError
 from ..evaluate import evaluate
 from ..io import from_dict, load, save, write_json
 from ..jsonable import jsonable
+from ..problems import Problem
 from ..schedule import Schedule
 from .engine import Check, ClaimResult, run_claim
 
@@ -186,7 +187,7 @@ def load_counterexample(claim: str | ClaimResult, directory: str | Path | None =
     return load(path), sidecar
 
 
-def side_timing(problem, entry: dict[str, Any]):
+def side_timing(problem: Problem, entry: dict[str, Any]):
     """``(problem, timing)`` of one sidecar side, re-evaluated by the core evaluator."""
     prob = from_dict(entry["problem"], where="sidecar problem") if entry.get("problem") else problem
     return prob, evaluate(prob, Schedule.from_dict(entry["schedule"]))

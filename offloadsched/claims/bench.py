@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
+from ..problems import Problem
+from ..vocab import FLOW_TYPES
 from .api import DATA_DIR, catalog, load_claims, load_counterexample, records_date, run_claims
 from .engine import ClaimResult
 
@@ -98,9 +100,9 @@ def _instance(result: ClaimResult, directory: Path) -> str:
     return describe(problem)
 
 
-def describe(problem) -> str:
+def describe(problem: Problem) -> str:
     """A small problem in one line: the jobs' stage times, a DAG's times and arcs, a joint problem's chains."""
-    if problem.type in ("j2", "fm"):
+    if problem.type in FLOW_TYPES:
         return f"{len(problem.times)} jobs with stage times " + ", ".join(
             str(tuple(int(x) for x in row)) for row in problem.times)
     if problem.type == "dag":

@@ -20,7 +20,7 @@ from ..errors import ValidationError
 from ..evaluate import evaluate
 from ..io import to_dict
 from ..partition import Partition
-from ..problems import J2Problem
+from ..problems import J2Problem, Problem
 from ..registry import get_method
 from ..schedule import Schedule
 from ..solve import Result, solve
@@ -42,14 +42,14 @@ EXACT_TIME_LIMIT = 20.0
 BRUTEFORCE_CANDIDATES = {"j2": 10_000, "fm": 10_000, "dag": 500}
 
 
-def _options(method: str, problem) -> dict[str, Any]:
+def _options(method: str, problem: Problem) -> dict[str, Any]:
     """One worker for the solvers that take the option (two cores are shared); brute force capped."""
     if method == "bruteforce":
         return {"max_candidates": BRUTEFORCE_CANDIDATES.get(problem.type, 10_000)}
     return {"workers": 1} if "workers" in get_method(method).options else {}
 
 
-def run_method(problem, method: str, **options) -> Result:
+def run_method(problem: Problem, method: str, **options) -> Result:
     """``solve(problem, method)``; a refusal (``ValidationError``) means the instance is out of scope."""
     try:
         return solve(problem, method, **options)
@@ -57,7 +57,7 @@ def run_method(problem, method: str, **options) -> Result:
         raise NotApplicable(f"{method}: {exc}") from None
 
 
-def optimum(problem, candidates: Sequence[str]) -> Result:
+def optimum(problem: Problem, candidates: Sequence[str]) -> Result:
     """The first proven optimum among the registered ``candidates`` (a method refusing the instance,
     bruteforce a large one, passes to the next); :class:`NotApplicable` when none proves one."""
     known = registered()
@@ -77,7 +77,7 @@ def optimum(problem, candidates: Sequence[str]) -> Result:
     raise NotApplicable(f"no optimum proven by {', '.join(tried) or 'any registered method'}")
 
 
-def side(result: Result, label: str, *, problem=None, **extra) -> dict[str, Any]:
+def side(result: Result, label: str, *, problem: Problem | None = None, **extra) -> dict[str, Any]:
     """A sidecar entry: what to redraw one side's schedule with."""
     out = {"label": label, "method": result.method, "makespan": result.makespan,
            "schedule": result.schedule.to_dict() if result.schedule is not None else None, **extra}

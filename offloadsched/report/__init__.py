@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..bench.db import ResultsDB
+from ..vocab import Status
 from .claims import claims_section
 from .gaps import bound_table, gap_table, method_order, prepare, references, with_gaps
 from .papers import compare
@@ -121,12 +122,13 @@ def _exact_outcomes(df: pd.DataFrame, raw: pd.DataFrame) -> list:
     exact = df[df["kind"] == "exact"]
     if exact.empty:
         return []
-    skipped = raw[raw["status"] == "skipped"]
+    skipped = raw[raw["status"] == Status.SKIPPED]
     stops = [f"{m} in {g}: sizes {fmt_list(sorted({f'{v:g}' for v in s['size'].dropna()}, key=float))} not run "
              f"({len(s)} runs): {msg.removeprefix('not run: ')}"
              for (g, m, msg), s in skipped.groupby(["group_name", "method", "message"])]
     counts = exact.groupby("method")["status"].value_counts().unstack(fill_value=0)
-    statuses = [s for s in ("optimal", "feasible", "bound", "infeasible", "error") if s in counts.columns]
+    order = (Status.OPTIMAL, Status.FEASIBLE, Status.BOUND, Status.INFEASIBLE, Status.ERROR)
+    statuses = [s for s in order if s in counts.columns]
     statuses += [s for s in counts.columns if s not in statuses]
     rows = []
     for m, r in counts.iterrows():
@@ -193,7 +195,7 @@ def _checks(df: pd.DataFrame, raw: pd.DataFrame, conflicts: list, notes: list[st
                                                  else [])) if items else
                    Para("No conflicts: optimality claims agree, no schedule beats a proven optimum, no bound "
                         "exceeds it, and every re-evaluated schedule gives its stored makespan."))
-    errors = raw[raw["status"] == "error"].copy()
+    errors = raw[raw["status"] == Status.ERROR].copy()
     if len(errors):
         errors["what"] = errors["message"].fillna("").str.replace(r"\d+", "N", regex=True).str.slice(0, 90)
         rows = []
@@ -222,9 +224,9 @@ def _instances(df: pd.DataFrame, refs: pd.DataFrame) -> list:
                 continue
             r = g.loc[m]
             r = r.iloc[0] if isinstance(r, pd.DataFrame) else r
-            mark = {"optimal": "*", "feasible": " (tl)", "error": "err"}.get(r["status"], "")
-            cells.append("err" if r["status"] == "error" else
-                         (val(r["bound"]) + " (bound)" if r["status"] == "bound" else val(r["makespan"]) + mark))
+            mark = {Status.OPTIMAL: "*", Status.FEASIBLE: " (tl)", Status.ERROR: "err"}.get(r["status"], "")
+            cells.append("err" if r["status"] == Status.ERROR else
+                         (val(r["bound"]) + " (bound)" if r["status"] == Status.BOUND else val(r["makespan"]) + mark))
         rows.append(cells)
     return [Heading("Instances"), Para(
         "Makespans per instance (zoo instances in ms, random ones in their integer units). Optimum: proven "

@@ -88,7 +88,9 @@ def render_claims(records: list[dict[str, Any]], intro: str) -> list[Block]:
     for r in records:
         claims.setdefault(r["method"], []).append(r)
     names = sorted(claims, key=lambda n: (order.get(n, len(order)), n))
-    table, figures, notes = [], [], []
+    table: list[list[str]] = []
+    figures: list[Block] = []
+    notes: list[Block] = []
     for name in names:
         group = claims[name]
         verdict = min((r["status"] for r in group), key=lambda s: STATUS_ORDER.get(s, 1))

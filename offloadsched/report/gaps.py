@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..vocab import Status
+
 RESULT_KINDS = ("heuristic", "exact")
 
 
@@ -26,7 +28,7 @@ def _json(text) -> dict:
 
 def prepare(df: pd.DataFrame) -> pd.DataFrame:
     """The rows of methods (not tasks or claims, nor runs skipped) with parsed JSON columns and an instance ``key``."""
-    df = df[df["kind"].isin(RESULT_KINDS) & (df["status"] != "skipped")].copy()
+    df = df[df["kind"].isin(RESULT_KINDS) & (df["status"] != Status.SKIPPED)].copy()
     df["key"] = df["instance"] + "#" + df["seed"].astype(str)
     for col in ("params", "attrs", "options", "info"):
         df[col + "_d"] = df[col].map(_json) if len(df) else []
@@ -47,13 +49,13 @@ def references(df: pd.DataFrame) -> tuple[pd.DataFrame, list[Conflict]]:
     Columns: ``group_name, instance, seed, problem_type, optimum, proven, source, best, bound, lower``."""
     rows, conflicts = [], []
     for key, g in df.groupby("key", sort=False):
-        ok = g[g["status"] != "error"]
+        ok = g[g["status"] != Status.ERROR]
         ms = ok["makespan"].dropna()
         best = float(ms.min()) if len(ms) else math.nan
-        exact_opt = ok[(ok["kind"] == "exact") & (ok["status"] == "optimal") & ok["makespan"].notna()]
+        exact_opt = ok[(ok["kind"] == "exact") & (ok["status"] == Status.OPTIMAL) & ok["makespan"].notna()]
         ptype = g["problem_type"].iloc[0]
         core_lb = float(ok["lower_bound"].max()) if ptype != "joint" and ok["lower_bound"].notna().any() else math.nan
-        bound_lb = ok.loc[ok["status"] == "bound", "bound"].max()
+        bound_lb = ok.loc[ok["status"] == Status.BOUND, "bound"].max()
         lower = np.nanmax([core_lb, bound_lb]) if not (math.isnan(core_lb) and pd.isna(bound_lb)) else math.nan
         bounds = ok.loc[ok["kind"] == "exact", "bound"].dropna()
         bound = np.nanmax([lower, *bounds]) if (len(bounds) or not math.isnan(lower)) else math.nan
@@ -89,7 +91,7 @@ def with_gaps(df: pd.DataFrame, refs: pd.DataFrame) -> pd.DataFrame:
     ``gap`` is against the proven optimum, else against the best bound (``gap_upper``: an upper
     limit); NaN for errors and instances without either."""
     out = df.join(refs[["optimum", "proven", "bound"]].rename(columns={"bound": "ref_bound"}), on="key")
-    ms = out["makespan"].where(out["status"] != "error")
+    ms = out["makespan"].where(out["status"] != Status.ERROR)
     opt, bnd = out["optimum"], out["ref_bound"]
     proven = out["proven"].fillna(False).astype(bool)
     gap_opt = _ratio(ms, opt)
@@ -121,7 +123,7 @@ def gap_table(df: pd.DataFrame, by: tuple[str, ...] = ("group_name",)) -> pd.Dat
     heuristics the share of instances with a proven optimum where they reach it.  Rows of
     bound-only methods (status ``bound``) are left out: see :func:`bound_table`."""
     rows = []
-    df = df[df["status"] != "bound"]
+    df = df[df["status"] != Status.BOUND]
     order = {m: k for k, m in enumerate(method_order(df))}
     for keys, g in df.groupby([*by, "method"], sort=False):
         keys = keys if isinstance(keys, tuple) else (keys,)
@@ -129,11 +131,11 @@ def gap_table(df: pd.DataFrame, by: tuple[str, ...] = ("group_name",)) -> pd.Dat
         gaps = g["gap"].dropna()
         proven = g[g["proven"].fillna(False).astype(bool)]
         if kind == "exact":
-            share = (g["status"] == "optimal").mean()
+            share = (g["status"] == Status.OPTIMAL).mean()
         else:
             share = proven["at_optimum"].mean() if len(proven) else math.nan
         rows.append({**dict(zip([*by, "method"], keys)), "kind": kind, "instances": g["key"].nunique(),
-                     "errors": int((g["status"] == "error").sum()), "proven": int(len(proven)),
+                     "errors": int((g["status"] == Status.ERROR).sum()), "proven": int(len(proven)),
                      "mean_gap": gaps.mean() if len(gaps) else math.nan,
                      "max_gap": gaps.max() if len(gaps) else math.nan,
                      "upper": bool(g.loc[gaps.index, "gap_upper"].any()), "share_optimal": share,
@@ -148,12 +150,12 @@ def bound_table(df: pd.DataFrame) -> pd.DataFrame:
     """Per exact method, the quality of its lower bounds: (reference - bound) / reference, where the
     reference is the proven optimum, else the best makespan found (``upper``: then only an upper limit)."""
     rows = []
-    has = df[(df["kind"] == "exact") & df["bound"].notna() & (df["status"] != "error")]
+    has = df[(df["kind"] == "exact") & df["bound"].notna() & (df["status"] != Status.ERROR)]
     for method, g in has.groupby("method", sort=True):
         proven = g["proven"].fillna(False).astype(bool)
         ref = g["optimum"].where(proven, g["key"].map(df.groupby("key")["makespan"].min()))
         gap = ((ref - g["bound"]) / ref).where(ref > 0).dropna()
-        rows.append({"method": method, "instances": g["key"].nunique(), "bound_only": bool((g["status"] == "bound")
+        rows.append({"method": method, "instances": g["key"].nunique(), "bound_only": bool((g["status"] == Status.BOUND)
                      .all()), "mean_gap": gap.mean() if len(gap) else math.nan,
                      "max_gap": gap.max() if len(gap) else math.nan, "upper": bool((~proven[gap.index]).any()),
                      "tight": int((gap <= 1e-9).sum()), "mean_time": g["wall_time"].mean()})

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from ..bench.suite import PublishedTable
+from ..vocab import Status
 from .render import Block, Bullets, Para, Table
 
 
@@ -24,7 +25,7 @@ def _value(df: pd.DataFrame, refs: pd.DataFrame, table: PublishedTable, row: dic
             x = ref["optimum"] if ref["proven"] else ref["best"]
             unproven |= not ref["proven"]
         else:
-            x = g.loc[(g["method"] == col["method"]) & (g["status"] != "error"), "makespan"].min()
+            x = g.loc[(g["method"] == col["method"]) & (g["status"] != Status.ERROR), "makespan"].min()
         if table.metric == "reduction_pct":
             base = g.loc[g["method"] == table.baseline, "makespan"].min()
             x = 100 * (base - x) / base if base and base > 0 else math.nan
@@ -46,7 +47,7 @@ def compare(table: PublishedTable, df: pd.DataFrame, refs: pd.DataFrame) -> list
     """The published table, ours with the same rows and columns, and the differences stated."""
     headers = [""] + [c["label"] for c in table.columns]
     ours = [[_value(df, refs, table, r, c) for c in table.columns] for r in table.rows]
-    unit = "reduction against " + table.baseline.upper() + " (%)" if table.metric == "reduction_pct" else "ms"
+    unit = "reduction against " + (table.baseline or "").upper() + " (%)" if table.metric == "reduction_pct" else "ms"
     blocks: list[Block] = [
         Table(headers, [[r["label"]] + [_fmt(v, table.metric) for v in vals]
                         for r, vals in zip(table.rows, table.values)],

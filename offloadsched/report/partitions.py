@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..vocab import Status
 from .render import Block, Bullets, Heading, Para, Table
 
 METHOD = "mip-joint-ideals"
@@ -21,7 +22,7 @@ METHOD = "mip-joint-ideals"
 def partition_types_section(db, suite: str) -> list[Block]:
     """The table of partition types used by the proven joint optima of ``suite``."""
     raw = db.frame(suite)
-    rows = raw[(raw["method"] == METHOD) & (raw["status"] == "optimal")] if len(raw) else raw
+    rows = raw[(raw["method"] == METHOD) & (raw["status"] == Status.OPTIMAL)] if len(raw) else raw
     out: list[Block] = [Heading("Partition types in the joint optima")]
     if rows is None or not len(rows):
         return out + [Para(f"No joint instance of this suite was proven optimal by {METHOD}.")]
@@ -36,7 +37,7 @@ def partition_types_section(db, suite: str) -> list[Block]:
         counts[most] = counts.get(most, 0) + 1
         table.append([str(group), str(instance), ", ".join(f"{k} {v}" for k, v in per_dnn.items()),
                       str(info.get("options", "")), str(sum(info.get("ideals", [])) or "")])
-    notes = [Para(
+    notes: list[Block] = [Para(
         f"Distinct partitions per DNN in the optimal schedule that {METHOD} returns, on every joint instance it "
         "proved optimal, beside the partitions it kept after pruning and the ideals enumerated (another optimal "
         "schedule may use fewer). Seed 001's JPS mixes two partition types (its Theorem 1 is about the "

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..vocab import Status
 from .render import Figure
 
 MAX_PANELS = 9
@@ -124,7 +125,7 @@ def _series_figure(df: pd.DataFrame, refs: pd.DataFrame, x: str, keys: tuple[str
     fig, axes = _panels(len(series))
     for ax, (key, g) in zip(axes, series):
         for m, gm in g.groupby("method"):
-            if (gm["status"] == "bound").all():  # a bound-only method: its bound, dotted
+            if (gm["status"] == Status.BOUND).all():  # a bound-only method: its bound, dotted
                 pts = gm.groupby(x)["bound"].mean().sort_index()
                 ax.plot(pts.index, pts.to_numpy() / 1e3, label=f"{m} (bound)", linewidth=1, linestyle=":",
                         markersize=3, **style[m])
@@ -192,7 +193,7 @@ def jobs_figure(df: pd.DataFrame, refs: pd.DataFrame) -> Figure | None:
 # -- solve time ----------------------------------------------------------------------------------------
 def time_figure(df: pd.DataFrame) -> Figure | None:
     """Wall time against instance size on log axes, per method (hollow: not proven optimal by an exact method)."""
-    data = df[df["wall_time"].notna() & df["size"].notna() & (df["status"] != "error")]
+    data = df[df["wall_time"].notna() & df["size"].notna() & (df["status"] != Status.ERROR)]
     if data.empty or data["size"].nunique() < 2:
         return None
     types = sorted(data["problem_type"].dropna().unique())
@@ -205,7 +206,7 @@ def time_figure(df: pd.DataFrame) -> Figure | None:
             pts = g.groupby("size")["wall_time"].median().sort_index()
             st = style[m]
             ax.plot(pts.index, np.maximum(pts.to_numpy(), 1e-5), color=st["color"], linewidth=1, label=m)
-            hollow = (g["kind"] == "exact") & (g["status"] != "optimal")
+            hollow = (g["kind"] == "exact") & (g["status"] != Status.OPTIMAL)
             ax.scatter(g.loc[~hollow, "size"], np.maximum(g.loc[~hollow, "wall_time"], 1e-5), s=14,
                        marker=st["marker"], color=st["color"])
             ax.scatter(g.loc[hollow, "size"], np.maximum(g.loc[hollow, "wall_time"], 1e-5), s=18,
@@ -301,7 +302,7 @@ def gantt_figures(df: pd.DataFrame, refs: pd.DataFrame, notes: list[str]) -> lis
         if worst["gap"] <= 0:
             continue
         exact = df[(df["key"] == worst["key"]) & (df["kind"] == "exact") & df["schedule"].notna()
-                   & (df["status"] != "error")].sort_values("makespan")
+                   & (df["status"] != Status.ERROR)].sort_values("makespan")
         shown = [worst] + ([exact.iloc[0]] if len(exact) else [])
         plt = _plt()
         fig, axes = plt.subplots(len(shown), 1, figsize=(11, 2.3 * len(shown) + 0.4), squeeze=False)

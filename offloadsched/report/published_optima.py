@@ -14,8 +14,10 @@ import json
 
 import pandas as pd
 
+from ..vocab import Status
 from .render import Block, Bullets, Heading, Para, Table, fmt_num
 
+SOLVED = [Status.OPTIMAL, Status.FEASIBLE]
 TITLE = "Published optima beside ours"
 COLUMNS = ["instance", "class", "published", "method", "status", "makespan", "bound", "wall_time"]
 
@@ -42,9 +44,9 @@ def _json(v) -> dict:
 
 
 def _cell(r: pd.Series) -> str:
-    if r["status"] == "error" or r["makespan"] != r["makespan"] or r["makespan"] is None:
+    if r["status"] == Status.ERROR or r["makespan"] != r["makespan"] or r["makespan"] is None:
         return "err"
-    mark = {"optimal": "*", "feasible": " (tl)"}.get(r["status"], "")
+    mark = {Status.OPTIMAL: "*", Status.FEASIBLE: " (tl)"}.get(r["status"], "")
     return f"{int(r['makespan'])}{mark} {r['wall_time']:.1f} s"
 
 
@@ -55,11 +57,11 @@ def optima_blocks(df: pd.DataFrame, level: int = 2) -> list[Block]:
     methods = list(dict.fromkeys(df["method"]))
     summary = []
     for (cls, method), g in df.groupby(["class", "method"], sort=False):
-        ok = g["status"] != "error"
+        ok = g["status"] != Status.ERROR
         at = int((g.loc[ok, "makespan"] == g.loc[ok, "published"]).sum())
         gap = ((g.loc[ok, "makespan"] - g.loc[ok, "published"]) / g.loc[ok, "published"]).max()
-        proven = int((g["status"] == "optimal").sum())
-        summary.append([cls, method, str(len(g)), str(proven) if g["status"].isin(["optimal", "feasible"]).any()
+        proven = int((g["status"] == Status.OPTIMAL).sum())
+        summary.append([cls, method, str(len(g)), str(proven) if g["status"].isin(SOLVED).any()
                         else "-", str(at), f"{100 * gap:.2f} %" if gap == gap else "-",
                         fmt_num(g["wall_time"].mean(), 2), fmt_num(g["wall_time"].max(), 2)])
     rows = []
@@ -70,11 +72,11 @@ def optima_blocks(df: pd.DataFrame, level: int = 2) -> list[Block]:
                     [_cell(g.loc[m]) if m in g.index else "" for m in methods])
     issues = []
     for _, r in df.iterrows():
-        if r["status"] == "error" or r["makespan"] != r["makespan"]:
+        if r["status"] == Status.ERROR or r["makespan"] != r["makespan"]:
             continue
         if r["makespan"] < r["published"]:
             issues.append(f"{r['instance']}: {r['method']} found {int(r['makespan'])} < published {r['published']}")
-        elif r["status"] == "optimal" and r["makespan"] != r["published"]:
+        elif r["status"] == Status.OPTIMAL and r["makespan"] != r["published"]:
             issues.append(f"{r['instance']}: {r['method']} proved {int(r['makespan'])}, published {r['published']}")
     return [
         Heading("Per class and method", level + 1),

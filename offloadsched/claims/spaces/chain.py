@@ -77,6 +77,7 @@ class ChainSpace:
         for low, top, value in stage_ranges(self.stages):
             for n in range(low, top + 1):
                 for layers in range(2, n + 2):
+                    profiles: Iterator[tuple[tuple[int, ...], tuple[int, ...]]]
                     if self.convex:
                         profiles = (((c,) * (layers - 1), tuple(sum(d[i:]) for i in range(layers - 1)))
                                     for c in range(1, value + 1)
