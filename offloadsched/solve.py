@@ -178,8 +178,8 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
     >>> r.makespan, r.schedule["local"].tolist()
     (9, [1, 0, 2])
     >>> exact = solve(p, "bruteforce")
-    >>> exact.status, exact.makespan, exact.bound
-    ('optimal', 9, 9)
+    >>> print(exact.status, exact.makespan, exact.bound)
+    optimal 9 9
     """
     ptype = problem_type(problem)
     spec = get_method(method)
