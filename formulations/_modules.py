@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -49,15 +49,12 @@ Module = tuple[int, int, int, list[int]]
 
 @dataclass
 class IdealModules:
-    """One partition (``ideal``: bit set of local layers) and its modules: ``lower`` (exact or of a
-    relaxation) and ``upper`` (exact or of an extension), identical when ``series_parallel``;
-    ``strong`` when they come from :meth:`Catalogue.modules`."""
+    """One partition's modules: ``lower`` (exact or of a relaxation) and ``upper`` (exact or of an
+    extension), the same list when its local order is series-parallel; ``strong`` when they come
+    from :meth:`Catalogue.modules`."""
 
-    ideal: int
-    series_parallel: bool
     lower: list[Module]
     upper: list[Module]
-    cuts: list[int] = field(default_factory=list)
     strong: bool = True  # False: the quick bracket (:meth:`Catalogue.quick`), not the strongest one
 
 
@@ -114,15 +111,15 @@ class Catalogue:
         parent = _out_forest(local, preds, len(preds))
         if parent is not None:
             mods = sp_modules(None, a, b, (local, parent))
-            out = IdealModules(self.ideals[t], True, mods, mods, cuts)
+            out = IdealModules(mods, mods)
         else:
             res = analyze(local, preds, witness=False)
             if res.tree is not None:
                 mods = sp_modules(res.tree, a, b)
-                out = IdealModules(self.ideals[t], True, mods, mods, cuts)
+                out = IdealModules(mods, mods)
             else:
-                br = sp_bounds(res, a, b, preds)
-                out = IdealModules(self.ideals[t], False, br["lower_modules"], br["upper_modules"], cuts)
+                br = sp_bounds(res, a, b, preds, with_modules=True)
+                out = IdealModules(br["lower_modules"], br["upper_modules"])
         self._mods[t] = out
         self._quick.pop(t, None)
         self.build_s += time.perf_counter() - t0
@@ -141,7 +138,7 @@ class Catalogue:
         if _out_forest(local, self.dnn.preds, len(a)) is not None:
             return self.modules(t)
         lower, upper = quick_bracket(local, self.dnn.preds, a, b)
-        out = self._quick[t] = IdealModules(self.ideals[t], False, lower, upper, cuts, strong=False)
+        out = self._quick[t] = IdealModules(lower, upper, strong=False)
         self.build_s += time.perf_counter() - t0
         return out
 
@@ -163,6 +160,14 @@ def catalogue(dnn: DNN, f: np.ndarray, u: np.ndarray, *, max_ideals: int = DEFAU
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return cat
+
+
+def split_values(n: np.ndarray, ka: np.ndarray, kb: np.ndarray) -> np.ndarray:
+    """``E_q`` of every kind ``q`` (kinds in Johnson order, ``n_q`` modules of times ``ka``, ``kb``):
+    ``a`` of the kinds before, ``b`` of those after, ``n_q max + min`` of its own block."""
+    before = np.concatenate(([0], np.cumsum(n * ka)[:-1]))
+    after = np.concatenate((np.cumsum((n * kb)[::-1])[::-1][1:], [0]))
+    return before + after + n * np.maximum(ka, kb) + np.minimum(ka, kb)
 
 
 @dataclass
@@ -203,14 +208,6 @@ class ModuleTable:
         w = np.where(k < q, self.a, np.where(k > q, self.b, np.maximum(self.a, self.b)))
         return np.bincount(self.owner, weights=w, minlength=self.n_options).astype(np.int64)
 
-    def kinds_of(self, options: np.ndarray) -> dict[int, np.ndarray]:
-        """Kind -> the options (among ``options``) having a module of that kind."""
-        sel = np.isin(self.owner, options)
-        out: dict[int, list[int]] = {}
-        for q, i in zip(self.kind[sel].tolist(), self.owner[sel].tolist()):
-            out.setdefault(q, []).append(i)
-        return {q: np.unique(v) for q, v in out.items()}
-
     def value(self, x: np.ndarray) -> int:
         """The makespan of ``x[i]`` jobs on option ``i``, from the used options' modules only."""
         x = np.asarray(x, dtype=np.int64)
@@ -219,10 +216,7 @@ class ModuleTable:
         rows = rows.astype(np.int64)
         kinds, inv = np.unique(self.kind[rows], return_inverse=True)
         n = np.bincount(inv.reshape(-1), weights=x[self.owner[rows]], minlength=len(kinds)).astype(np.int64)
-        ka, kb = self.ka[kinds], self.kb[kinds]
-        before = np.concatenate(([0], np.cumsum(n * ka)[:-1]))
-        after = np.concatenate((np.cumsum((n * kb)[::-1])[::-1][1:], [0]))
-        e = before + after + n * np.maximum(ka, kb) + np.minimum(ka, kb)
+        e = split_values(n, self.ka[kinds], self.kb[kinds])
         return int(x @ self.o) + (int(e.max()) if len(e) else 0)
 
     def makespan(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
@@ -230,10 +224,7 @@ class ModuleTable:
         ``E_q`` (``-1`` where absent) and the counts ``n_q``."""
         x = np.asarray(x, dtype=np.int64)
         n = np.bincount(self.kind, weights=x[self.owner], minlength=self.n_kinds).astype(np.int64)
-        before = np.concatenate(([0], np.cumsum(n * self.ka)[:-1]))
-        after = np.concatenate((np.cumsum((n * self.kb)[::-1])[::-1][1:], [0]))
-        e = before + after + n * np.maximum(self.ka, self.kb) + np.minimum(self.ka, self.kb)
-        e = np.where(n > 0, e, -1)
+        e = np.where(n > 0, split_values(n, self.ka, self.kb), -1)
         top = int(e.max()) if len(e) and n.any() else 0
         return int(x @ self.o) + top, e, n
 

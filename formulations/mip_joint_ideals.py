@@ -57,7 +57,7 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1979], [Monma1
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pulp
@@ -91,7 +91,6 @@ class Side:
     rounds: int = 0
     rows: int = 0
     solver_status: str = ""
-    history: list = field(default_factory=list)
     passes: int = 1
 
 
@@ -111,14 +110,13 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
         raise ValidationError(f"mip-joint-ideals takes a joint problem, got {type(problem).__name__}")
     t0 = time.perf_counter()
     limit = _mip.DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
-    groups, members = _groups(problem)
+    members = _groups(problem)
     cats = [catalogue(problem.jobs[ks[0]], problem.times[ks[0]][0], problem.times[ks[0]][1], max_ideals=max_ideals)
             for ks in members]
     if not bracket:
         for c in cats:
-            w = find_n(range(len(c.dnn)), c.dnn.preds)
-            if w is not None:
-                names = [c.dnn.names[v] for v in w]
+            if not c.series_parallel:
+                names = [c.dnn.names[v] for v in find_n(range(len(c.dnn)), c.dnn.preds)]
                 raise ValidationError(f"mip-joint-ideals: DNN {c.dnn.name!r} is not series-parallel (an N on "
                                       f"{', '.join(map(repr, names))}); pass bracket=True for a relaxation / "
                                       "extension bracket")
@@ -185,8 +183,7 @@ def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, dead
         if side == "lower":
             bound = max(bound, res.bound)
             res.bound = bound
-        if best is None or (side == "upper" and res.value is not None and res.value < best[1].value) \
-                or side == "lower":
+        if side == "lower" or best is None or res.value < best[1].value:  # lower: the bound only grows
             best = (table, res)
         weak = [(int(table.group_of[i]), int(table.ideal_of[i])) for i in np.flatnonzero(res.x).tolist()
                 if not cats[table.group_of[i]].quick(int(table.ideal_of[i])).strong]
@@ -198,7 +195,7 @@ def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, dead
     return best
 
 
-def _groups(problem: JointProblem) -> tuple[list[tuple], list[list[int]]]:
+def _groups(problem: JointProblem) -> list[list[int]]:
     """Jobs grouped by identical DNN and times (first-appearance order)."""
     keys: dict[tuple, int] = {}
     members: list[list[int]] = []
@@ -208,7 +205,7 @@ def _groups(problem: JointProblem) -> tuple[list[tuple], list[list[int]]]:
             keys[key] = len(members)
             members.append([])
         members[keys[key]].append(k)
-    return list(keys), members
+    return members
 
 
 @dataclass
@@ -389,7 +386,6 @@ def _loop(table: ModuleTable, counts: np.ndarray, deadline: float, solver: str, 
             break
         x = model.decode()
         val, e, _ = table.makespan(x)
-        side.history.append((val, side.bound))
         if val < best_val:
             best, best_val = x, val
         side.bound = min(side.bound, best_val)

@@ -383,7 +383,7 @@ def _repair(order: Sequence[int], nodes: Sequence[int], preds) -> list[int]:
     return priority_topological_order(nodes, preds, {v: i for i, v in enumerate(order)})
 
 
-def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dict:
+def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds, *, with_modules: bool = False) -> dict:
     """Lower and upper bounds on the optimum of an order that is not series-parallel.
 
     ``res`` is :func:`offloadsched.sp.analyze`'s result (its maximal series-parallel modules and
@@ -393,8 +393,8 @@ def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dic
     repaired into a valid one (list scheduling by its positions; a linear extension is itself a
     series-parallel extension, a chain).  Returns ``lower``, ``upper``,
     ``order`` (a valid sequence of makespan ``upper``), ``gap`` = (upper - lower) / upper and the
-    value of every candidate, and the modules (:func:`sp_modules`) of the best relaxation
-    (``lower_modules``) and of the best extension (``upper_modules``).
+    value of every candidate; with ``with_modules`` also the modules (:func:`sp_modules`) of the best
+    relaxation (``lower_modules``) and of the best extension (``upper_modules``).
     """
     core, cpreds, modules = res.core, res.core_preds, res.modules
     weight = {v: sum(a[u] for u in leaves(modules[v])) for v in core}
@@ -410,13 +410,15 @@ def sp_bounds(res: SPAnalysis, a: Sequence[int], b: Sequence[int], preds) -> dic
         orders[name], uppers[name] = _join(mods)
     best = min(uppers, key=lambda k: (uppers[k], k))
     low = max(lowers, key=lambda k: (lowers[k], k))
-    if best not in parts:  # a repaired sequence is a chain, itself a series-parallel extension
-        chain = orders[best]
-        parts[best] = sp_modules(None, a, b, (chain, list(range(-1, len(chain) - 1))))
     lower, upper = lowers[low], uppers[best]
-    return {"lower": lower, "upper": upper, "order": orders[best], "upper_from": best,
-            "gap": (upper - lower) / upper if upper else 0.0, "relaxations": lowers, "extensions": uppers,
-            "lower_modules": parts[low], "upper_modules": parts[best]}
+    out = {"lower": lower, "upper": upper, "order": orders[best], "upper_from": best,
+           "gap": (upper - lower) / upper if upper else 0.0, "relaxations": lowers, "extensions": uppers}
+    if with_modules:
+        if best not in parts:  # a repaired sequence is a chain, itself a series-parallel extension
+            chain = orders[best]
+            parts[best] = sp_modules(None, a, b, (chain, list(range(-1, len(chain) - 1))))
+        out.update(lower_modules=parts[low], upper_modules=parts[best])
+    return out
 
 
 def quick_bracket(local: Sequence[int], preds, a: Sequence[int], b: Sequence[int]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from .dnn import DNN
 from .errors import SizeLimitError
 
-__all__ = ["DEFAULT_MAX_IDEALS", "count_ideals", "enumerate_ideals", "ideal_mask"]
+__all__ = ["DEFAULT_MAX_IDEALS", "count_ideals", "enumerate_ideals"]
 
 #: the default limit on the number of ideals a joint model enumerates per DNN
 DEFAULT_MAX_IDEALS = 50_000
@@ -83,7 +83,3 @@ def enumerate_ideals(dnn: DNN, max_ideals: int = DEFAULT_MAX_IDEALS) -> list[int
                              f"max_ideals={max_ideals}")
     return found
 
-
-def ideal_mask(ideal: int, n: int) -> list[bool]:
-    """The bit set ``ideal`` as a list of ``n`` booleans."""
-    return [bool(ideal >> v & 1) for v in range(n)]
