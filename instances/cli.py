@@ -141,7 +141,8 @@ def _show(args: argparse.Namespace) -> int:
     print(f"{dnn.name}: {len(dnn)} layers, {dnn.n_edges} edges, {dnn.structure}; "
           f"{int(dnn.attrs.get('params', 0)):,d} params, {dnn.attrs.get('macs', 0) / 1e9:.3f} GMACs")
     print(f"platform {platform.name}: r_loc {platform.r_loc:.4g} FLOP/s, r_rem {platform.r_rem:.4g} FLOP/s, "
-          f"B {platform.bandwidth / 1e6:g} Mbit/s, w0 {platform.latency * 1e3:g} ms")
+          f"B {platform.bandwidth / 1e6:g} Mbit/s, w_msg {platform.w_msg * 1e3:g} ms, "
+          f"w_rtt {platform.w_rtt * 1e3:g} ms")
     print(f"local-only {int(f.sum()):,d} us, cloud-only {int(u[dnn.input] + r.sum()):,d} us")
     if dnn.is_chain:
         print("cut after layer l: F(l) = local time of layers 0..l, g(l) = upload of l's output "

@@ -18,7 +18,7 @@ Seed 003 (Li, Wang, Zhou, Duan & Wu, GLOBECOM 2022), Table I "Simulation paramet
       = 5e6 * 6.658 = 33.29 Mbit/s = 4.16 MB/s
 
 Fig. 4 sweeps the rate from 1.1 to 3 MB/s instead ("4G 1.3 MB/s, WiFi 1.8 MB/s"); a MB is taken
-as 10^6 bytes (8 * 10^6 bit/s per MB/s).  The paper has no per-message latency: ``w0 = 0``.
+as 10^6 bytes (8 * 10^6 bit/s per MB/s).  The paper has no per-message latency: ``w_msg = w_rtt = 0``.
 
 References (docs/REFERENCES.md): [Seed003].
 """

@@ -92,7 +92,8 @@ def make_platform(device: str = "rpi4", server: str = "gtx1080", network: str = 
     dev = _lookup(DEVICES, device, "device")
     srv = _lookup(SERVERS, server, "server")
     net = get_network(network)
-    return Platform(dev.rate, srv.rate, net.bandwidth, net.latency, name=f"{dev.name}+{srv.name}@{net.name}")
+    return Platform(dev.rate, srv.rate, net.bandwidth, net.w_msg, w_rtt=net.w_rtt,
+                    name=f"{dev.name}+{srv.name}@{net.name}")
 
 
 def local_only_us(dnn: DNN, platform: Platform) -> int:
@@ -148,7 +149,7 @@ def calibration_markdown() -> str:
         headers += [f"CO {name} ours", f"CO {name} paper", "err"]
     dev, srv = DEVICES["rpi4"], SERVERS["gtx1080"]
     nets = ", ".join(f"{get_network(n).name} {get_network(n).bandwidth / 1e6:g} Mbit/s, "
-                     f"w0 = {get_network(n).latency * 1e3:.1f} ms" for n in TABLE_I_NETWORKS)
+                     f"w0 = {get_network(n).w_msg * 1e3:.1f} ms" for n in TABLE_I_NETWORKS)
     return "\n".join([
         "# Calibration against seed 002 Table I",
         "",

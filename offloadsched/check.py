@@ -77,8 +77,18 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
             out.append(f"on {res}: {label(ops.kind[x], ops.item[x])} [{start[x]}, {end[x]}) overlaps "
                        f"{label(ops.kind[y], ops.item[y])} [{start[y]}, {end[y]})")
     latest = int(end.max()) if len(end) else 0
+    rtt = int(getattr(problem, "w_rtt", 0))
+    if rtt:  # MODEL.md 1: an offloading job completes w_rtt after its last upload or remote operation
+        if isinstance(problem, DagProblem):
+            network = (ops.kind == "upload") | (ops.kind == "remote")
+        else:
+            flow = cast(FmProblem, problem)
+            network = (ops.kind != flow.machines[0]) & flow.times[:, 1:].any(axis=1)[ops.item]
+        if network.any():
+            latest = max(latest, int(end[network].max()) + rtt)
     if timing.makespan != latest:
-        out.append(f"makespan {timing.makespan} differs from the latest end {latest}")
+        what = f"the latest completion {latest} (w_rtt {rtt})" if rtt else f"the latest end {latest}"
+        out.append(f"makespan {timing.makespan} differs from {what}")
     return out[:limit]
 
 

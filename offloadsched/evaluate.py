@@ -1,7 +1,9 @@
 """The one evaluator: semi-active schedules for J2, Fm and D (MODEL.md section 2).
 
 Given a problem and a :class:`~offloadsched.schedule.Schedule`, every operation starts as soon
-as its resource is free and its predecessors are done.  Flow problems are evaluated with a
+as its resource is free and its predecessors are done.  The makespan is the latest completion of a
+job: its last operation's end, plus the problem's round trip ``w_rtt`` for a job that offloads
+(after its last upload or remote operation, MODEL.md section 1).  Flow problems are evaluated with a
 vectorised recurrence (``C_k = max(C_{k-1}, r_k) + p_k`` written as a running maximum), so a
 10^6-job J2 takes milliseconds; DAG problems in one pass over the nodes.
 
@@ -96,7 +98,7 @@ def _without_overlap(problem: Problem, timing: Timing) -> Timing:
     end[order] = np.cumsum(dur)
     return Timing(problem_type=timing.problem_type, resources=timing.resources, kind=timing.kind,
                   item=timing.item, resource=timing.resource, start=end - (timing.end - timing.start), end=end,
-                  schedule=timing.schedule)
+                  schedule=timing.schedule, rtt=timing.rtt, rtt_after=timing.rtt_after)
 
 
 def makespan(problem: Problem, schedule) -> int:
@@ -164,10 +166,12 @@ def _evaluate_flow(problem: FmProblem, schedule: Schedule) -> Timing:
         release = ends[:, i]
         full[mach] = arr
     machines = np.array(problem.machines, dtype=str)
+    after = np.zeros((n, m), dtype=bool)
+    after[:, 1:] = problem.offloading[:, None]
     return Timing(problem_type=problem.type, resources=tuple(problem.machines),
                   kind=np.tile(machines, n), item=np.repeat(everything, m),
                   resource=np.tile(machines, n), start=(ends - problem.times).ravel(), end=ends.ravel(),
-                  schedule=Schedule(full))
+                  schedule=Schedule(full), rtt=problem.w_rtt, rtt_after=after.ravel())
 
 
 def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
@@ -253,7 +257,8 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
     end = np.concatenate([end_c[loc_seq], end_u[up_seq], end_r[rem_seq]])
     dur = np.concatenate([f[loc_seq], problem.u[up_seq], problem.r[rem_seq]])
     return Timing(problem_type="dag", resources=problem.resources, kind=kinds, item=items,
-                  resource=resource, start=end - dur, end=end, schedule=Schedule(full))
+                  resource=resource, start=end - dur, end=end, schedule=Schedule(full),
+                  rtt=problem.w_rtt, rtt_after=kinds != "compute")
 
 
 def _list_schedule_remote(problem: DagProblem, end_u: np.ndarray) -> np.ndarray:

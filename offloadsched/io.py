@@ -1,10 +1,13 @@
 """Files: a versioned JSON format for problems, DNN graphs, joint problems and results, and the
 Taillard flow-shop text format as the OR community distributes it.
 
-Every JSON document is an object ``{"format": "offloadsched", "schema_version": 1,
+Every JSON document is an object ``{"format": "offloadsched", "schema_version": 2,
 "type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
 ``result``, validated against its declared schema (:mod:`offloadsched.schema`: unknown keys,
 wrong types and out-of-range values are refused, naming the path) before it is read.
+Version 2 added the two latencies of MODEL.md section 1 (a platform's ``w_msg`` and ``w_rtt``,
+a problem's ``w_rtt``) and the device model's ``rates``; version-1 documents still load, a
+platform's ``latency`` read as ``w_msg`` with ``w_rtt = 0``.
 Writes go to a temporary file in the target folder and are renamed into place, so a file is
 either complete or absent.  Loading errors name the field and the item.
 
@@ -27,11 +30,11 @@ from .dnn import DNN, Layer
 from .errors import ValidationError
 from .platform import Platform
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem
-from .schema import validate
+from .schema import VERSION, VERSIONS, validate
 from .vocab import PROBLEM_TYPES
 
 FORMAT = "offloadsched"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = VERSION
 TYPES = (*PROBLEM_TYPES, "dnn", "result")
 
 
@@ -71,16 +74,17 @@ def to_dict(obj) -> dict[str, Any]:
     if isinstance(obj, DNN):
         return {**_header("dnn"), **dnn_to_dict(obj)}
     if isinstance(obj, J2Problem):
-        return {**_header("j2"), "name": obj.name, "jobs": list(obj.jobs), "a": obj.a.tolist(), "b": obj.b.tolist()}
+        return {**_header("j2"), "name": obj.name, "jobs": list(obj.jobs), "a": obj.a.tolist(), "b": obj.b.tolist(),
+                **_rtt(obj)}
     if isinstance(obj, FmProblem):
         return {**_header("fm"), "name": obj.name, "machines": list(obj.machines), "jobs": list(obj.jobs),
-                "times": obj.times.tolist()}
+                "times": obj.times.tolist(), **_rtt(obj)}
     if isinstance(obj, DagProblem):
         nodes = [{"name": obj.names[v], "job": obj.job_names[int(obj.job[v])], "local": bool(obj.local[v]),
                   "f": int(obj.f[v]), "u": int(obj.u[v]), "r": int(obj.r[v]),
                   "preds": [obj.names[p] for p in obj.preds[v]]} for v in range(len(obj))]
         return {**_header("dag"), "name": obj.name, "remote_model": obj.remote_model,
-                "jobs": list(obj.job_names), "nodes": nodes}
+                "jobs": list(obj.job_names), "nodes": nodes, **_rtt(obj)}
     if isinstance(obj, JointProblem):
         dnns: dict[int, dict] = {}
         for d in obj.jobs:
@@ -89,6 +93,10 @@ def to_dict(obj) -> dict[str, Any]:
                 "remote_model": obj.remote_model, "dnns": list(dnns.values()),
                 "jobs": [d.name for d in obj.jobs]}
     raise ValidationError(f"cannot save a {type(obj).__name__}")
+
+
+def _rtt(problem: FmProblem | DagProblem) -> dict[str, int]:
+    return {"w_rtt": int(problem.w_rtt)} if problem.w_rtt else {}
 
 
 def dnn_to_dict(dnn: DNN) -> dict[str, Any]:
@@ -116,20 +124,22 @@ def from_dict(data: Mapping, *, where: str = "document"):
     if data.get("format", FORMAT) != FORMAT:
         raise ValidationError(f"{where}: format {data.get('format')!r} is not {FORMAT!r}")
     version = data.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        raise ValidationError(f"{where}: schema_version {version!r} is not supported (this is {SCHEMA_VERSION})")
+    if version not in VERSIONS or isinstance(version, bool):
+        raise ValidationError(f"{where}: schema_version {version!r} is not supported (this reads "
+                              f"{', '.join(map(str, VERSIONS))})")
     kind = _req(data, "type", where)
     if not isinstance(kind, str) or kind not in TYPES:
         raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
-    validate(data, kind, where)
+    validate(data, kind, where, version)
     if kind == "j2":
         return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
-                         name=data.get("name", ""))
+                         name=data.get("name", ""), w_rtt=data.get("w_rtt", 0))
     if kind == "fm":
         times = _list(data, "times", where)
         if any(not isinstance(row, list) or len(row) != len(times[0]) for row in times):
             raise ValidationError(f"{where}: field 'times' must be a list of equal-length rows")
-        return FmProblem(times, machines=data.get("machines"), jobs=data.get("jobs"), name=data.get("name", ""))
+        return FmProblem(times, machines=data.get("machines"), jobs=data.get("jobs"), name=data.get("name", ""),
+                         w_rtt=data.get("w_rtt", 0))
     if kind == "dag":
         return _dag_from_dict(data, where)
     if kind == "dnn":
@@ -198,14 +208,12 @@ def _dag_from_dict(data: Mapping, where: str) -> DagProblem:
                       local=[bool(by_name[v].get("local", True)) for v in order],
                       preds=[[idx[p] for p in g.predecessors(v)] for v in order],
                       remote_model=data.get("remote_model", "negligible"), names=order, job=job_ids,
-                      job_names=job_names or None, name=data.get("name", ""))
+                      job_names=job_names or None, name=data.get("name", ""), w_rtt=data.get("w_rtt", 0))
 
 
 def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
     p = _req(data, "platform", where)
-    platform = Platform(r_loc=_req(p, "r_loc", "platform"), r_rem=_req(p, "r_rem", "platform"),
-                        bandwidth=_req(p, "bandwidth", "platform"), latency=p.get("latency", 0.0),
-                        name=p.get("name", "platform"), measured=p.get("measured"))  # measured: issue 18
+    platform = platform_from_dict(p)
     dnns = {d.name: d for d in (dnn_from_dict(x, f"{where}: dnn") for x in _list(data, "dnns", where))}
     jobs = []
     for name in _list(data, "jobs", where):
@@ -214,6 +222,14 @@ def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
         jobs.append(dnns[name])
     return JointProblem(jobs, platform, remote_model=data.get("remote_model", "negligible"),
                         name=data.get("name", ""))
+
+
+def platform_from_dict(p: Mapping) -> Platform:
+    """A platform from its JSON object; version 1's ``latency`` is read as ``w_msg`` (``w_rtt = 0``)."""
+    return Platform(r_loc=_req(p, "r_loc", "platform"), r_rem=_req(p, "r_rem", "platform"),
+                    bandwidth=_req(p, "bandwidth", "platform"), w_msg=p.get("w_msg", p.get("latency", 0.0)),
+                    w_rtt=p.get("w_rtt", 0.0), name=p.get("name", "platform"), measured=p.get("measured"),
+                    rates=p.get("rates"))
 
 
 # -- files -------------------------------------------------------------------------

@@ -1,15 +1,19 @@
-"""Platforms: device rate, server rate, uplink bandwidth and latency (MODEL.md section 1).
+"""Platforms: device model, server rate, uplink bandwidth and two latencies (MODEL.md section 1).
 
 Derived integer times of a layer ``v`` (microseconds, rounded once by
 :func:`offloadsched.units.seconds_to_us`):
 
-* local compute ``f(v) = flops(v) / r_loc``
+* local compute ``f(v)`` from the device model (:mod:`offloadsched.device`: ``flops(v) / r_loc``,
+  or a rate per operator class where the platform gives ``rates``)
 * remote compute ``t'(v) = flops(v) / r_rem``
-* upload of its output ``u(v) = w0 + 8 * out_bytes(v) / B``
+* upload of its output ``u(v) = w_msg + 8 * out_bytes(v) / B``
+
+and, per job that offloads anything, the round trip ``w_rtt`` (:attr:`Platform.rtt_us`): the job
+completes ``w_rtt`` after its last upload or remote operation; it occupies no machine.
 
 Network presets follow the papers (seed 001, seed 002 after Neurosurgeon):
-3G 1.1 Mbit/s, 4G 5.85 Mbit/s, Wi-Fi 18.88 Mbit/s.  Their per-message latency
-is calibrated in :mod:`offloadsched.instances.platforms` (see the README's table).
+3G 1.1 Mbit/s, 4G 5.85 Mbit/s, Wi-Fi 18.88 Mbit/s.  Their latencies are calibrated in
+:mod:`offloadsched.instances.platforms` (see the README's table).
 
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Kang2017].
 """
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .device import DeviceRates, local_seconds
 from .dnn import DNN
 from .errors import ValidationError
 from .units import check_nonneg, seconds_to_us
@@ -28,14 +33,16 @@ from .units import check_nonneg, seconds_to_us
 
 @dataclass(frozen=True)
 class Network:
-    """An uplink: bandwidth in bit/s and per-message latency in seconds."""
+    """An uplink: bandwidth in bit/s, per-tensor overhead ``w_msg`` and round trip ``w_rtt`` in seconds."""
 
     name: str
     bandwidth: float
-    latency: float = 0.0
+    w_msg: float = 0.0
+    w_rtt: float = 0.0
 
     def __post_init__(self) -> None:
-        check_nonneg(self.latency, f"network {self.name!r}: latency")
+        check_nonneg(self.w_msg, f"network {self.name!r}: w_msg")
+        check_nonneg(self.w_rtt, f"network {self.name!r}: w_rtt")
         if check_nonneg(self.bandwidth, f"network {self.name!r}: bandwidth") <= 0:
             raise ValidationError(f"network {self.name!r}: bandwidth must be > 0")
 
@@ -43,9 +50,9 @@ class Network:
 #: Uplink presets of the papers.  Latencies are those calibrated against seed 002 Table I
 #: (see ``offloadsched.instances.platforms`` and the README); bandwidths are the papers' figures.
 NETWORKS: dict[str, Network] = {
-    "3g": Network("3G", 1.1e6, 0.0740),
-    "4g": Network("4G", 5.85e6, 0.0770),
-    "wifi": Network("Wi-Fi", 18.88e6, 0.0879),
+    "3g": Network("3G", 1.1e6, 0.0740, 0.0),
+    "4g": Network("4G", 5.85e6, 0.0770, 0.0),
+    "wifi": Network("Wi-Fi", 18.88e6, 0.0879, 0.0),
 }
 
 
@@ -55,28 +62,50 @@ class Platform:
 
     Parameters
     ----------
-    r_loc, r_rem : device and server rates in FLOP/s (> 0).
+    r_loc, r_rem : device and server rates in FLOP/s (> 0); ``r_loc`` is the device's rate for
+        every operator class that ``rates`` does not name.
     bandwidth : uplink bandwidth in bit/s (> 0).
-    latency : per-message latency ``w0`` in seconds (>= 0).
+    w_msg : overhead of sending one tensor, in seconds (>= 0); it occupies the uplink.
+    w_rtt : a job's round trip in seconds (>= 0), paid once by a job that offloads anything,
+        after its last upload or remote operation, on no machine.
     name : a label for reports.
     measured : measured per-layer compute times that replace the rate model (see
         :class:`MeasuredTimes`; a mapping ``{"device" | "server": {dnn: {layer: µs}}}`` is accepted).
+    rates : the device model's rate per operator class (:data:`offloadsched.device.OPERATOR_CLASSES`);
+        a mapping ``{class: rate}`` is accepted (see :mod:`offloadsched.device` for units).
+
+    Raises
+    ------
+    ValidationError
+        A rate or bandwidth that is not > 0, a negative latency, an unknown operator class, or
+        ``w_rtt > 0`` with ``w_msg`` below 1 µs (an offloaded tensor's upload must take time, so
+        that every offloading job has a positive upload; see MODEL.md section 1).
     """
 
     r_loc: float
     r_rem: float
     bandwidth: float
-    latency: float = 0.0
+    w_msg: float = 0.0
     name: str = "platform"
     # -- measured per-layer times (issue 18): the one field of the override -------------------
     measured: MeasuredTimes | None = field(default=None)
+    w_rtt: float = field(default=0.0, kw_only=True)
+    rates: DeviceRates | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         for field_name in ("r_loc", "r_rem", "bandwidth"):
             value = check_nonneg(getattr(self, field_name), f"platform {self.name!r}: {field_name}")
             if value <= 0:
                 raise ValidationError(f"platform {self.name!r}: {field_name} must be > 0, got {value:g}")
-        check_nonneg(self.latency, f"platform {self.name!r}: latency")
+        check_nonneg(self.w_msg, f"platform {self.name!r}: w_msg")
+        check_nonneg(self.w_rtt, f"platform {self.name!r}: w_rtt")
+        if seconds_to_us(self.w_rtt, "w_rtt") > 0 and seconds_to_us(self.w_msg, "w_msg") < 1:
+            raise ValidationError(f"platform {self.name!r}: w_rtt > 0 needs w_msg >= 1 µs (got w_msg = "
+                                  f"{self.w_msg:g} s): every offloaded tensor's upload must take time")
+        if self.rates is not None and not isinstance(self.rates, DeviceRates):
+            object.__setattr__(self, "rates", DeviceRates.from_dict(self.rates, f"platform {self.name!r}"))
+        if self.rates is not None and not self.rates:
+            object.__setattr__(self, "rates", None)
         if self.measured is not None and not isinstance(self.measured, MeasuredTimes):
             object.__setattr__(self, "measured", MeasuredTimes.from_dict(self.measured, f"platform {self.name!r}"))
         if self.measured is not None and not self.measured:
@@ -85,7 +114,7 @@ class Platform:
     def with_network(self, network: str | Network) -> Platform:
         """The same device and server over another uplink (a preset name or a Network)."""
         net = get_network(network) if isinstance(network, str) else network
-        return replace(self, bandwidth=net.bandwidth, latency=net.latency,
+        return replace(self, bandwidth=net.bandwidth, w_msg=net.w_msg, w_rtt=net.w_rtt,
                        name=f"{self.name.split('@')[0]}@{net.name}")
 
     def with_bandwidth(self, bandwidth: float) -> Platform:
@@ -95,7 +124,7 @@ class Platform:
         """``f(v)`` of every layer, integer µs (measured times when the platform has them)."""
         if self.measured is not None and self.measured.has("device"):
             return self.measured.times("device", dnn)
-        return seconds_to_us(dnn.flops / self.r_loc, f"{dnn.name}: local time")
+        return seconds_to_us(local_seconds(dnn, self.r_loc, self.rates), f"{dnn.name}: local time")
 
     def remote_times(self, dnn: DNN) -> np.ndarray:
         """``t'(v)`` of every layer, integer µs (measured times when the platform has them)."""
@@ -104,8 +133,13 @@ class Platform:
         return seconds_to_us(dnn.flops / self.r_rem, f"{dnn.name}: remote time")
 
     def upload_times(self, dnn: DNN) -> np.ndarray:
-        """``u(v) = w0 + 8 out_bytes / B`` of every layer, integer µs."""
-        return seconds_to_us(self.latency + 8.0 * dnn.out_bytes / self.bandwidth, f"{dnn.name}: upload time")
+        """``u(v) = w_msg + 8 out_bytes / B`` of every layer, integer µs."""
+        return seconds_to_us(self.w_msg + 8.0 * dnn.out_bytes / self.bandwidth, f"{dnn.name}: upload time")
+
+    @property
+    def rtt_us(self) -> int:
+        """``w_rtt`` in integer µs: what an offloading job adds after its last upload or remote operation."""
+        return int(seconds_to_us(self.w_rtt, f"platform {self.name!r}: w_rtt"))
 
     def with_measured(self, side: str, dnn: DNN, times: Mapping[str, int]) -> Platform:
         """The same platform with ``dnn``'s measured ``side`` times (``{layer: µs}``, every layer
@@ -119,9 +153,11 @@ class Platform:
 
     def to_dict(self) -> dict:
         out = {"name": self.name, "r_loc": self.r_loc, "r_rem": self.r_rem,
-               "bandwidth": self.bandwidth, "latency": self.latency}
+               "bandwidth": self.bandwidth, "w_msg": self.w_msg, "w_rtt": self.w_rtt}
         if self.measured is not None:
             out["measured"] = self.measured.to_dict()
+        if self.rates is not None:
+            out["rates"] = self.rates.to_dict()
         return out
 
 

@@ -6,6 +6,11 @@
   remote compute, with remote model ``negligible | serial | parallel``.
 * :class:`JointProblem` - DNN jobs on a platform; a method chooses the partitions too.
 
+Every problem carries a round trip ``w_rtt`` (integer µs, default 0, MODEL.md section 1): a job
+that offloads anything completes ``w_rtt`` after its last upload or remote operation, on no
+machine; the makespan is the latest completion.  In a flow problem a job offloads when one of its
+times after the first machine is positive; in problem D when it has a remote node.
+
 Every time is an integer number of microseconds, and below a ceiling: every time of a problem and
 the sum of all its times must be below ``2**53`` µs (:data:`offloadsched.units.TIME_CEILING`), so that
 makespans are exact in the evaluator's int64 arithmetic and in every float64 that carries them
@@ -62,6 +67,9 @@ class FmProblem:
     machines, jobs : sequence of str, optional
         Names of the machines and of the jobs.
     name : str
+    w_rtt : int
+        Round trip (µs) added after the last operation of every offloading job (a job with a
+        positive time after the first machine).  0 for the classic flow shop.
 
     Raises
     ------
@@ -89,7 +97,7 @@ class FmProblem:
     type = "fm"
 
     def __init__(self, times, *, machines: Sequence[str] | None = None,
-                 jobs: Sequence[str] | None = None, name: str = "") -> None:
+                 jobs: Sequence[str] | None = None, name: str = "", w_rtt: int = 0) -> None:
         try:
             arr = np.asarray(times)
         except ValueError:
@@ -110,6 +118,16 @@ class FmProblem:
             raise ValidationError(f"{self.type} problem: {len(self.jobs)} job names for {n} jobs")
         self.name = name
         self.info: dict = {}
+        self.w_rtt = check_rtt(w_rtt, f"{self.type} problem", int(self.times.sum(dtype=object)))
+        if self.w_rtt and not self.offloading.any():
+            self.w_rtt = 0  # nothing offloads: no round trip to pay
+
+    @cached_property
+    def offloading(self) -> np.ndarray:
+        """Boolean per job: does it offload (a positive time after the first machine)?"""
+        mask = self.times[:, 1:].any(axis=1)
+        mask.flags.writeable = False
+        return mask
 
     @staticmethod
     def _time_label(k: int, m: int) -> str:
@@ -132,7 +150,12 @@ class FmProblem:
         return self.n
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name + ', ' if self.name else ''}n={self.n}, m={self.m})"
+        rtt = f", w_rtt={self.w_rtt}" if self.w_rtt else ""
+        return f"{type(self).__name__}({self.name + ', ' if self.name else ''}n={self.n}, m={self.m}{rtt})"
+
+    def without_rtt(self) -> FmProblem:
+        """The same jobs with ``w_rtt = 0`` (the classic flow shop)."""
+        return _same_flow(self, self.times, w_rtt=0)
 
     def operations(self) -> Operations:
         n, m = self.times.shape
@@ -155,6 +178,8 @@ class J2Problem(FmProblem):
     jobs : sequence of str, optional
     name : str
     machines : pair of str
+    w_rtt : int
+        Round trip (µs) after the upload of every job with ``b > 0``.
 
     Raises
     ------
@@ -163,7 +188,9 @@ class J2Problem(FmProblem):
 
     Notes
     -----
-    Johnson's rule solves it in O(n log n) [Johnson1954].
+    Johnson's rule solves it in O(n log n) [Johnson1954], with ``w_rtt`` too: the makespan is
+    max(sum a, C + w_rtt) with C the end of the last positive upload, and Johnson's order puts
+    the jobs with ``b = 0`` last, so C is the optimal F2 makespan of the others.
 
     Examples
     --------
@@ -178,7 +205,7 @@ class J2Problem(FmProblem):
     type = "j2"
 
     def __init__(self, a, b, *, jobs: Sequence[str] | None = None, name: str = "",
-                 machines: Sequence[str] = ("local", "uplink")) -> None:
+                 machines: Sequence[str] = ("local", "uplink"), w_rtt: int = 0) -> None:
         require_numbers(a, "j2 problem: a")
         require_numbers(b, "j2 problem: b")
         a_arr, b_arr = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
@@ -186,7 +213,7 @@ class J2Problem(FmProblem):
             raise ValidationError(f"j2 problem: a and b must be 1-d of equal length, "
                                   f"got {a_arr.shape} and {b_arr.shape}")
         super().__init__(np.stack([a_arr, b_arr], axis=1) if a_arr.size else np.zeros((0, 2)),
-                         machines=machines, jobs=jobs, name=name)
+                         machines=machines, jobs=jobs, name=name, w_rtt=w_rtt)
 
     @staticmethod
     def _time_label(k: int, m: int) -> str:
@@ -221,6 +248,9 @@ class DagProblem:
     remote_model : str
         ``negligible`` or one of the other remote models of MODEL.md.
     names, job, job_names, name : optional labels and the job of each node.
+    w_rtt : int
+        Round trip (µs): a job with a remote node completes ``w_rtt`` after its last upload or
+        remote operation.  With ``w_rtt > 0`` every cut-point's upload must take time.
 
     Raises
     ------
@@ -250,7 +280,7 @@ class DagProblem:
 
     def __init__(self, *, f, u, r, local, preds: Sequence[Sequence[int]],
                  remote_model: str = "negligible", names: Sequence[str] | None = None,
-                 job=None, job_names: Sequence[str] | None = None, name: str = "") -> None:
+                 job=None, job_names: Sequence[str] | None = None, name: str = "", w_rtt: int = 0) -> None:
         if remote_model not in REMOTE_MODELS:
             raise ValidationError(f"unknown remote model {remote_model!r}; known: {', '.join(REMOTE_MODELS)}")
         self.remote_model = remote_model
@@ -305,6 +335,14 @@ class DagProblem:
         self.name = name
         for arr in (self.f, self.u, self.r, self.local, self.job):
             arr.flags.writeable = False
+        self.w_rtt = check_rtt(w_rtt, "dag problem", total)
+        if self.w_rtt and self.local.all():
+            self.w_rtt = 0  # nothing offloads: no round trip to pay
+        if self.w_rtt:
+            zero = [int(v) for v in self.cut_nodes if self.u[v] == 0]
+            if zero:
+                raise ValidationError(f"dag problem: w_rtt > 0 needs every upload to take time; cut-point "
+                                      f"{self.names[zero[0]]!r} has u = 0")
 
     def __len__(self) -> int:
         return len(self.preds)
@@ -314,8 +352,9 @@ class DagProblem:
         return len(self)
 
     def __repr__(self) -> str:
+        rtt = f", w_rtt={self.w_rtt}" if self.w_rtt else ""
         return (f"DagProblem({self.name + ', ' if self.name else ''}{len(self)} nodes, "
-                f"{int(self.local.sum())} local, {len(self.cut_nodes)} cuts, remote={self.remote_model})")
+                f"{int(self.local.sum())} local, {len(self.cut_nodes)} cuts, remote={self.remote_model}{rtt})")
 
     @property
     def resources(self) -> tuple[str, ...]:
@@ -345,6 +384,14 @@ class DagProblem:
     @property
     def n_jobs(self) -> int:
         return len(self.job_names)
+
+    @cached_property
+    def offloading(self) -> np.ndarray:
+        """Boolean per job: does it have a remote node (and so pay ``w_rtt``)?"""
+        mask = np.zeros(self.n_jobs, dtype=bool)
+        mask[self.job[~self.local]] = True
+        mask.flags.writeable = False
+        return mask
 
     def operations(self) -> Operations:
         """Local compute per local node, upload per cut-point, remote compute per remote node.
@@ -390,6 +437,12 @@ class DagProblem:
         """The same graph and partition under another remote model."""
         return DagProblem(f=self.f, u=self.u, r=self.r if r is None else r, local=self.local,
                           preds=self.preds, remote_model=remote_model, names=self.names, job=self.job,
+                          job_names=self.job_names, name=self.name, w_rtt=self.w_rtt)
+
+    def without_rtt(self) -> DagProblem:
+        """The same graph and partition with ``w_rtt = 0``."""
+        return DagProblem(f=self.f, u=self.u, r=self.r, local=self.local, preds=self.preds,
+                          remote_model=self.remote_model, names=self.names, job=self.job,
                           job_names=self.job_names, name=self.name)
 
 
@@ -527,7 +580,7 @@ def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Part
         offset += len(dnn)
     return DagProblem(f=np.concatenate(f), u=np.concatenate(u), r=np.concatenate(r),
                       local=np.concatenate(local), preds=preds, remote_model=remote_model, names=names,
-                      job=np.concatenate(job), job_names=job_names, name=name)
+                      job=np.concatenate(job), job_names=job_names, name=name, w_rtt=platform.rtt_us)
 
 
 def _stage_sums(jobs, platform, partitions, remote: bool):
@@ -547,13 +600,30 @@ def _stage_sums(jobs, platform, partitions, remote: bool):
 def build_j2(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> J2Problem:
     """J2 from partitions: ``a_j = sum f(v), v in L``; ``b_j = sum u(v), v in C(L)``."""
     t = _stage_sums(jobs, platform, partitions, remote=False)
-    return J2Problem(t[:, 0], t[:, 1], jobs=_job_names(jobs))
+    return J2Problem(t[:, 0], t[:, 1], jobs=_job_names(jobs), w_rtt=platform.rtt_us)
 
 
 def build_fm(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> FmProblem:
     """Three-machine Fm from partitions: local compute, upload of the cut-points, remote compute."""
     t = _stage_sums(jobs, platform, partitions, remote=True)
-    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs))
+    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs), w_rtt=platform.rtt_us)
+
+
+def check_rtt(w_rtt, what: str, total: int) -> int:
+    """Validate a round trip ``w_rtt`` (integer µs >= 0, with the problem's times below the ceiling)."""
+    value = int(check_int_times(np.asarray([w_rtt]), f"{what}: w_rtt", lambda k: "")[0])
+    if total + value >= TIME_CEILING:
+        raise ValidationError(f"{what}: the sum of all times plus w_rtt ({total + value} µs) must be below "
+                              "the ceiling 2**53 µs so that makespans stay exact")
+    return value
+
+
+def _same_flow(problem: FmProblem, times, *, w_rtt: int) -> FmProblem:
+    """A flow problem of ``problem``'s class, names and machines with other times / ``w_rtt``."""
+    if isinstance(problem, J2Problem):
+        return J2Problem(times[:, 0], times[:, 1], jobs=problem.jobs, name=problem.name,
+                         machines=problem.machines, w_rtt=w_rtt)
+    return FmProblem(times, machines=problem.machines, jobs=problem.jobs, name=problem.name, w_rtt=w_rtt)
 
 
 def identical_jobs(dnn: DNN, n: int) -> list[DNN]:

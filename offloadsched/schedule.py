@@ -99,6 +99,9 @@ class Timing:
 
     ``kind`` is the machine name for flow problems and ``compute`` / ``upload`` / ``remote`` for
     DAG problems; ``item`` is the job or node index; ``resource`` the machine (``""`` for none).
+    ``rtt_after`` marks the operations of offloading jobs after which the round trip ``rtt``
+    (µs, MODEL.md section 1) is paid: the makespan is
+    ``max(end.max(), end[rtt_after].max() + rtt)``.
     """
 
     problem_type: str
@@ -109,10 +112,15 @@ class Timing:
     start: np.ndarray
     end: np.ndarray
     schedule: Schedule
+    rtt: int = 0
+    rtt_after: np.ndarray | None = None
 
     @property
     def makespan(self) -> int:
-        return int(self.end.max()) if self.end.size else 0
+        latest = int(self.end.max()) if self.end.size else 0
+        if self.rtt and self.rtt_after is not None and self.rtt_after.any():
+            latest = max(latest, int(self.end[self.rtt_after].max()) + self.rtt)
+        return latest
 
     @property
     def busy(self) -> dict[str, int]:

@@ -34,8 +34,13 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-def _document(kind: str, required: list[str], **properties: Any) -> dict[str, Any]:
-    header = {"format": {"const": "offloadsched"}, "schema_version": {"const": 1}, "type": {"const": kind}}
+#: The schema version written; version-1 documents are still read (:data:`SCHEMAS_V1`).
+VERSION = 2
+VERSIONS = (1, 2)
+
+
+def _document(kind: str, required: list[str], version: int = VERSION, **properties: Any) -> dict[str, Any]:
+    header = {"format": {"const": "offloadsched"}, "schema_version": {"const": version}, "type": {"const": kind}}
     return _object(["type", *required], **header, **properties)
 
 
@@ -43,33 +48,50 @@ def _document(kind: str, required: list[str], **properties: Any) -> dict[str, An
 MEASURED: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["device", "server"]},
                             "additionalProperties": {"type": "object", "additionalProperties": {
                                 "type": "object", "additionalProperties": TIME}}}
-PLATFORM = _object(["r_loc", "r_rem", "bandwidth"], name={"type": "string"}, r_loc=POSITIVE, r_rem=POSITIVE,
-                   bandwidth=POSITIVE, latency=NONNEG, measured=MEASURED)
+#: the device model's rates per operator class (offloadsched.device.OPERATOR_CLASSES)
+RATES: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["conv", "dwconv", "fc", "memory"]},
+                         "additionalProperties": POSITIVE}
+_PLATFORM_BASE: dict[str, Any] = dict(name={"type": "string"}, r_loc=POSITIVE, r_rem=POSITIVE, bandwidth=POSITIVE,
+                                      measured=MEASURED)
+#: version 2: two latencies (w_msg on the uplink per tensor, w_rtt per offloading job) and device rates
+PLATFORM = _object(["r_loc", "r_rem", "bandwidth"], **_PLATFORM_BASE, w_msg=NONNEG, w_rtt=NONNEG, rates=RATES)
+#: version 1: one per-message latency, read as w_msg (w_rtt = 0)
+PLATFORM_V1 = _object(["r_loc", "r_rem", "bandwidth"], **_PLATFORM_BASE, latency=NONNEG)
 LAYER = _object(["name", "flops", "out_bytes"], name=NAME, kind={"type": "string"}, flops=NONNEG,
                 out_bytes=NONNEG, preds=NAMES, attrs=FREE)
 DNN_BODY: dict[str, Any] = {"name": NAME, "attrs": FREE, "layers": {"type": "array", "minItems": 1, "items": LAYER}}
 NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0}, local={"type": "boolean"},
                f=TIME, u=TIME, r=TIME, preds=NAMES)
 
-#: The schema of each document ``type``.
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "j2": _document("j2", ["a", "b"], name={"type": "string"}, jobs=NAMES,
-                    a={"type": "array", "items": TIME}, b={"type": "array", "items": TIME}),
-    "fm": _document("fm", ["times"], name={"type": "string"}, jobs=NAMES, machines=NAMES,
-                    times={"type": "array", "minItems": 1,
-                           "items": {"type": "array", "minItems": 2, "items": TIME}}),
-    "dag": _document("dag", ["nodes"], name={"type": "string"}, remote_model=REMOTE_MODEL, jobs=NAMES,
-                     nodes={"type": "array", "items": NODE}),
-    "dnn": _document("dnn", ["name", "layers"], **DNN_BODY),
-    "joint": _document("joint", ["platform", "dnns", "jobs"], name={"type": "string"}, platform=PLATFORM,
-                       remote_model=REMOTE_MODEL,
-                       dnns={"type": "array", "minItems": 1, "items": _object(["name", "layers"], **DNN_BODY)},
-                       jobs={"type": "array", "minItems": 1, "items": NAME}),
-    # a result is written by this package and read back as a plain dict: its own fields are open
-    "result": {"type": "object", "required": ["type", "method", "status"],
-               "properties": {"format": {"const": "offloadsched"}, "schema_version": {"const": 1},
-                              "method": NAME, "status": {"type": "string"}, "makespan": {"type": ["integer", "null"]}}},
-}
+
+
+def _schemas(version: int) -> dict[str, dict[str, Any]]:
+    rtt = {"w_rtt": TIME} if version >= 2 else {}
+    return {
+        "j2": _document("j2", ["a", "b"], version, name={"type": "string"}, jobs=NAMES,
+                        a={"type": "array", "items": TIME}, b={"type": "array", "items": TIME}, **rtt),
+        "fm": _document("fm", ["times"], version, name={"type": "string"}, jobs=NAMES, machines=NAMES,
+                        times={"type": "array", "minItems": 1,
+                               "items": {"type": "array", "minItems": 2, "items": TIME}}, **rtt),
+        "dag": _document("dag", ["nodes"], version, name={"type": "string"}, remote_model=REMOTE_MODEL, jobs=NAMES,
+                         nodes={"type": "array", "items": NODE}, **rtt),
+        "dnn": _document("dnn", ["name", "layers"], version, **DNN_BODY),
+        "joint": _document("joint", ["platform", "dnns", "jobs"], version, name={"type": "string"},
+                           platform=PLATFORM if version >= 2 else PLATFORM_V1, remote_model=REMOTE_MODEL,
+                           dnns={"type": "array", "minItems": 1, "items": _object(["name", "layers"], **DNN_BODY)},
+                           jobs={"type": "array", "minItems": 1, "items": NAME}),
+        # a result is written by this package and read back as a plain dict: its own fields are open
+        "result": {"type": "object", "required": ["type", "method", "status"],
+                   "properties": {"format": {"const": "offloadsched"}, "schema_version": {"const": version},
+                                  "method": NAME, "status": {"type": "string"},
+                                  "makespan": {"type": ["integer", "null"]}}},
+    }
+
+
+#: The schema of each document ``type`` (version 2, written by this package).
+SCHEMAS: dict[str, dict[str, Any]] = _schemas(2)
+#: Version 1 (before the two latencies): still read; a platform's ``latency`` becomes ``w_msg``.
+SCHEMAS_V1: dict[str, dict[str, Any]] = _schemas(1)
 
 _TYPE_WORDS = {"boolean": "a boolean", "integer": "an integer", "number": "a number", "string": "a string",
                "array": "a list", "object": "an object", "null": "null"}
@@ -119,11 +141,12 @@ def _message(error) -> str:
     return " ".join(error.message.split())
 
 
-def validate(data: Any, kind: str, where: str = "document") -> None:
-    """Check ``data`` against the schema of document type ``kind``; the error names the path."""
+def validate(data: Any, kind: str, where: str = "document", version: int = VERSION) -> None:
+    """Check ``data`` against the schema of document type ``kind`` (schema ``version``); the error
+    names the path."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(SCHEMAS[kind])
+    validator = Draft202012Validator((SCHEMAS if version >= 2 else SCHEMAS_V1)[kind])
     errors = list(validator.iter_errors(data))
     if not errors:
         return

@@ -70,8 +70,8 @@ def dnn_doc() -> dict:
 
 
 def joint_doc() -> dict:
-    return {"format": "offloadsched", "schema_version": 1, "type": "joint", "name": "t",
-            "platform": {"name": "p", "r_loc": 1e9, "r_rem": 1e10, "bandwidth": 8e6, "latency": 0.001},
+    return {"format": "offloadsched", "schema_version": 2, "type": "joint", "name": "t",
+            "platform": {"name": "p", "r_loc": 1e9, "r_rem": 1e10, "bandwidth": 8e6, "w_msg": 0.001, "w_rtt": 0.002},
             "remote_model": "negligible", "dnns": [dnn_body()], "jobs": ["c", "c"]}
 
 
@@ -137,7 +137,7 @@ def _doc_cases() -> list[Case]:
         ("jobs-not-strings", ("jobs", 0), "set", 7, "jobs[0]: expected a string, got 7"),
         ("name-number", ("name",), "set", 5, "name: expected a string, got 5"),
         ("format-wrong", ("format",), "set", "other", "format 'other' is not 'offloadsched'"),
-        ("version-wrong", ("schema_version",), "set", 2, "schema_version 2 is not supported"),
+        ("version-wrong", ("schema_version",), "set", 3, "schema_version 3 is not supported"),
         ("version-string", ("schema_version",), "set", "1", "schema_version '1' is not supported"),
         ("type-unknown", ("type",), "set", "flowshop", "unknown type 'flowshop'"),
         ("type-number", ("type",), "set", 3, "unknown type 3"),
@@ -240,7 +240,7 @@ def _doc_cases() -> list[Case]:
         ("platform-rloc-negative", ("platform", "r_rem"), "set", -1e9, "platform.r_rem: must be > 0"),
         ("platform-bandwidth-string", ("platform", "bandwidth"), "set", "8e6",
          'platform.bandwidth: expected a number, got "8e6"'),
-        ("platform-latency-negative", ("platform", "latency"), "set", -0.1, "platform.latency: must be >= 0"),
+        ("platform-w_msg-negative", ("platform", "w_msg"), "set", -0.1, "platform.w_msg: must be >= 0"),
         ("platform-typo", ("platform", "remote_modle"), "set", "serial", "platform: unknown field 'remote_modle'"),
         ("platform-not-object", ("platform",), "set", "4g", "platform: expected an object"),
         ("jobs-unknown", ("jobs", 1), "set", "resnet", "job names unknown DNN 'resnet'"),

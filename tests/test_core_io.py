@@ -55,7 +55,7 @@ def test_problem_round_trip(tmp_path, obj):
     back = load(path)
     assert to_dict(back) == to_dict(obj)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 1 and data["format"] == "offloadsched"
+    assert data["schema_version"] == 2 and data["format"] == "offloadsched"
 
 
 def test_dnn_and_joint_round_trip(tmp_path):
@@ -132,7 +132,7 @@ def test_truncated_and_invalid_files(tmp_path):
 
 def test_platform_times_are_rounded_once():
     d = small_dnn()
-    p = Platform(r_loc=3e9, r_rem=1e12, bandwidth=8e6, latency=0.0005)
+    p = Platform(r_loc=3e9, r_rem=1e12, bandwidth=8e6, w_msg=0.0005)
     assert p.local_times(d).tolist() == [0, 667, 333, 167]
     assert p.upload_times(d).tolist() == [1100, 900, 700, 540]
     assert p.local_times(d).dtype == np.int64

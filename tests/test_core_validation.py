@@ -78,8 +78,8 @@ def test_partition_errors():
 def test_platform_and_problem_errors():
     with pytest.raises(ValidationError, match="bandwidth must be > 0"):
         Platform(1e9, 1e10, 0)
-    with pytest.raises(ValidationError, match="latency"):
-        Platform(1e9, 1e10, 1e6, latency=-1)
+    with pytest.raises(ValidationError, match="w_msg"):
+        Platform(1e9, 1e10, 1e6, w_msg=-1)
     with pytest.raises(ValidationError, match="unknown remote model 'gpu'"):
         JointProblem([dnn3()], Platform(1e9, 1e10, 1e6), remote_model="gpu")
     with pytest.raises(ValidationError, match="topological order"):

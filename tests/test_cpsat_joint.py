@@ -14,7 +14,7 @@ pytest.importorskip("ortools")
 
 FAST = {"time_limit": 30, "workers": 1}
 # f(v) = flops µs, t'(v) = flops / 3 µs, u(v) = out_bytes µs
-PLATFORM = Platform(r_loc=1e6, r_rem=3e6, bandwidth=8e6, latency=0.0, name="unit")
+PLATFORM = Platform(r_loc=1e6, r_rem=3e6, bandwidth=8e6, w_msg=0.0, name="unit")
 
 
 def random_dnn(rng: np.random.Generator, n: int, name: str = "net") -> DNN:

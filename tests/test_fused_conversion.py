@@ -142,7 +142,7 @@ def test_fl_platform():
     assert shannon_rate() == pytest.approx(5e6 * 6.658211482751795)
     assert fl_platform().bandwidth == pytest.approx(33.29e6, rel=1e-3)
     p = fl_platform(2.0)
-    assert (p.r_loc, p.r_rem, p.bandwidth, p.latency) == (2.23e8, 4.32e9, 16e6, 0.0)
+    assert (p.r_loc, p.r_rem, p.bandwidth, p.w_msg) == (2.23e8, 4.32e9, 16e6, 0.0)
     assert len(FL_RATES) == 20 and FL_RATES[0] == 1.1 and FL_RATES[-1] == 3.0
     with pytest.raises(ValidationError, match="rate_MBps must be a positive number"):
         fl_platform(0)

@@ -21,7 +21,7 @@ from offloadsched.registry import _REGISTRY, Method, SolverOutput
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")
 #: 1 FLOP = 1 µs locally, 0.1 µs remotely; 1 byte = 1 µs on the uplink.
-SLOW = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, latency=0.0, name="slow")
+SLOW = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, w_msg=0.0, name="slow")
 
 
 def tiny(extra_conv: bool = True):

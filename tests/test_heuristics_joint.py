@@ -16,7 +16,7 @@ from offloadsched.heuristics.jps import binary_search_cut, chain_cut, dfs_path_c
 from offloadsched.heuristics.po import dads_partition
 
 #: f (µs) = flops, u (µs) = out_bytes, remote time = flops / 10
-UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, latency=0.0, name="unit")
+UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, w_msg=0.0, name="unit")
 JOINT = ("lo", "co", "neurosurgeon", "po", "jps", "hps", "dsl")
 
 

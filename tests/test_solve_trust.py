@@ -14,7 +14,7 @@ from offloadsched import DNN, J2Problem, JointProblem, Layer, Partition, Platfor
 from offloadsched.registry import _REGISTRY, SolverOutput, register
 from offloadsched.schedule import Schedule
 
-UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, latency=0.0, name="unit")
+UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, w_msg=0.0, name="unit")
 
 
 def _dnn(name: str = "c") -> DNN:

@@ -32,7 +32,7 @@ def test_rpi4_rate_is_the_log_space_fit():
 
 @pytest.mark.parametrize("net", ["3g", "4g", "wifi"])
 def test_network_latencies_are_the_fit(net):
-    assert NETWORKS[net].latency == pytest.approx(fit_network_latency(net), abs=1e-4)
+    assert NETWORKS[net].w_msg == pytest.approx(fit_network_latency(net), abs=1e-4)
     assert NETWORKS[net].bandwidth == {"3g": 1.1e6, "4g": 5.85e6, "wifi": 18.88e6}[net]
 
 
@@ -50,15 +50,15 @@ def test_local_and_cloud_only_near_table_i():
 def test_cloud_only_by_hand():
     p = make_platform(network="wifi")
     dnn = get_model("googlenet")
-    upload = round((NETWORKS["wifi"].latency + 8 * 602_112 / 18.88e6) * 1e6)
+    upload = round((NETWORKS["wifi"].w_msg + 8 * 602_112 / 18.88e6) * 1e6)
     assert cloud_only_us(dnn, p) == upload + int(p.remote_times(dnn).sum())
     assert local_only_us(dnn, p) == int(p.local_times(dnn).sum())
 
 
 def test_make_platform():
     p = make_platform("rpi4", "gtx1080", "3g")
-    assert (p.r_loc, p.r_rem, p.bandwidth, p.latency) == (DEVICES["rpi4"].rate, SERVERS["gtx1080"].rate, 1.1e6,
-                                                          NETWORKS["3g"].latency)
+    assert (p.r_loc, p.r_rem, p.bandwidth, p.w_msg) == (DEVICES["rpi4"].rate, SERVERS["gtx1080"].rate, 1.1e6,
+                                                          NETWORKS["3g"].w_msg)
     assert p.name == "rpi4+gtx1080@3G"
     assert make_platform(network="Wi-Fi").bandwidth == 18.88e6
     for kw, words in [({"device": "pixel"}, "unknown device 'pixel'; known: rpi4"),

@@ -12,7 +12,7 @@ from ...platform import Platform
 Stages = tuple[tuple[int, int], ...]
 
 #: The platform that turns DNN numbers into the same integer µs: 1 FLOP -> 1 µs, 1 byte -> 1 µs.
-UNIT_PLATFORM = Platform(r_loc=1e6, r_rem=1e12, bandwidth=8e6, latency=0.0, name="unit")
+UNIT_PLATFORM = Platform(r_loc=1e6, r_rem=1e12, bandwidth=8e6, w_msg=0.0, name="unit")
 
 
 def stage_ranges(stages: Stages) -> Iterator[tuple[int, int, int]]:
