@@ -5,6 +5,11 @@ load) + (smallest tail after any operation that can come last on it); the critic
 (the longest chain of precedences) is a bound too.  :func:`lower_bound` is the largest.
 These are O(n m) for flow problems and O(nodes + arcs) for DAG problems.
 
+The round trip ``w_rtt`` (MODEL.md section 1) follows every offloading job's last upload or
+remote operation: in a DAG it is the tail of every upload and remote operation; a flow problem's
+bounds are the larger of the bounds over all jobs without it and the bounds over the offloading
+jobs plus ``w_rtt`` (the makespan is at least both).
+
 Flow problems (J2, Fm) have two stronger bounds as well:
 
 * :func:`one_machine_bound` - every machine as the one-machine problem with heads and tails
@@ -56,13 +61,19 @@ def lower_bound(problem: Problem, *, permutation: bool = True) -> int:
 
 
 def _flow_bounds(problem: FmProblem) -> dict[str, int]:
-    p = problem.times
+    out = _flow_bounds_of(problem.times, problem.machines)
+    if problem.w_rtt:
+        with_rtt = _flow_bounds_of(problem.times[problem.offloading], problem.machines)
+        out = {key: max(value, with_rtt.get(key, 0) + problem.w_rtt) for key, value in out.items()}
+    return out
+
+
+def _flow_bounds_of(p: np.ndarray, machines: tuple[str, ...]) -> dict[str, int]:
     if p.shape[0] == 0:
         return {}
     heads = np.cumsum(p, axis=1) - p
     tails = p.sum(axis=1, keepdims=True) - np.cumsum(p, axis=1)
-    out = {f"load {m}": int(heads[:, i].min() + p[:, i].sum() + tails[:, i].min())
-           for i, m in enumerate(problem.machines)}
+    out = {f"load {m}": int(heads[:, i].min() + p[:, i].sum() + tails[:, i].min()) for i, m in enumerate(machines)}
     out["longest job"] = int(p.sum(axis=1).max())
     out["one-machine (Jackson)"] = one_machine_bound(p)
     out[TWO_MACHINE] = two_machine_bound(p)
@@ -165,11 +176,13 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
             head_c[v] = max((head_c[p] for p in preds[v]), default=0) + f[v]
         else:
             head_r[v] = max((head_c[p] + u[p] if loc[p] else head_r[p] for p in preds[v]), default=0) + r[v]
-    # tail_r[v]: time that must follow the end of remote node v (its remote descendants)
+    # tail_r[v]: time that must follow the end of remote node v (its remote descendants, then the
+    # round trip of its job, which offloads)
+    w = problem.w_rtt
     tail_r = np.zeros(n, dtype=np.int64)
     for v in range(n - 1, -1, -1):
         if not loc[v]:
-            tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=0)
+            tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=w)
     after_upload = np.zeros(n, dtype=np.int64)  # time that must follow an upload's end
     for v in np.flatnonzero(cut).tolist():
         after_upload[v] = max(r[s] + tail_r[s] for s in succs[v] if not loc[s])
@@ -191,8 +204,8 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     if local_nodes.size:
         crit = int(head_c.max())
     if cuts.size:
-        crit = max(crit, int((head_c[cuts] + u[cuts]).max()))
+        crit = max(crit, int((head_c[cuts] + u[cuts] + after_upload[cuts]).max()))
     if remote.size and problem.remote_model != "negligible":
-        crit = max(crit, int(head_r[remote].max()))
+        crit = max(crit, int((head_r[remote] + tail_r[remote]).max()))
     out["critical path"] = crit
     return out

@@ -23,6 +23,9 @@ def test_j2_by_hand():
     # order 1, 0, 2: uploads end at 6, 8, 9; local ends at 8; makespan max(8, 9 + 10)
     assert evaluate(p, [1, 0, 2]).makespan == 19
     assert evaluate(p.without_rtt(), [1, 0, 2]).makespan == 9
+    from offloadsched import lower_bound
+
+    assert lower_bound(p) == 19  # Johnson's optimum of the offloading jobs + w_rtt
 
 
 def test_local_only_jobs_pay_no_round_trip():
@@ -110,3 +113,15 @@ def test_files_round_trip_and_version_1(tmp_path):
     assert v2["schema_version"] == 2 and v2["platform"]["w_msg"] == 0.002 and "latency" not in v2["platform"]
     with pytest.raises(ValidationError, match="unknown field 'latency'"):
         from_dict({**v2, "platform": {**v2["platform"], "latency": 0.1}})
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.one_of(j2_problems(max_n=5), fm_problems(max_n=5, max_m=3), dag_problems(max_n=6)), st.integers(1, 40))
+def test_lower_bounds_hold_with_round_trip(problem, w_rtt):
+    from offloadsched import bound_parts, solve
+
+    p = _with_rtt(problem, w_rtt)
+    best = solve(p, "bruteforce")
+    parts = bound_parts(p)
+    assert max(parts.values(), default=0) <= best.makespan, parts
+    assert max(parts.values(), default=0) >= max(bound_parts(p.without_rtt()).values(), default=0)
