@@ -83,48 +83,49 @@ _REGISTRY: dict[str, Method] = {}
 _loaded = False
 
 
-def register(name: str, target: Callable | str | None = None, *, problems: Sequence[ProblemType],
+def register(name: str, target: Callable[..., SolverOutput] | str, *, problems: Sequence[ProblemType],
              kind: str = "heuristic", summary: str = "", options: Sequence[str] = (),
-             applies: Callable[[Any], str | None] | str | None = None):
-    """Register a method; usable as a decorator when ``target`` is omitted.
+             applies: Callable[[Any], str | None] | str | None = None) -> None:
+    """Register a method under ``name`` (the one way to add a method).
 
+    ``target`` is the method's import path ``"package.module:function"`` (imported on first use,
+    so registering does not import a solver); a test may pass a function object instead.
     ``kind`` is ``heuristic`` or ``exact``; ``problems`` lists the accepted types among
     ``j2``, ``fm``, ``dag``, ``joint``; ``options`` documents the keyword options; ``applies``
     is an optional cheap check ``applies(problem) -> reason or None`` for problems of an
     accepted type that the method still cannot take (``solve`` refuses them with the reason,
-    and benchmark selectors such as ``heuristic:*`` skip them).
+    and benchmark selectors such as ``heuristic:*`` skip them).  Registering a name again
+    replaces the method.
 
     Parameters
     ----------
     name : str
         The method's name for :func:`offloadsched.solve`.
-    target : callable or "module:function" str, optional
-        The method; a string is imported on first use. Omitted: ``register`` is a decorator.
+    target : "module:function" str or callable
+        The method ``fn(problem, *, time_limit, **options) -> SolverOutput``.
     problems : sequence of str
         Accepted problem types.
     kind, summary, options, applies
         As above; ``options`` must match the function's keyword-only parameters.
 
-    Returns
-    -------
-    The decorator (``target`` omitted) or ``target``.
-
     Raises
     ------
     ValueError
-        An unknown problem type or kind.
+        An unknown problem type or kind, or a target that is neither a callable nor a
+        ``"module:function"`` path.
 
     Examples
     --------
     >>> from offloadsched import J2Problem, solve
-    >>> from offloadsched.registry import SolverOutput, register
-    >>> @register("doc-reverse", problems=("j2",), summary="jobs in reverse index order")
-    ... def reverse(problem, *, time_limit=None):
-    ...     return SolverOutput(schedule=list(range(problem.n))[::-1], status="heuristic")
-    >>> solve(J2Problem([3, 1, 4], [2, 5, 1]), "doc-reverse").makespan
-    12
+    >>> from offloadsched.registry import get_method, register
+    >>> register("doc-fifo", "offloadsched.builtin:fifo", problems=("j2",),
+    ...          summary="jobs in index order (the core's fifo under another name)")
+    >>> get_method("doc-fifo").target  # a path: imported when the method first runs
+    'offloadsched.builtin:fifo'
+    >>> solve(J2Problem([3, 1, 4], [2, 5, 1]), "doc-fifo").makespan
+    11
     >>> from offloadsched.registry import _REGISTRY
-    >>> _REGISTRY.pop("doc-reverse").kind  # leave the registry as it was
+    >>> _REGISTRY.pop("doc-fifo").kind  # leave the registry as it was
     'heuristic'
     """
     bad = set(problems) - set(PROBLEM_TYPES)
@@ -132,16 +133,11 @@ def register(name: str, target: Callable | str | None = None, *, problems: Seque
         raise ValueError(f"register({name!r}): unknown problem types {sorted(bad)}")
     if kind not in ("heuristic", "exact"):
         raise ValueError(f"register({name!r}): kind must be 'heuristic' or 'exact'")
-
-    def deco(fn):
-        _REGISTRY[name] = Method(name, fn, tuple(problems), kind,
-                                 summary or (_first_line(fn) if callable(fn) else ""), tuple(options), applies)
-        return fn
-
-    if target is None:
-        return deco
-    deco(target)
-    return target
+    if not (callable(target) or (isinstance(target, str) and ":" in target)):
+        raise ValueError(f"register({name!r}): target must be a 'module:function' path or a callable, "
+                         f"not {target!r}")
+    _REGISTRY[name] = Method(name, target, tuple(problems), kind,
+                             summary or (_first_line(target) if callable(target) else ""), tuple(options), applies)
 
 
 def _first_line(fn) -> str:

@@ -49,6 +49,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from .errors import ValidationError
 
@@ -207,7 +208,7 @@ def _analyze(nodes: Iterable[int], preds, witness: bool, seed: int) -> SPAnalysi
         red.run()
     core = sorted(red.alive)
     modules = {labels[v]: red.tree(v, labels) for v in core}
-    core_preds = {labels[v]: tuple(labels[p] for p in sorted(red.ins[v])) for v in core}
+    core_preds = {labels[v]: tuple(labels[p] for p in sorted(red.preds(v))) for v in core}
     core_labels = [labels[v] for v in core]
     if len(core) == 1:
         return SPAnalysis(tuple(labels), modules[core_labels[0]], None, core_labels, core_preds, modules)
@@ -227,6 +228,8 @@ def decompose(nodes: Iterable[int], preds) -> SPTree:
     if res.tree is None:
         if not res.nodes:
             raise ValidationError("decompose: no nodes")
+        if res.witness is None:
+            raise RuntimeError("series-parallel analysis: no N witness for a non-series-parallel order (a bug)")
         a, b, c, d = res.witness
         raise NotSeriesParallel(f"the order is not series-parallel: N on nodes a={a}, b={b}, c={c}, d={d} "
                                 f"(a<c, b<c, b<d; a||b, a||d, c||d)", res.witness)
@@ -249,9 +252,7 @@ def _topological(nodes: Iterable[int], preds) -> tuple[list[int], list[list[int]
     labels = [int(v) for v in nodes]
     pos = {v: i for i, v in enumerate(labels)}
     if len(pos) != len(labels):
-        seen: set[int] = set()
-        dup = next(v for v in labels if v in seen or seen.add(v))
-        raise ValidationError(f"series-parallel analysis: node {dup} is listed twice")
+        raise ValidationError(f"series-parallel analysis: node {_first_repeat(labels)} is listed twice")
     ins: list[list[int]] = []
     late = -1  # the last node with a predecessor listed after it (or itself)
     get = pos.get
@@ -290,6 +291,16 @@ def _topological(nodes: Iterable[int], preds) -> tuple[list[int], list[list[int]
     return [labels[i] for i in order], [[new[p] for p in ins[i]] for i in order]
 
 
+def _first_repeat(labels: list[int]) -> int:
+    """The first label listed a second time."""
+    seen: set[int] = set()
+    for v in labels:
+        if v in seen:
+            return v
+        seen.add(v)
+    raise ValueError("no label is repeated")
+
+
 # -- forests ---------------------------------------------------------------------------------------
 def _finish(rev: list[SPTree]) -> SPTree:
     """A series node from its children listed last first (or the only child)."""
@@ -301,10 +312,11 @@ def _forest_tree(labels: list[int], ins: list[list[int]]) -> SPTree | None:
     in-forest (every out-degree <= 1), built in one O(n) pass; None for any other DAG."""
     k = len(labels)
     if all(len(x) <= 1 for x in ins):  # out-forest: v, then its subtrees in parallel
-        done: list[list | None] = [None] * k  # finished series chains of v's children, last first
-        roots = []
+        done: list[list[list[SPTree]] | None] = [None] * k  # finished series chains of v's children, last first
+        roots: list[SPTree] = []
         for v in range(k - 1, -1, -1):  # children (later positions) are finished before v
             kids = done[v]
+            chain: list[SPTree]
             if kids is None:
                 chain = [Leaf(labels[v])]
             elif len(kids) == 1:
@@ -315,10 +327,11 @@ def _forest_tree(labels: list[int], ins: list[list[int]]) -> SPTree | None:
             done[v] = None
             if ins[v]:
                 p = ins[v][0]
-                if done[p] is None:
+                siblings = done[p]
+                if siblings is None:
                     done[p] = [chain]
                 else:
-                    done[p].append(chain)
+                    siblings.append(chain)
             else:
                 roots.append(_finish(chain))
         return roots[0] if len(roots) == 1 else Parallel(tuple(reversed(roots)))
@@ -334,17 +347,29 @@ def _forest_tree(labels: list[int], ins: list[list[int]]) -> SPTree | None:
         if not ps:
             fwd[v] = [Leaf(labels[v])]
         elif len(ps) == 1:
-            lst = fwd[ps[0]]
-            fwd[ps[0]] = None
-            lst.append(Leaf(labels[v]))
-            fwd[v] = lst
+            up = _taken(fwd, ps[0])
+            up.append(Leaf(labels[v]))
+            fwd[v] = up
         else:
-            par = Parallel(tuple(c[0] if len(c) == 1 else Series(tuple(c)) for c in (fwd[p] for p in ps)))
-            for p in ps:
-                fwd[p] = None
+            par = Parallel(tuple(_chain_tree(_taken(fwd, p)) for p in ps))
             fwd[v] = [par, Leaf(labels[v])]
-    roots = [c[0] if len(c) == 1 else Series(tuple(c)) for c in (fwd[v] for v in range(k) if outdeg[v] == 0)]
-    return roots[0] if len(roots) == 1 else Parallel(tuple(roots))
+    tops = [_chain_tree(_taken(fwd, v)) for v in range(k) if outdeg[v] == 0]
+    return tops[0] if len(tops) == 1 else Parallel(tuple(tops))
+
+
+def _taken(chains: list[list[SPTree] | None], v: int) -> list[SPTree]:
+    """The series chain ending at ``v`` (in order), taken out of ``chains`` (each is taken once:
+    ``v`` has one successor, or none)."""
+    c = chains[v]
+    if c is None:
+        raise RuntimeError(f"series-parallel analysis: the chain of position {v} was taken twice (a bug)")
+    chains[v] = None
+    return c
+
+
+def _chain_tree(chain: list[SPTree]) -> SPTree:
+    """A series node of ``chain`` (in order), or its only member."""
+    return chain[0] if len(chain) == 1 else Series(tuple(chain))
 
 
 # -- the reduction ------------------------------------------------------------------------------------
@@ -360,7 +385,7 @@ class _Reduction:
     def __init__(self, ins_lists: list[list[int]], seed: int) -> None:
         k = len(ins_lists)
         self.pkind: list[int] = []
-        self.pch: list[deque | None] = []
+        self.pch: list[deque[int] | None] = []
         indeg = [len(x) for x in ins_lists]
         outdeg = [0] * k
         last_succ = [-1] * k
@@ -378,7 +403,7 @@ class _Reduction:
                 continue  # inside a chain
             heads.append(v)
             cur = v
-            members = None
+            members: deque[int] | None = None
             while outdeg[cur] == 1 and indeg[last_succ[cur]] == 1:
                 cur = last_succ[cur]
                 rep[cur] = v
@@ -398,9 +423,10 @@ class _Reduction:
         for h in heads:
             self.ins[h] = {rep[p] for p in ins_lists[h]}
             self.outs[h] = set()
+        ins, outs = self._live()  # every head is a module
         for h in heads:
-            for p in self.ins[h]:
-                self.outs[p].add(h)
+            for p in ins[h]:
+                outs[p].add(h)
         self.pin = [len(s) if s is not None else 0 for s in self.ins]  # peak sizes, see _drop
         self.pout = [len(s) if s is not None else 0 for s in self.outs]
         rng = random.Random(seed)
@@ -410,11 +436,11 @@ class _Reduction:
         rnd = self.rnd
         for h in heads:
             x = 0
-            for p in self.ins[h]:
+            for p in ins[h]:
                 x ^= rnd[p]
             self.hin[h] = x
             x = 0
-            for s in self.outs[h]:
+            for s in outs[h]:
                 x ^= rnd[s]
             self.hout[h] = x
         self.alive: set[int] = set(heads)
@@ -425,13 +451,32 @@ class _Reduction:
             self.buckets.setdefault(key, set()).add(h)
         self.work: list[int] = heads[::-1]
 
+    def preds(self, v: int) -> set[int]:
+        """The in-neighbours of the module represented by ``v`` (which must be alive)."""
+        s = self.ins[v]
+        if s is None:
+            raise RuntimeError(f"series-parallel analysis: position {v} is not a module (a bug)")
+        return s
+
+    def _live(self) -> tuple[list[set[int]], list[set[int]]]:
+        """``ins`` and ``outs`` as the rules use them: they only read the sets of alive modules, which
+        are never None (None marks a position inside a contracted chain or a merged module)."""
+        return cast(list[set[int]], self.ins), cast(list[set[int]], self.outs)
+
+    def _children(self, t: int) -> deque[int]:
+        """The child protos of the internal proto ``t`` (one not joined into another)."""
+        c = self.pch[t]
+        if c is None:
+            raise RuntimeError(f"series-parallel analysis: proto {t} was joined into another (a bug)")
+        return c
+
     # -- protos ----------------------------------------------------------------------------------
     def _join(self, kind: int, t1: int, t2: int) -> int:
-        pk, pc = self.pkind, self.pch
+        pk, pc, children = self.pkind, self.pch, self._children
         s1 = t1 >= 0 and pk[t1] == kind
         s2 = t2 >= 0 and pk[t2] == kind
         if s1 and s2:
-            c1, c2 = pc[t1], pc[t2]
+            c1, c2 = children(t1), children(t2)
             if len(c1) >= len(c2):
                 c1.extend(c2)
                 pc[t2] = None
@@ -440,10 +485,10 @@ class _Reduction:
             pc[t1] = None
             return t2
         if s1:
-            pc[t1].append(t2)
+            children(t1).append(t2)
             return t1
         if s2:
-            pc[t2].appendleft(t1)
+            children(t2).appendleft(t1)
             return t2
         pk.append(kind)
         pc.append(deque((t1, t2)))
@@ -451,7 +496,7 @@ class _Reduction:
 
     def tree(self, v: int, labels: Sequence[int]) -> SPTree:
         """The subtree of the module represented by ``v`` (iterative conversion of its proto)."""
-        pk, pc = self.pkind, self.pch
+        pk, children = self.pkind, self._children
         built: dict[int, SPTree] = {}
         stack = [(self.root[v], False)]
         while stack:
@@ -459,29 +504,31 @@ class _Reduction:
             if t < 0:
                 built[t] = Leaf(labels[-1 - t])
             elif done:
-                kids = tuple(built.pop(c) for c in pc[t])
+                kids = tuple(built.pop(c) for c in children(t))
                 built[t] = (Series if pk[t] == _SERIES else Parallel)(kids)
             else:
                 stack.append((t, True))
-                stack.extend((c, False) for c in pc[t])
+                stack.extend((c, False) for c in children(t))
         return built[self.root[v]]
 
     # -- rules -------------------------------------------------------------------------------------
     def _touch(self, v: int) -> None:
         """Re-file ``v`` under its current hash key and queue it for the rules."""
         key = (self.hin[v], self.hout[v])
-        old = self.key[v]
-        if key != old:
+        if key != self.key[v]:
             self._unfile(v)
             self.key[v] = key
             self.buckets.setdefault(key, set()).add(v)
         self.work.append(v)
 
     def _unfile(self, v: int) -> None:
-        bucket = self.buckets[self.key[v]]
+        key = self.key[v]
+        if key is None:  # never filed
+            return
+        bucket = self.buckets[key]
         bucket.discard(v)
         if not bucket:
-            del self.buckets[self.key[v]]
+            del self.buckets[key]
 
     def _drop(self, sets: list, peak: list[int], v: int, y: int) -> None:
         """Remove ``y`` from ``sets[v]``; copy the set once it shrank to a quarter of its peak
@@ -494,10 +541,12 @@ class _Reduction:
 
     def run(self) -> None:
         """Apply the series and parallel rules until neither applies."""
-        ins, outs, hin, hout, rnd = self.ins, self.outs, self.hin, self.hout, self.rnd
+        ins, outs = self._live()
+        hin, hout, rnd = self.hin, self.hout, self.rnd
         pin, pout = self.pin, self.pout
         alive, buckets, work, root, touch = self.alive, self.buckets, self.work, self.root, self._touch
-        join, drop, keys = self._join, self._drop, self.key
+        join, drop = self._join, self._drop
+        keys = cast(list[tuple[int, int]], self.key)  # alive modules are filed under a key
         while work:
             x = work.pop()
             if x not in alive:
@@ -533,7 +582,7 @@ class _Reduction:
                     ins[y], pin[y], hin[y] = ins[p], pin[p], hin[p]
                 alive.discard(gone)
                 self._unfile(gone)
-                ins[gone] = outs[gone] = None
+                self.ins[gone] = self.outs[gone] = None
                 root[keep] = merged
                 touch(keep)
                 continue
@@ -547,9 +596,10 @@ class _Reduction:
             bucket.add(x)
             if ins[y] != ins[x] or outs[y] != outs[x]:
                 bucket.add(y)
-                y = next((z for z in bucket if z != x and ins[z] == ins[x] and outs[z] == outs[x]), None)
-                if y is None:
+                twin = next((z for z in bucket if z != x and ins[z] == ins[x] and outs[z] == outs[x]), None)
+                if twin is None:
                     continue
+                y = twin
                 bucket.discard(y)
             ry = rnd[y]
             for q in ins[y]:
@@ -562,7 +612,7 @@ class _Reduction:
                 touch(s)
             root[x] = join(_PARALLEL, root[x], root[y])
             alive.discard(y)
-            ins[y] = outs[y] = None
+            self.ins[y] = self.outs[y] = None
             touch(x)
 
     def transitive_reduction(self) -> None:
@@ -572,7 +622,8 @@ class _Reduction:
         in-neighbours of ``v`` reachable from another in-neighbour are found by one backward
         search from the in-neighbours' own predecessors, bounded below by the lowest candidate
         (positions are a topological order)."""
-        ins, outs, hin, hout, rnd = self.ins, self.outs, self.hin, self.hout, self.rnd
+        ins, outs = self._live()
+        hin, hout, rnd = self.hin, self.hout, self.rnd
         for v in sorted(self.alive):
             iv = ins[v]
             if len(iv) < 2:
@@ -583,7 +634,7 @@ class _Reduction:
             lo = min(cand)
             seen: set[int] = set()
             stack = [q for p in iv for q in ins[p] if q >= lo]
-            found = set()
+            found: set[int] = set()
             while stack:
                 y = stack.pop()
                 if y in seen:

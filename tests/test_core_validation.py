@@ -98,6 +98,19 @@ def test_unknown_method_and_options():
         solve(JointProblem([dnn3()], Platform(1e9, 1e10, 1e6)), "fifo")
 
 
+def test_register_needs_a_path_or_a_callable():
+    from offloadsched.registry import _REGISTRY, register
+
+    before = dict(_REGISTRY)
+    with pytest.raises(TypeError):  # no decorator form: the target is required
+        register("t-no-target", problems=("j2",))
+    with pytest.raises(ValueError, match="'module:function' path or a callable, not 'offloadsched.builtin.fifo'"):
+        register("t-bad-path", "offloadsched.builtin.fifo", problems=("j2",))
+    with pytest.raises(ValueError, match="unknown problem types"):
+        register("t-bad-type", "offloadsched.builtin:fifo", problems=("jobshop",))
+    assert _REGISTRY == before
+
+
 def test_bruteforce_size_limit():
     from offloadsched import SizeLimitError
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ValidationError
-from ..problems import Problem
-from ..vocab import FLOW_TYPES
+from ..problems import DagProblem, FmProblem, JointProblem, Problem
 from .api import DATA_DIR, catalog, load_claims, load_counterexample, records_date, run_claims
 from .engine import ClaimResult
 
@@ -80,7 +79,7 @@ def evidence(result: ClaimResult, directory: Path) -> str:
         text = (f"smallest counterexample: {_instance(result, directory)}; {label[0]} {result.heuristic_makespan} vs "
                 f"{label[1]} {result.optimal_makespan} ({ratio}, bound {result.bound})"
                 + (f"; optimum confirmed by {', '.join(agree)}" if agree else ""))
-        return text + f"; file {shown(directory / result.counterexample)}"
+        return text + (f"; file {shown(directory / result.counterexample)}" if result.counterexample else "")
     if result.holds:
         enum = result.enumeration
         space = ("complete" if enum.get("complete") else f"{enum.get('enumerated', 0)} of {enum.get('genomes', '?')}"
@@ -102,16 +101,16 @@ def _instance(result: ClaimResult, directory: Path) -> str:
 
 def describe(problem: Problem) -> str:
     """A small problem in one line: the jobs' stage times, a DAG's times and arcs, a joint problem's chains."""
-    if problem.type in FLOW_TYPES:
+    if isinstance(problem, FmProblem):  # J2 and Fm
         return f"{len(problem.times)} jobs with stage times " + ", ".join(
             str(tuple(int(x) for x in row)) for row in problem.times)
-    if problem.type == "dag":
+    if isinstance(problem, DagProblem):
         local = int(problem.local.sum())
         arcs = ", ".join(f"{p}->{v}" for v, ps in enumerate(problem.preds) for p in ps)
         times = f"f = {problem.f.tolist()}, u = {problem.u.tolist()}" + (
             f", r = {problem.r.tolist()}" if problem.r.any() else "")
         return f"{len(problem.f)} nodes ({local} local), {times}, arcs {arcs}"
-    if problem.type == "joint":
+    if isinstance(problem, JointProblem):
         f, u, _ = problem.times[0]
         return (f"{len(problem.jobs)} identical {len(f)}-layer chains, per layer (local, upload) time "
                 + ", ".join(f"({int(a)}, {int(b)})" for a, b in zip(f, u)))

@@ -16,17 +16,19 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
-from ..errors import ValidationError
+from ..errors import SolverError, ValidationError
 from ..evaluate import evaluate
 from ..io import to_dict
 from ..partition import Partition
-from ..problems import J2Problem, Problem
+from ..problems import J2Problem, JointProblem, Problem
 from ..registry import get_method
 from ..schedule import Schedule
 from ..solve import Result, solve
-from .engine import Check, Claim, Genome, NotApplicable, SearchSpace
+from .engine import Check, Claim, G, NotApplicable, SearchSpace
 from .engine import available as registered
 from .spaces import ChainSpace, FlowSpace, SPSpace, TreeSpace, chain_fg
+from .spaces.chain import Chain
+from .spaces.flow import Flow
 
 #: Exact references, in the order tried.
 EXACT_FLOW = ("bruteforce", "cpsat-flowshop", "mip-path")
@@ -77,6 +79,20 @@ def optimum(problem: Problem, candidates: Sequence[str]) -> Result:
     raise NotApplicable(f"no optimum proven by {', '.join(tried) or 'any registered method'}")
 
 
+def makespan_of(result: Result) -> int:
+    """The makespan of ``result``; a method that returned none fails the check (an error, not a verdict)."""
+    if result.makespan is None:
+        raise SolverError(f"{result.method}: no makespan (status {result.status})")
+    return result.makespan
+
+
+def order_of(result: Result) -> list[int]:
+    """The job order of ``result``'s schedule (a method that returned none fails the check)."""
+    if result.schedule is None:
+        raise SolverError(f"{result.method}: no schedule (status {result.status})")
+    return result.schedule.order.tolist()
+
+
 def side(result: Result, label: str, *, problem: Problem | None = None, **extra) -> dict[str, Any]:
     """A sidecar entry: what to redraw one side's schedule with."""
     out = {"label": label, "method": result.method, "makespan": result.makespan,
@@ -108,14 +124,14 @@ def confirm_with(candidates: Sequence[str]) -> Callable[[Check], dict[str, Any]]
 
 
 # -- checks -------------------------------------------------------------------------------------
-def heuristic_vs_exact(family: SearchSpace, heuristic: str, reference: str | Sequence[str],
-                       bound: Fraction | Callable[[Genome], Fraction] = Fraction(1),
-                       cache: dict | None = None) -> Callable[[Genome], Check]:
+def heuristic_vs_exact(family: SearchSpace[G], heuristic: str, reference: str | Sequence[str],
+                       bound: Fraction | Callable[[G], Fraction] = Fraction(1),
+                       cache: dict | None = None) -> Callable[[G], Check]:
     """The check ``heuristic <= bound * optimum`` on ``family``.  ``reference``: a list of exact
     methods (the first proven optimum, see :func:`optimum`) or one method name whose result is
     taken as the optimum (``sidney`` in the comparisons).  ``cache`` keeps the reference's
     results (the comparisons on one family share it)."""
-    def check(genome: Genome) -> Check:
+    def check(genome: G) -> Check:
         problem = family.build(genome)
         h = run_method(problem, heuristic)
         key = (family, genome)
@@ -128,7 +144,7 @@ def heuristic_vs_exact(family: SearchSpace, heuristic: str, reference: str | Seq
                     cache.clear()
                 cache[key] = ref
         b = bound(genome) if callable(bound) else bound
-        return Check(h.makespan, ref["makespan"], b, problem=problem,
+        return Check(makespan_of(h), ref["makespan"], b, problem=problem,
                      sides={"heuristic": side(h, heuristic), "optimal": ref})
     return check
 
@@ -138,14 +154,14 @@ def closed_form(a: Sequence[int], b: Sequence[int]) -> int:
     return a[0] + max(sum(a[1:]), sum(b[:-1])) + b[-1]
 
 
-def prop1_check(family: FlowSpace) -> Callable[[Genome], Check]:
+def prop1_check(family: FlowSpace) -> Callable[[Flow], Check]:
     """The closed form of the Johnson order against the evaluator's makespan of that order."""
-    def check(genome: Genome) -> Check:
+    def check(genome: Flow) -> Check:
         problem = family.build(genome)
         r = run_method(problem, "johnson")
-        order = r.schedule.order.tolist()
-        value = closed_form([int(problem.a[j]) for j in order], [int(problem.b[j]) for j in order])
-        return Check(value, r.makespan, exact=True, problem=problem,
+        jobs = order_of(r)
+        value = closed_form([int(problem.a[j]) for j in jobs], [int(problem.b[j]) for j in jobs])
+        return Check(value, makespan_of(r), exact=True, problem=problem,
                      sides={"heuristic": side(r, "closed form of seed 001 Prop. 1", value=value),
                             "optimal": side(r, "evaluator (Johnson order)")})
     return check
@@ -163,24 +179,27 @@ def _chain_dag_side(joint, cuts: Sequence[int], order: Sequence[int], label: str
                              "problem": to_dict(dag)}
 
 
-def chain_optimum(genome, joint) -> tuple[int, list[int], list[int]]:
+def chain_optimum(genome: Chain, joint: JointProblem) -> tuple[int, list[int], list[int]]:
     """Exact joint optimum of ``n`` identical chains: every multiset of cuts, each scheduled by
     Johnson's rule (optimal for J2; ``bruteforce`` when ``johnson`` is not registered)."""
     n = genome[0]
     f, g = chain_fg(genome)
     j2 = "johnson" if "johnson" in registered() else "bruteforce"
-    best = None
+    best: tuple[int, list[int], list[int]] | None = None
     for cuts in itertools.combinations_with_replacement(range(len(f)), n):
         r = run_method(J2Problem([f[c] for c in cuts], [g[c] for c in cuts]), j2)
-        if best is None or r.makespan < best[0]:
-            best = (r.makespan, list(cuts), r.schedule.order.tolist())
+        ms = makespan_of(r)
+        if best is None or ms < best[0]:
+            best = (ms, list(cuts), order_of(r))
+    if best is None:
+        raise SolverError(f"no cut multiset of {n} jobs on {len(f)} cuts")
     return best
 
 
-def uniform_check(family: ChainSpace) -> Callable[[Genome], Check]:
+def uniform_check(family: ChainSpace) -> Callable[[Chain], Check]:
     """The rounded uniform partition (``relaxation``'s schedule: every job cut at the layer next
     to ``x*`` whose uniform makespan is smaller) against the joint optimum, bound ``1 + 1/n``."""
-    def check(genome: Genome) -> Check:
+    def check(genome: Chain) -> Check:
         joint = family.build(genome)
         n = genome[0]
         u = run_method(joint, "relaxation")
@@ -191,15 +210,15 @@ def uniform_check(family: ChainSpace) -> Callable[[Genome], Check]:
             raise RuntimeError(f"optimal cuts {cuts}: J2 makespan {opt} but problem D gives {ms}")
         heur = side(u, f"uniform cut at layer {u.info.get('cut')} (relaxation's rounding of x*)",
                     problem=u.problem, partitions=[int(u.info.get("cut", -1))] * n)
-        return Check(u.makespan, opt, Fraction(n + 1, n), problem=joint, sides={"heuristic": heur, "optimal": opt_side},
-                     info={"x_star": u.info.get("x_star")})
+        return Check(makespan_of(u), opt, Fraction(n + 1, n), problem=joint,
+                     sides={"heuristic": heur, "optimal": opt_side}, info={"x_star": u.info.get("x_star")})
     return check
 
 
-def types_check(family: ChainSpace, k: int = 2) -> Callable[[Genome], Check]:
+def types_check(family: ChainSpace, k: int = 2) -> Callable[[Chain], Check]:
     """The best joint schedule using at most ``k`` distinct partitions (``mip-joint-ideals`` with
     ``max_types=k``, proven) against the joint optimum (every multiset of cuts with Johnson's rule)."""
-    def check(genome: Genome) -> Check:
+    def check(genome: Chain) -> Check:
         joint = family.build(genome)
         r = run_method(joint, "mip-joint-ideals", max_types=k)
         if r.status != "optimal":
@@ -207,18 +226,20 @@ def types_check(family: ChainSpace, k: int = 2) -> Callable[[Genome], Check]:
         opt, cuts, order = chain_optimum(genome, joint)
         ms, opt_side = _chain_dag_side(joint, cuts, order, "joint optimum (cut multisets x Johnson)",
                                        "bruteforce-cuts")
+        if r.partitions is None:
+            raise SolverError(f"mip-joint-ideals: no partitions (status {r.status})")
         used = sorted({int(p.local.sum()) - 1 for p in r.partitions})
         heur = side(r, f"best with at most {k} partition types (cuts {used})", problem=r.problem,
                     partitions=[int(p.local.sum()) - 1 for p in r.partitions])
-        return Check(r.makespan, ms, problem=joint, sides={"heuristic": heur, "optimal": opt_side},
+        return Check(makespan_of(r), ms, problem=joint, sides={"heuristic": heur, "optimal": opt_side},
                      info={"optimal_cuts": sorted(set(cuts)), "types_used": len(set(cuts))})
     return check
 
 
-def relaxation_check(family: ChainSpace) -> Callable[[Genome], Check]:
+def relaxation_check(family: ChainSpace) -> Callable[[Chain], Check]:
     """Seed 001 Thm. 1 on one instance: the uniform point's value against the relaxation's LP
     optimum (per job), on both abscissae; the worse of the two."""
-    def check(genome: Genome) -> Check:
+    def check(genome: Chain) -> Check:
         joint = family.build(genome)
         checks = []
         for abscissa in ("compute", "layer"):
@@ -262,7 +283,7 @@ def _intersection_at_layer(genome) -> bool:
     return any(x == y for x, y in zip(f, g))
 
 
-F3 = dict(machines=3, max_jobs=6, max_value=30)
+F3: dict[str, Any] = dict(machines=3, max_jobs=6, max_value=30)
 DAG_COMPARE_SAMPLES = 10_000
 
 

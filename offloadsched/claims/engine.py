@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -34,6 +34,8 @@ from ..jsonable import jsonable
 from ..registry import methods, unavailable
 
 Genome = Hashable
+#: The genome type of one search space (a tuple of job rows, a nested expression, ...).
+G = TypeVar("G", bound=Hashable)
 
 #: Phase shares of the budget: enumeration, then sampling, then annealing (the rest).
 ENUM_SHARE = 0.4
@@ -44,30 +46,35 @@ MINIMISE_SHARE = 0.25
 SCORE_CAP = 1e6
 
 
-class SearchSpace(Protocol):
-    """Small instances of one kind, as hashable genomes."""
+class SearchSpace(Protocol[G]):
+    """Small instances of one kind, as hashable genomes of type ``G`` (the space itself is hashable:
+    :func:`_space` caches per space)."""
 
-    description: str
+    @property
+    def description(self) -> str:
+        """What the space holds, in words."""
 
-    def build(self, genome: Genome) -> Any:
+    def __hash__(self) -> int: ...
+
+    def build(self, genome: G) -> Any:
         """The problem object of ``genome`` (what :func:`offloadsched.io.save` writes)."""
 
-    def enumerate(self) -> Iterator[Genome]:
+    def enumerate(self) -> Iterator[G]:
         """Every small instance of the family, smallest first (finite)."""
 
     def enumeration_space(self) -> dict[str, Any]:
         """What :meth:`enumerate` covers: a description and the number of genomes it yields."""
 
-    def sample(self, rng: np.random.Generator) -> Genome:
+    def sample(self, rng: np.random.Generator) -> G:
         """A random instance."""
 
-    def mutate(self, genome: Genome, rng: np.random.Generator) -> Genome | None:
+    def mutate(self, genome: G, rng: np.random.Generator) -> G | None:
         """A random neighbour (None when the drawn move does not apply)."""
 
-    def shrink(self, genome: Genome) -> Iterator[Genome]:
+    def shrink(self, genome: G) -> Iterator[G]:
         """Smaller neighbours, most aggressive first: fewer items, then smaller values."""
 
-    def size(self, genome: Genome) -> tuple:
+    def size(self, genome: G) -> tuple:
         """Sort key of instance size: (items, ..., sum of values)."""
 
 
@@ -134,8 +141,8 @@ class Claim:
     name: str
     source: str
     statement: str
-    family: SearchSpace
-    check: Callable[[Genome], Check]
+    family: SearchSpace[Any]
+    check: Callable[[Any], Check]
     requires: tuple[tuple[str, ...], ...] = ()
     bound: str = "1"
     kind: str = "claim"
@@ -189,8 +196,8 @@ class ClaimResult:
     sidecar: str | None = None
     genome: str | None = None
     size: list | None = None
-    heuristic_makespan: int | None = None
-    optimal_makespan: int | None = None
+    heuristic_makespan: int | float | None = None
+    optimal_makespan: int | float | None = None
     ratio: float | None = None
     schedules: dict[str, Any] | None = None
     confirmations: dict[str, Any] = field(default_factory=dict)
@@ -241,10 +248,10 @@ class _Tally:
             return self.cache[genome]
         self.phases[phase] += 1
         check = self.evaluate(genome)
-        s = None if check is None else check.score
-        self.cache[genome] = s
         if check is None:
+            self.cache[genome] = None
             return None
+        s = self.cache[genome] = check.score
         self.ratios[phase].append(check.ratio)
         if self.worst is None or s > self.worst[0]:
             self.worst = (s, genome)
@@ -325,11 +332,14 @@ def run_claim(claim: Claim, *, budget: float = 10.0, seed: int = 0, max_evals: i
     result.errors, result.first_error = tally.errors, tally.first_error
     result.stats = {phase: _stats(tally.ratios[phase], tally.violated[phase]) for phase in tally.phases
                     if tally.ratios[phase]}
-    worst_check = tally.evaluate(tally.worst[1]) if tally.worst is not None else None
-    if worst_check is not None:
-        result.worst_ratio = worst_check.ratio
-        result.worst = {"size": list(family.size(tally.worst[1])), "heuristic": worst_check.heuristic,
-                        "optimal": worst_check.optimal, "genome": repr(tally.worst[1])}
+    worst_check = None
+    if tally.worst is not None:
+        worst_genome = tally.worst[1]
+        worst_check = tally.evaluate(worst_genome)
+        if worst_check is not None:
+            result.worst_ratio = worst_check.ratio
+            result.worst = {"size": list(family.size(worst_genome)), "heuristic": worst_check.heuristic,
+                            "optimal": worst_check.optimal, "genome": repr(worst_genome)}
     cex = None
     if tally.smallest is not None:
         cex = _minimised(result, claim, tally, rng, deadline=time.perf_counter() + max(2.0, budget * MINIMISE_SHARE))
@@ -344,7 +354,7 @@ def run_claim(claim: Claim, *, budget: float = 10.0, seed: int = 0, max_evals: i
 
 
 @functools.lru_cache(maxsize=64)
-def _space(family: SearchSpace) -> dict[str, Any]:
+def _space(family: SearchSpace[Any]) -> dict[str, Any]:
     """``family.enumeration_space()``, once per family (counting may walk the whole enumeration)."""
     return family.enumeration_space()
 

@@ -90,7 +90,7 @@ def render_claims(records: list[dict[str, Any]], intro: str) -> list[Block]:
     names = sorted(claims, key=lambda n: (order.get(n, len(order)), n))
     table: list[list[str]] = []
     figures: list[Block] = []
-    notes: list[Block] = []
+    notes: list[str] = []
     for name in names:
         group = claims[name]
         verdict = min((r["status"] for r in group), key=lambda s: STATUS_ORDER.get(s, 1))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -24,7 +24,7 @@ def sp_normal(g: SP, at_end: bool = True) -> SP:
     if g[0] == "v":
         cut = bool(g[3]) or at_end
         return ("v", int(g[1]), int(g[2]) if cut else 0, cut)
-    kids = []
+    kids: list[SP] = []
     for c in g[1:]:
         kids.extend(c[1:] if c[0] == g[0] else [c])
     if len(kids) == 1:
@@ -33,7 +33,7 @@ def sp_normal(g: SP, at_end: bool = True) -> SP:
         kids = [sp_normal(c, at_end and i == len(kids) - 1) for i, c in enumerate(kids)]
     else:
         kids = [sp_normal(c, at_end) for c in kids]
-    flat = []
+    flat: list[SP] = []
     for c in kids:
         flat.extend(c[1:] if c[0] == g[0] else [c])
     return (g[0], *flat)
@@ -52,8 +52,17 @@ def sp_get(g: SP, path: tuple[int, ...]) -> SP:
     return g
 
 
+@overload
+def sp_set(g: SP, path: tuple[int, ...], new: SP) -> SP: ...
+
+
+@overload
+def sp_set(g: SP, path: tuple[int, ...], new: None) -> SP | None: ...
+
+
 def sp_set(g: SP, path: tuple[int, ...], new: SP | None) -> SP | None:
-    """``g`` with the subexpression at ``path`` replaced by ``new`` (None removes it)."""
+    """``g`` with the subexpression at ``path`` replaced by ``new`` (None removes it; None when
+    nothing is left)."""
     if not path:
         return new
     kids = list(g[1:])
@@ -63,6 +72,14 @@ def sp_set(g: SP, path: tuple[int, ...], new: SP | None) -> SP | None:
     else:
         kids[path[0] - 1] = sub
     return (g[0], *kids) if kids else None
+
+
+def sp_removed(g: SP, path: tuple[int, ...]) -> SP:
+    """``g`` without the leaf at ``path`` (``g`` must keep another leaf)."""
+    out = sp_set(g, path, None)
+    if out is None:
+        raise ValueError(f"removing the leaf at {path} leaves nothing of {g!r}")
+    return out
 
 
 def sp_problem(g: SP, name: str = "") -> DagProblem:
@@ -120,7 +137,7 @@ def sp_shapes(k: int) -> list[SP]:
 
     def shapes(n: int) -> list[SP]:
         if n not in memo:
-            found = {}
+            found: dict[str, SP] = {}
             for i in range(1, n):
                 for a in shapes(i):
                     for b in shapes(n - i):
@@ -136,7 +153,7 @@ def sp_shapes(k: int) -> list[SP]:
 def _flatten(g: SP) -> SP:
     if g[0] == "v":
         return g
-    kids = []
+    kids: list[SP] = []
     for c in g[1:]:
         c = _flatten(c)
         kids.extend(c[1:] if c[0] == g[0] else [c])
@@ -245,7 +262,7 @@ class SPSpace:
         if op < 0.8 and k < self.max_nodes:
             return sp_normal(self._grow(genome, rng, max(3, f, u)))
         if k > 1:
-            return sp_normal(sp_set(genome, path, None))
+            return sp_normal(sp_removed(genome, path))
         return None
 
     def shrink(self, genome: SP) -> Iterator[SP]:
@@ -255,7 +272,7 @@ class SPSpace:
         leaves = sp_leaves(genome)
         if len(leaves) > 1:
             for path in leaves:
-                yield sp_normal(sp_set(genome, path, None))
+                yield sp_normal(sp_removed(genome, path))
         for path in leaves:
             _, f, u, c = sp_get(genome, path)
             for y in lowered(f):
