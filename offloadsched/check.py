@@ -83,7 +83,8 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
             network = (ops.kind == "upload") | (ops.kind == "remote")
         else:
             flow = cast(FmProblem, problem)
-            network = (ops.kind != flow.machines[0]) & flow.times[:, 1:].any(axis=1)[ops.item]
+            offloads = np.asarray(flow.times[:, 1:].any(axis=1), dtype=bool)
+            network = (ops.kind != flow.machines[0]) & offloads[ops.item]
         if network.any():
             latest = max(latest, int(end[network].max()) + rtt)
     if timing.makespan != latest:

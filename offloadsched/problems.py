@@ -125,7 +125,7 @@ class FmProblem:
     @cached_property
     def offloading(self) -> np.ndarray:
         """Boolean per job: does it offload (a positive time after the first machine)?"""
-        mask = self.times[:, 1:].any(axis=1)
+        mask = np.asarray(self.times[:, 1:].any(axis=1), dtype=bool)
         mask.flags.writeable = False
         return mask
 
