@@ -15,6 +15,13 @@ maps and ``(F,)`` for vectors (batch size 1, float32).  The conventions follow P
 * ``params`` counts learnable parameters as torchvision does (conv/linear weights and biases,
   batch-norm weight and bias; running statistics are buffers and are not counted).
 * ``out_bytes = 4 * prod(out_shape)`` (float32).
+* ``work`` splits an operator's FLOPs by operator class of the device model
+  (:mod:`offloadsched.device`): a convolution is ``conv`` or ``dwconv``
+  (:func:`offloadsched.device.conv_class` of its groups and input channels), a linear layer
+  ``fc``, everything else ``memory`` with ``memory_bytes``, the bytes it moves (its inputs read
+  plus its output written; none for a reshape such as flatten).  :func:`combine` adds the
+  splits, so a folded conv + batch-norm + ReLU or a RandWire node (weighted sum, ReLU,
+  depthwise 3x3, pointwise 1x1, batch-norm) keeps each part in its class.
 
 Spatial geometry (``kernel``, ``stride``, ``padding``, ``dilation``, ``groups``, ``ceil_mode``)
 is kept in :attr:`Op.geometry` with ``padding`` as PyTorch's (top, left) pair and ``pads`` as
@@ -32,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from offloadsched.device import conv_class
 from offloadsched.errors import ValidationError
 
 BYTES_PER_ELEMENT = 4  # float32
@@ -52,6 +60,9 @@ class Op:
     macs: int = 0
     extra_flops: int = 0
     geometry: Mapping[str, Any] = field(default_factory=dict)
+    #: FLOPs per operator class and ``memory_bytes`` (see the module docstring); ``None``: this
+    #: operator's own split, from its kind (:meth:`class_work`).
+    work: Mapping[str, int] | None = None
 
     @property
     def flops(self) -> int:
@@ -77,7 +88,27 @@ class Op:
         out["params"] = self.params
         out["macs"] = self.macs
         out.update(self.geometry)
+        work = self.class_work()
+        if work:
+            out["work"] = work
         return out
+
+    def class_work(self) -> dict[str, int]:
+        """FLOPs per operator class and the bytes of its memory-bound part (``memory_bytes``),
+        zero entries left out."""
+        if self.work is not None:
+            return {k: v for k, v in self.work.items() if v}
+        if self.kind == "input":
+            return {}
+        if self.kind in ("conv", "dwconv"):
+            channels = self.in_shapes[0][0] if self.in_shapes and self.in_shapes[0] else None
+            return {conv_class(int(self.geometry.get("groups", 1)), channels): self.flops} if self.flops else {}
+        if self.kind == "linear":
+            return {"fc": self.flops} if self.flops else {}
+        moved = 0
+        if self.flops or self.kind == "concat":
+            moved = BYTES_PER_ELEMENT * (sum(math.prod(s) for s in self.in_shapes) + self.numel)
+        return {k: v for k, v in (("memory", self.flops), ("memory_bytes", moved)) if v}
 
 
 def combine(kind: str, ops: Sequence[Op]) -> Op:
@@ -86,8 +117,12 @@ def combine(kind: str, ops: Sequence[Op]) -> Op:
     if not ops:
         raise ValidationError(f"{kind}: nothing to combine")
     geometry = next((op.geometry for op in ops if op.geometry), {})
+    work: dict[str, int] = {}
+    for op in ops:
+        for key, value in op.class_work().items():
+            work[key] = work.get(key, 0) + value
     return Op(kind, ops[0].in_shapes, ops[-1].out_shape, sum(op.params for op in ops),
-              sum(op.macs for op in ops), sum(op.extra_flops for op in ops), geometry)
+              sum(op.macs for op in ops), sum(op.extra_flops for op in ops), geometry, work)
 
 
 # -- helpers -------------------------------------------------------------------------------

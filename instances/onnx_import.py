@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from offloadsched.device import conv_class
 from offloadsched.dnn import DNN, Layer
 from offloadsched.errors import ValidationError
 
@@ -141,6 +142,7 @@ class _Group:
     preds: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    work: dict[str, int] = field(default_factory=dict)
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -249,6 +251,8 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
             no_rule[node.op_type] = no_rule.get(node.op_type, 0) + 1
         group.nodes.append(node)
         group.flops += flops
+        for key, value in _node_work(node, tensors, data_in, flops, const, where).items():
+            group.work[key] = group.work.get(key, 0) + value
         group.macs += macs
         group.params += _params(node, tensors, learned, constant_nodes, rule)
         for t in data_in:
@@ -389,6 +393,23 @@ def _kind(node, tensors, const: set[str]) -> str:
     if op == "MatMul":
         return "linear" if len(node.input) > 1 and node.input[1] in const else "matmul"
     return KINDS.get(op, op.lower())
+
+
+def _node_work(node, tensors, data_in: Sequence[str], flops: int, const: set[str], where: str) -> dict[str, int]:
+    """The node's FLOPs by operator class of the device model (:mod:`offloadsched.device`): a
+    ``Conv`` is ``conv`` or ``dwconv`` by its ``group`` and input channels, a ``Gemm`` or a
+    ``MatMul`` by a constant ``fc``, the rest ``memory`` with the bytes it moves (data inputs
+    read, outputs written; a ``Concat`` too, the other 0-FLOP nodes move nothing)."""
+    op = node.op_type
+    if op in ("Conv", "ConvTranspose"):
+        t = tensors.get(data_in[0]) if data_in else None
+        channels = t.dims[1] if t is not None and len(t.dims) > 1 and isinstance(t.dims[1], int) else None
+        return {conv_class(int(_attr(node, "group", 1)), channels): flops}
+    if op == "Gemm" or (op == "MatMul" and len(node.input) > 1 and node.input[1] in const):
+        return {"fc": flops}
+    if not flops and op != "Concat":
+        return {}
+    return {"memory": flops, "memory_bytes": _bytes(tensors, [*data_in, *(o for o in node.output if o)], where)}
 
 
 def _flops(node, tensors, where: str, k: int) -> tuple[int, int, bool]:
@@ -577,8 +598,10 @@ def _build(model_name: str, where: str, model, tensors, data_names: list[str], i
         item = merged.get(r)
         if item is None:
             item = merged[r] = {"kind": g.kind, "flops": 0, "params": 0, "macs": 0, "attrs": dict(g.attrs),
-                                "ops": []}
+                                "ops": [], "work": {}}
         item["flops"] += g.flops
+        for key, value in g.work.items():
+            item["work"][key] = item["work"].get(key, 0) + value
         item["params"] += g.params
         item["macs"] += g.macs
         item["ops"] += [n.op_type for n in g.nodes]
@@ -592,6 +615,8 @@ def _build(model_name: str, where: str, model, tensors, data_names: list[str], i
         shape = _unbatch(_shape(tensors, outs[0], where))
         attrs = {"op": item["kind"], "onnx_ops": item["ops"], "out_shape": shape, "params": item["params"],
                  "macs": item["macs"], **item["attrs"]}
+        if item["work"]:
+            attrs["work"] = {k: v for k, v in item["work"].items() if v}
         if name in folded:
             attrs["folded"] = folded[name]
         layers.append(Layer(name, item["kind"], item["flops"], _bytes(tensors, outs, where), attrs))

@@ -86,16 +86,47 @@ def caffenet(*, fold: bool = True) -> DNN:
     return b.build(fold=fold)
 
 
+#: The original two-GPU AlexNet (Krizhevsky, Sutskever & Hinton, NIPS 2012, Fig. 2), per tower:
+#: (out channels, kernel, stride, padding, LRN + max-pool after it, reads both towers).
+ALEXNET_2012_TOWER = [(48, 11, 4, 2, True, False), (128, 5, 1, 2, True, False), (192, 3, 1, 1, False, True),
+                      (192, 3, 1, 1, False, False), (128, 3, 1, 1, False, False)]
+
+
 def alexnet_parallel(*, fold: bool = True) -> DNN:
-    """AlexNet-Parallel (seed 002 Table I "AlexNet-P", seed 000 "Alex-Parallel"): two torchvision
-    AlexNet towers reading the same input, their logits averaged by one output layer.  A
-    multi-path network: every inner layer has one predecessor and one successor."""
-    b = NetBuilder("alexnet_parallel", source="seed 002 (Wang, Duan & Wu, ICCCN 2021), two AlexNet towers")
-    towers = []
-    for k in range(2):
-        with b.scope(f"tower{k}"):
-            towers.append(_alexnet_body(b, b.input))
-    b.mean(towers, name="merge")
+    """AlexNet-Parallel (seed 002 Table I "AlexNet-P", seed 000 "Alex-Parallel"): the original
+    two-GPU AlexNet of Krizhevsky, Sutskever & Hinton (NIPS 2012, Sec. 3.2 and Fig. 2).
+
+    Two towers of half the channels each (convs of 48, 128, 192, 192, 128 filters per tower),
+    ReLU after every conv and hidden fc, local response normalisation (size 5) then 3x3/2 max
+    pooling after conv1 and conv2, max pooling after conv5.  The towers exchange feature maps
+    twice: each tower's conv3 reads both towers' pooled conv2 output (``exchange3``, a channel
+    concatenation), and the fully connected layers read both halves: each tower's fc6 (2048
+    units) reads both pooled and flattened conv5 outputs (``exchange6``, 9216 values), each
+    fc7 (2048) both fc6 halves (``exchange7``), and fc8 (1000 classes) both fc7 halves
+    (``exchange8``).  Totals: 60,965,224
+    parameters, 0.724 GMACs, one AlexNet (the BVLC CaffeNet has the same weights in one tower
+    with grouped convolutions).  The input is the paper's 224x224x3 (150,528 values); conv1 pads
+    by 2 (as torchvision does) so that its output is the paper's 55x55, the pooled conv5 output
+    6x6.  Dropout is the identity at inference."""
+    b = NetBuilder("alexnet_parallel", source="Krizhevsky, Sutskever & Hinton, NIPS 2012 (two-GPU AlexNet); "
+                   "seed 002 Table I AlexNet-P")
+    towers = [b.input, b.input]
+    for i, (c, k, s, p, pool, exchange) in enumerate(ALEXNET_2012_TOWER, 1):
+        inputs = [b.concat(towers, name=f"exchange{i}")] * 2 if exchange else towers
+        for t in range(2):
+            with b.scope(f"tower{t}"):
+                x = b.conv_block(inputs[t], c, k, s, p, bn=False, name=f"conv{i}")
+                if pool:
+                    x = b.max_pool(b.lrn(x, 5, name=f"norm{i}"), 3, 2, name=f"pool{i}")
+                elif i == len(ALEXNET_2012_TOWER):
+                    x = b.flatten(b.max_pool(x, 3, 2, name=f"pool{i}"), name="flatten")
+                towers[t] = x
+    for i in (6, 7):
+        shared = b.concat(towers, name=f"exchange{i}")
+        for t in range(2):
+            with b.scope(f"tower{t}"):
+                towers[t] = _fc(b, shared, 2048, f"fc{i}")
+    _fc(b, b.concat(towers, name="exchange8"), 1000, "fc8", act=False)
     return b.build(fold=fold)
 
 

@@ -50,9 +50,9 @@ class Network:
 #: Uplink presets of the papers.  Latencies are those calibrated against seed 002 Table I
 #: (see ``offloadsched.instances.platforms`` and the README); bandwidths are the papers' figures.
 NETWORKS: dict[str, Network] = {
-    "3g": Network("3G", 1.1e6, 0.0740, 0.0),
-    "4g": Network("4G", 5.85e6, 0.0770, 0.0),
-    "wifi": Network("Wi-Fi", 18.88e6, 0.0879, 0.0),
+    "3g": Network("3G", 1.1e6, 0.010, 0.0640),
+    "4g": Network("4G", 5.85e6, 0.010, 0.0670),
+    "wifi": Network("Wi-Fi", 18.88e6, 0.010, 0.0779),
 }
 
 

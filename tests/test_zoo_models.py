@@ -143,11 +143,39 @@ def test_caffenet_and_tiny_yolo_published_figures():
     assert voc["input"].out_bytes == 3 * 416 * 416 * 4
 
 
-def test_multi_path_models():
+def test_alexnet_parallel_is_the_2012_two_gpu_network():
+    """Krizhevsky, Sutskever & Hinton (NIPS 2012, Fig. 2): per tower 48/128/192/192/128 filters,
+    conv3 and the fc layers read both towers, fc 2048 per tower, 1000 classes.  Totals computed by
+    hand from the layer shapes (55x55 after conv1, 27 after pool1, 13 after pool2, 6 after pool5)."""
     ap = model("alexnet_parallel")
-    assert ap.structure == "multi-path"
-    assert ap.flops.sum() == pytest.approx(2 * model("alexnet").flops.sum() + ap.layers[-1].flops)
-    assert ap["input"].out_bytes == 602_112
+    conv = [  # (filters, input channels seen per filter, kernel, output side): both towers together
+        (96, 3, 11, 55), (256, 48, 5, 27), (384, 256, 3, 13), (384, 192, 3, 13), (256, 192, 3, 13)]
+    fc = [(256 * 6 * 6, 4096), (4096, 4096), (4096, 1000)]  # fc6, fc7 as two halves of 2048, fc8
+    params = sum(f * c * k * k + f for f, c, k, _ in conv) + sum(i * o + o for i, o in fc)
+    macs = sum(f * c * k * k * s * s for f, c, k, s in conv) + sum(i * o for i, o in fc)
+    assert params == 60_965_224 and 60e6 < params < 61e6  # "60 million parameters" (Sec. 1)
+    assert macs == 724_406_816
+    for fold in (True, False):
+        assert total_params(model("alexnet_parallel", fold=fold)) == ap.attrs["params"] == params
+        assert total_macs(model("alexnet_parallel", fold=fold)) == ap.attrs["macs"] == macs
+    assert total_params(model("caffenet")) == params  # the same weights, one tower with groups=2
+    assert ap.flops.sum() == pytest.approx(model("caffenet").flops.sum(), rel=0.02)  # one AlexNet's FLOPs
+    # the two exchanges: conv3 and fc6 / fc7 / fc8 read both towers
+    for t in (0, 1):
+        assert [ap.names[p] for p in ap.preds[ap.index[f"tower{t}.conv3"]]] == ["exchange3"]
+        assert ap[f"tower{t}.conv3"].attrs["in_shape"] == (256, 13, 13)
+        assert ap[f"tower{t}.fc6"].attrs["out_shape"] == (2048,)
+        assert [ap.names[p] for p in ap.preds[ap.index[f"tower{t}.fc7"]]] == ["exchange7"]
+        assert model("alexnet_parallel", fold=False)[f"tower{t}.pool5"].attrs["out_shape"] == (128, 6, 6)
+        assert ap[f"tower{t}.pool5"].attrs["folded"] == (f"tower{t}.flatten",)
+        assert ap[f"tower{t}.conv1"].attrs["out_shape"] == (48, 55, 55)
+    assert sorted(ap.names[p] for p in ap.preds[ap.index["exchange3"]]) == ["tower0.pool2", "tower1.pool2"]
+    assert ap["exchange6"].attrs["out_shape"] == (9216,)
+    assert ap.names[-1] == "fc8" and ap["fc8"].attrs["out_shape"] == (1000,)
+    assert ap["input"].out_bytes == 602_112 and ap.structure == "DAG"
+
+
+def test_multi_path_models():
     ms = model("multistream")
     assert ms.structure == "multi-path" and ms["input"].out_bytes == 3 * 602_112
     assert len(ms.preds[ms.output]) == 3
