@@ -32,6 +32,7 @@ import pulp
 
 from offloadsched.bounds import lower_bound
 from offloadsched.evaluate import evaluate, flow_makespan
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -40,9 +41,14 @@ from . import _mip
 from ._flowshop import ig_warm_start
 
 
+@reduce_round_trip
 def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solver: str = "cbc", hint: bool = True,
                    log: bool = False, workers: int | None = None) -> SolverOutput:
-    """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows."""
+    """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows.
+
+    Round trip ``w_rtt > 0``: the MIP orders the offloading jobs, the local-only jobs are appended,
+    and objective and bound ``x`` become ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`).
+    """
     t0 = time.perf_counter()
     _mip.check_solver(solver)
     _mip.check_workers(workers)
