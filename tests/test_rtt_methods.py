@@ -183,30 +183,27 @@ def test_dsl_no_overlap_latency_pays_the_round_trip():
 
 # -- DAG shop ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
-def test_cpsat_dagshop_equals_bruteforce(remote_model):
-    rng = np.random.default_rng(20)
-    checked = 0
-    while checked < 120:
+def solved_dag_shops(seed: int, remote_model: str, count: int):
+    """``count`` pairs (random DAG shop, its brute-force optimum), skipping those too big to enumerate."""
+    rng = np.random.default_rng(seed)
+    while count:
         p = random_dag_shop(rng, remote_model)
         opt = optimum(p)
-        if opt is None:
-            continue
-        checked += 1
+        if opt is not None:
+            count -= 1
+            yield p, opt
+
+
+@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
+def test_cpsat_dagshop_equals_bruteforce(remote_model):
+    for p, opt in solved_dag_shops(20, remote_model, 120):
         res = solve(p, "cpsat-dagshop")
         assert (str(res.status), res.makespan, res.bound) == ("optimal", opt, opt), (p, p.preds, p.local.tolist())
 
 
 @pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
 def test_dag_heuristics_valid_with_rtt(remote_model):
-    rng = np.random.default_rng(21)
-    checked = 0
-    while checked < 60:
-        p = random_dag_shop(rng, remote_model)
-        opt = optimum(p)
-        if opt is None:
-            continue
-        checked += 1
+    for p, opt in solved_dag_shops(21, remote_model, 60):
         methods = ["topo-johnson", "path-johnson", "dsl", "fifo"]
         if remote_model != "negligible":
             methods.append(("path-johnson", {"rule": "johnson"}))
