@@ -21,6 +21,9 @@ Journal of Operational Research 284(3), 814-833, 2020:
   followed by the tails; O(m^2 n) per child, computed for the children LB1 keeps;
 * depth first, children in increasing bound order; prune when the bound reaches the incumbent.
 
+With a round trip ``w_rtt > 0`` the search runs over the offloading jobs and the local-only jobs
+are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
+
 The upper bound starts from ``ig`` (through :func:`offloadsched.solve`, ``hint=True``).  Worst
 case O(n! m^2 n); the stack holds at most n (n + 1) / 2 nodes.  The search is compiled with numba
 and runs in chunks so that ``time_limit`` and ``node_limit`` stop it: status ``feasible`` with the

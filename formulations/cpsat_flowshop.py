@@ -10,6 +10,8 @@ evaluator can replay per machine but which are not solutions of problem Fm.
 Size for n jobs and m machines: n m interval variables, n (n - 1) / 2 order literals,
 m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedences.
 Identical jobs (equal rows) are ordered by index (swapping two of them changes no makespan).
+With a round trip ``w_rtt > 0`` the model is built over the offloading jobs only and the
+local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
 
 References (docs/REFERENCES.md): [Seed002], [Taillard1993].
 """

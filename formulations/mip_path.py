@@ -15,8 +15,10 @@ Permutation flow shop (J2 and Fm of MODEL.md section 2), jobs j, positions k, ma
 
 Size: ``n^2`` binaries, ``2 (m-1)(n-1)`` continuous variables, ``2n + (m-1)(n-1)`` rows.
 Every feasible point is a (possibly delayed) schedule of its order, so the optimum is the best
-permutation makespan.  Warm start: the ``ig`` order (:mod:`offloadsched.formulations._flowshop`) with its
-semi-active idle and wait times.  The core's lower bound (machine loads, one- and two-machine
+permutation makespan.  With a round trip ``w_rtt > 0`` the MIP orders the offloading jobs and the
+local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
+Warm start: the ``ig`` order (:mod:`offloadsched.formulations._flowshop`) with its semi-active idle
+and wait times.  The core's lower bound (machine loads, one- and two-machine
 bounds) is the floor of the reported bound and, with CBC, a row on the objective (HiGHS 1.12-1.14's
 presolve mis-solves the model with that row).
 
