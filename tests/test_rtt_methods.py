@@ -14,6 +14,8 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, Partition, Platform, evaluate, solve
 from offloadsched.errors import SizeLimitError
@@ -24,6 +26,7 @@ from offloadsched.heuristics.neurosurgeon import prefix_cut_costs
 from offloadsched.heuristics.po import dads_partition
 from offloadsched.heuristics.topo_johnson import topo_johnson_order
 
+from .strategies import fm_problems
 from .test_heuristics_joint import _closed_sets, random_chain, random_dag
 
 #: like test_heuristics_joint.UNIT (f = flops µs, u = 1 + out_bytes µs) with a 25 µs round trip
@@ -138,6 +141,17 @@ def test_cpsat_flowshop_non_permutation_equals_bruteforce_up_to_three_machines()
         p = random_flow(rng, ms=(2, 3))
         res = solve(p, "cpsat-flowshop", permutation=False)
         assert (str(res.status), res.makespan) == ("optimal", optimum(p)), (p.times.tolist(), p.w_rtt)
+
+
+@settings(max_examples=50)
+@given(fm_problems(max_n=6, max_m=3, max_t=9), st.integers(1, 30), st.data())
+def test_bb_flowshop_equals_bruteforce_hypothesis(p, w_rtt, data):
+    t = p.times.copy()
+    local_only = data.draw(st.lists(st.booleans(), min_size=p.n, max_size=p.n))
+    t[np.array(local_only), 1:] = 0
+    q = FmProblem(t, w_rtt=w_rtt)
+    res = solve(q, "bb-flowshop")
+    assert (str(res.status), res.makespan, res.bound) == ("optimal", optimum(q), optimum(q))
 
 
 def test_johnson_is_optimal_on_j2_with_rtt():
