@@ -149,12 +149,15 @@ class OpVars:
         return self.start[k] + self.duration[k]
 
 
-def add_operations(model: cp_model.CpModel, ops: Operations, horizon: int, lower: int = 0) -> OpVars:
+def add_operations(model: cp_model.CpModel, ops: Operations, horizon: int, lower: int = 0, *,
+                   rtt: int = 0, rtt_after: np.ndarray | None = None) -> OpVars:
     """One fixed-size interval per operation in ``[0, horizon]``, a NoOverlap per named machine
     (operations with resource ``""`` need none), ``end(a) <= start(b)`` per arc, and
     ``makespan >= end`` of every operation without a successor; minimises the makespan.
+    With a round trip ``rtt > 0`` (MODEL.md section 1) also ``makespan >= end + rtt`` of every
+    operation marked in ``rtt_after`` (the uploads and remote operations of offloading jobs).
     Size: ``len(ops)`` integer variables, one NoOverlap per machine, ``len(arcs)`` + sinks
-    linear constraints."""
+    (+ marked operations) linear constraints."""
     dur = [int(d) for d in ops.duration]
     start = [model.new_int_var(0, max(0, horizon - d), f"s{k}") for k, d in enumerate(dur)]
     interval = [model.new_fixed_size_interval_var(s, d, f"i{k}") for k, (s, d) in enumerate(zip(start, dur))]
@@ -168,6 +171,9 @@ def add_operations(model: cp_model.CpModel, ops: Operations, horizon: int, lower
     makespan = model.new_int_var(lower, max(lower, horizon), "makespan")
     for k in np.flatnonzero(~has_succ):
         model.add(makespan >= start[k] + dur[k])
+    if rtt and rtt_after is not None:
+        for k in np.flatnonzero(rtt_after):
+            model.add(makespan >= start[k] + dur[k] + int(rtt))
     model.minimize(makespan)
     return OpVars(start, interval, dur, makespan)
 

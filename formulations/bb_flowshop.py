@@ -21,6 +21,9 @@ Journal of Operational Research 284(3), 814-833, 2020:
   followed by the tails; O(m^2 n) per child, computed for the children LB1 keeps;
 * depth first, children in increasing bound order; prune when the bound reaches the incumbent.
 
+With a round trip ``w_rtt > 0`` the search runs over the offloading jobs and the local-only jobs
+are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
+
 The upper bound starts from ``ig`` (through :func:`offloadsched.solve`, ``hint=True``).  Worst
 case O(n! m^2 n); the stack holds at most n (n + 1) / 2 nodes.  The search is compiled with numba
 and runs in chunks so that ``time_limit`` and ``node_limit`` stop it: status ``feasible`` with the
@@ -40,6 +43,7 @@ from numba import njit
 from offloadsched.bounds import johnson_orders, lower_bound
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import flow_makespan
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -214,6 +218,7 @@ def _search(p, pairs, jorder, lag, rank, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, s
     return sp, ub, nodes
 
 
+@reduce_round_trip
 def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, node_limit: int | None = None,
                       hint: bool = True, seed: int | None = None, log: bool = False) -> SolverOutput:
     """Bidirectional branch-and-bound with the one- and two-machine bounds (exact for any m >= 2).
@@ -222,7 +227,10 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
     search with status ``feasible`` and the smallest bound of the open nodes; without either it
     runs to the proof.  ``hint``: start from ``ig``'s order (``seed`` is ig's), else from the
     index order.  ``log``: a progress line about every second.  ``info``: nodes, open nodes, the
-    warm start's makespan, the root bound."""
+    warm start's makespan, the root bound.
+
+    Round trip ``w_rtt > 0``: the search runs over the offloading jobs, the local-only jobs are
+    appended, and objective and bound ``x`` become ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`)."""
     t0 = time.perf_counter()
     if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
                                    or not time_limit > 0):

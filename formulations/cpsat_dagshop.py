@@ -3,7 +3,9 @@
 Exactly the operations and precedences of :meth:`DagProblem.operations`: a fixed-size interval
 per local compute, per upload of a cut-point and (serial / parallel remote) per remote compute;
 a NoOverlap on the local processor, on the uplink and, with ``serial`` remote, on the server;
-``end(a) <= start(b)`` per precedence arc; makespan = the latest end.
+``end(a) <= start(b)`` per precedence arc; makespan = the latest end, and with a round trip
+``w_rtt > 0`` (MODEL.md section 1) at least ``w_rtt`` after the end of every upload and remote
+operation (they all belong to offloading jobs): one more linear constraint per such operation.
 
 Size: one integer variable and one interval per operation (local + cut + remote nodes), 2 or 3
 NoOverlap constraints, one linear constraint per arc and per operation without a successor.
@@ -75,7 +77,7 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
                                   "note": "warm start equals the lower bound; CP-SAT not run"})
     model = cp_model.CpModel()
     ops = problem.operations()
-    ov = _cpsat.add_operations(model, ops, warm.makespan, lb)
+    ov = _cpsat.add_operations(model, ops, warm.makespan, lb, rtt=problem.w_rtt, rtt_after=ops.kind != "compute")
     op = _cpsat.op_index(ops)
     groups, nodes = _cpsat.job_groups(problem.preds, problem.job, (problem.f, problem.u, problem.r, problem.local))
     canon = {}

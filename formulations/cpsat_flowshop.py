@@ -10,6 +10,8 @@ evaluator can replay per machine but which are not solutions of problem Fm.
 Size for n jobs and m machines: n m interval variables, n (n - 1) / 2 order literals,
 m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedences.
 Identical jobs (equal rows) are ordered by index (swapping two of them changes no makespan).
+With a round trip ``w_rtt > 0`` the model is built over the offloading jobs only and the
+local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
 
 References (docs/REFERENCES.md): [Seed002], [Taillard1993].
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -29,6 +32,7 @@ from ._flowshop import ig_warm_start
 WARM_START = ("neh", "johnson")
 
 
+@reduce_round_trip
 def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
                    hint: bool = True, log: bool = False, seed: int | None = None,
                    permutation: bool = True) -> SolverOutput:
@@ -38,7 +42,11 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     registered) and the index order.  The core's lower bound (machine loads, one- and two-machine
     bounds) bounds the makespan variable and the reported bound.
     ``permutation=False`` drops the shared order literals and returns per-machine sequences
-    (non-permutation schedules)."""
+    (non-permutation schedules).
+
+    Round trip ``w_rtt > 0``: solved over the offloading jobs, the local-only jobs appended, and
+    objective and bound ``x`` reported as ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`:
+    exact, checked against brute force)."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     if not isinstance(permutation, bool):
         raise ValidationError(f"permutation must be True or False, got {permutation!r}")

@@ -15,6 +15,10 @@
   depth; the status is CP-SAT's (``optimal`` when proven).  When ``cpsat-joint`` is not registered
   or cannot be imported, the result has status ``error`` and ``info["reason"]``.
 
+Round trip ``w_rtt`` (MODEL.md section 1): every FL schedule offloads, so the path model adds
+w_rtt once to every candidate (:class:`offloadsched.fl_paths.FLPaths`), BF's choice is unchanged
+and its makespan is the evaluator's; ``fl-exact`` is exact with w_rtt when ``cpsat-joint`` is.
+
 ortools is only imported by ``cpsat-joint`` itself, when ``fl-exact`` runs.
 
 References (docs/REFERENCES.md): [Seed003].

@@ -15,8 +15,10 @@ Permutation flow shop (J2 and Fm of MODEL.md section 2), jobs j, positions k, ma
 
 Size: ``n^2`` binaries, ``2 (m-1)(n-1)`` continuous variables, ``2n + (m-1)(n-1)`` rows.
 Every feasible point is a (possibly delayed) schedule of its order, so the optimum is the best
-permutation makespan.  Warm start: the ``ig`` order (:mod:`offloadsched.formulations._flowshop`) with its
-semi-active idle and wait times.  The core's lower bound (machine loads, one- and two-machine
+permutation makespan.  With a round trip ``w_rtt > 0`` the MIP orders the offloading jobs and the
+local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
+Warm start: the ``ig`` order (:mod:`offloadsched.formulations._flowshop`) with its semi-active idle
+and wait times.  The core's lower bound (machine loads, one- and two-machine
 bounds) is the floor of the reported bound and, with CBC, a row on the objective (HiGHS 1.12-1.14's
 presolve mis-solves the model with that row).
 
@@ -32,6 +34,7 @@ import pulp
 
 from offloadsched.bounds import lower_bound
 from offloadsched.evaluate import evaluate, flow_makespan
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -40,9 +43,14 @@ from . import _mip
 from ._flowshop import ig_warm_start
 
 
+@reduce_round_trip
 def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solver: str = "cbc", hint: bool = True,
                    log: bool = False, workers: int | None = None) -> SolverOutput:
-    """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows."""
+    """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows.
+
+    Round trip ``w_rtt > 0``: the MIP orders the offloading jobs, the local-only jobs are appended,
+    and objective and bound ``x`` become ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`).
+    """
     t0 = time.perf_counter()
     _mip.check_solver(solver)
     _mip.check_workers(workers)

@@ -9,6 +9,11 @@ Joint partitioning and scheduling: ``lo``, ``co``, ``neurosurgeon``, ``po`` (DAD
 Theorems 2-3 and Corollary 1.  Fused-layer partial offloading (seed 003): ``mw``, ``mw-fixed``,
 ``nfl`` (:mod:`offloadsched.heuristics.fused_layers`).
 
+Round trip ``w_rtt`` (MODEL.md section 1): every schedule is scored by the evaluator with it; how
+each heuristic takes it into account is in its docstring (flow shops: the local-only jobs last,
+:mod:`offloadsched.flow_rtt`; DAG shops: the layers no upload waits for last; po / neurosurgeon:
+an offloading job's latency includes it).
+
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Seed003], [RuizStutzle2007], [Hu2019].
 """
 

@@ -8,6 +8,8 @@
 * :func:`stage_order` - Johnson on (p1, p2) or EJA on (p1, p2, p3), by the number of stages.
 * :func:`require_dag`, :func:`joint_output`, :func:`fifo_schedule` - plumbing for DAG and joint
   methods.
+* :func:`defer_local_tail` - with a round trip ``w_rtt > 0``, the local layers no upload waits for
+  go last (the DAG heuristics' one use of ``w_rtt``).
 
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954].
 """
@@ -93,6 +95,28 @@ def local_children(problem: DagProblem) -> list[list[int]]:
 def upload_weights(problem: DagProblem) -> np.ndarray:
     """``g(v)`` of seed 001 Alg. 4/5: the upload time of a cut-point, 0 for any other node."""
     return np.where(problem.cut, problem.u, 0).astype(np.int64)
+
+
+def defer_local_tail(dag: DagProblem, order: Sequence[int]) -> list[int]:
+    """``order`` (a linear extension of the local layers) with the layers that no upload waits
+    for - neither cut-points nor ancestors of one: the layers of local-only jobs, local sinks -
+    moved after the others, both groups in their relative order; unchanged when ``w_rtt = 0``.
+
+    With ``w_rtt > 0`` and negligible remote the makespan is max(sum f, C + w_rtt), C the end of
+    the last upload (MODEL.md section 1): the move keeps sum f and never delays a cut-point's
+    compute (every predecessor of an ancestor of a cut-point is one too), so never C either.
+    Heuristics that compare the J2-like ``(f, g)`` of layers by Johnson's rule (seed 001 Alg. 4,
+    5, the path order) otherwise need no ``w_rtt``: it is a constant after the last upload, and
+    Johnson's order already minimises the uploads' end for J2 (jobs with ``g = 0`` go last).  The
+    result is still a linear extension (the moved set is closed under successors).  O(n + e).
+    """
+    if not dag.w_rtt:
+        return list(order)
+    feeds = dag.cut.copy()
+    for v in range(len(dag) - 1, -1, -1):
+        if dag.local[v] and not feeds[v]:
+            feeds[v] = any(feeds[s] for s in dag.succs[v])
+    return [v for v in order if feeds[v]] + [v for v in order if not feeds[v]]
 
 
 def fifo_schedule(problem: DagProblem) -> Schedule:

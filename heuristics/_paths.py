@@ -203,5 +203,7 @@ def johnson_path_order(dag: DagProblem, limit: int) -> tuple[list[int], dict]:
         t = np.concatenate(all_times) if all_times else np.zeros((0, 2), dtype=np.int64)
         seq = t[johnson_order(t[:, 0], t[:, 1])]
         ends = single_machine_ends(single_machine_ends(np.zeros(len(seq), dtype=np.int64), seq[:, 0]), seq[:, 1])
-        info["path_model_makespan"] = int(ends.max()) if len(t) else 0
+        off = seq[:, 1] > 0  # offloading paths pay the round trip after their upload
+        last = int(ends[off].max()) + dag.w_rtt if dag.w_rtt and off.any() else 0
+        info["path_model_makespan"] = max(int(ends.max()), last) if len(t) else 0
     return order, info

@@ -58,6 +58,10 @@ def chain_conditions(dnn: DNN, platform: Platform, *, window: tuple[int, int] | 
     ``window = (lo, hi)`` restricts the cuts to layers ``lo..hi`` (seed 001's AlexNet example
     uses layers 3..6).  ``g_nonincreasing`` says whether the raw upload curve is non-increasing
     (the paper's assumption before clustering).
+
+    The round trip ``w_rtt`` is not part of these conditions: they compare the f and g curves of
+    the relaxation, and w_rtt (paid once, after the last upload) shifts every offloading cut's
+    makespan by the same constant.
     """
     if not dnn.is_chain:
         raise ValidationError(f"chain_conditions: DNN {dnn.name!r} is not a chain ({dnn.structure})")

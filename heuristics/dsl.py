@@ -4,8 +4,7 @@ References (docs/REFERENCES.md): [Seed002], [Hu2019]."""
 
 from __future__ import annotations
 
-import numpy as np
-
+from offloadsched.evaluate import evaluate
 from offloadsched.problems import DagProblem, Problem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -14,14 +13,12 @@ from ._common import fifo_schedule, joint_output
 from .po import dads_partitions
 
 
-def no_overlap_makespan(problem: Problem) -> int:
+def no_overlap_makespan(problem: Problem, schedule: Schedule) -> int:
     """Makespan when no two stages overlap: every job's local compute, uploads and remote compute
-    run one after another and the next job starts after the previous one ends (the sum of all
-    operation times)."""
-    if problem.type == "dag":
-        loc = problem.local
-        return int(problem.f[loc].sum() + problem.u[problem.cut].sum() + problem.r[~loc].sum())
-    return int(np.asarray(problem.times).sum())
+    run one after another and the next job starts after the previous one ends: the sum of all
+    operation times, and with a round trip ``w_rtt`` (on no machine) the last offloading job's
+    end + ``w_rtt`` if that is later (the evaluator's ``overlap=False``)."""
+    return evaluate(problem, schedule, overlap=False).makespan
 
 
 def dsl(problem: Problem, *, time_limit: float | None = None) -> SolverOutput:
@@ -38,11 +35,11 @@ def dsl(problem: Problem, *, time_limit: float | None = None) -> SolverOutput:
     """
     if problem.type == "joint":
         out = joint_output(problem, dads_partitions(problem))
-        out.info["no_overlap_makespan"] = no_overlap_makespan(out.problem)
+        out.info["no_overlap_makespan"] = no_overlap_makespan(out.problem, out.schedule)
         out.overlap = False
         return out
     if isinstance(problem, DagProblem):
         sched = fifo_schedule(problem)
     else:
         sched = Schedule.from_order(range(problem.n))
-    return SolverOutput(sched, info={"no_overlap_makespan": no_overlap_makespan(problem)}, overlap=False)
+    return SolverOutput(sched, info={"no_overlap_makespan": no_overlap_makespan(problem, sched)}, overlap=False)

@@ -18,6 +18,11 @@ def eja(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
 
     Needs exactly 3 machines.  O(n log n).  Seed 002 Thm. 4 claims optimality when
     ``max(min p1, min p3) >= max p2``; the project checks that claim, this code does not rely on it.
+
+    Round trip ``w_rtt > 0``: the local-only jobs (``p2 = p3 = 0``, ``p1 > 0``) fall in group L
+    with the smallest ``p2 + p3`` and so come last, which is where they cost nothing
+    (:mod:`offloadsched.flow_rtt`); the order of the offloading jobs is EJA's on them alone, so
+    w_rtt needs no term of its own (the makespan is max(sum p1, C + w_rtt)).
     """
     if problem.m != 3:
         raise ValidationError(f"eja: needs exactly 3 machines (local, uplink, remote), got {problem.m} "

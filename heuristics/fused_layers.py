@@ -21,6 +21,11 @@ The FL methods return problem D of the *converted* graph (``Result.problem``) an
 (``Result.partitions[0].dnn`` is the converted DNN); ``Result.info`` holds ``tau``, ``tiles``,
 ``P``, the boundaries, the path ``order`` and each path's ``cut_layers``.
 
+Round trip ``w_rtt`` (MODEL.md section 1): every FL schedule offloads (the fuse layer runs on the
+server), so the path model adds w_rtt once to every makespan (:class:`offloadsched.fl_paths.FLPaths`)
+and MW's choices are unchanged; NFL's candidates are scored by the evaluator, so local-only
+(which pays no round trip) competes with its true latency.
+
 References (docs/REFERENCES.md): [Seed003], [Kang2017].
 """
 

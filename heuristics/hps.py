@@ -35,6 +35,10 @@ def hps(problem: JointProblem, *, time_limit: float | None = None,
 
     O(path prefixes x length) for the partition, then O(n log^2 n) (tree merge) or
     O(n log n + e) (Alg. 4) for the n local layers.
+
+    Round trip ``w_rtt``: the cuts are Alg. 2's (see :func:`~offloadsched.heuristics.jps.jps`: w_rtt is not
+    part of the f / g balance); Alg. 4 and 5 move the layers that no upload waits for last when
+    ``w_rtt > 0``; the evaluator scores the result with w_rtt.
     """
     jp = check_joint(problem, "hps")
     parts, info = path_partitions(jp, path_limit)

@@ -27,6 +27,7 @@ from numba import njit
 
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -166,6 +167,7 @@ def _load() -> None:
         _LOADED = True
 
 
+@reduce_round_trip
 def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, iterations: int | None = None,
        destruction: int = 4, temperature: float = 0.4) -> SolverOutput:
     """Ruiz and Stützle's IG_RS_LS (2007) from NEH: ``destruction`` jobs removed and reinserted per
@@ -176,7 +178,11 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     makespan equals the core's lower bound (:func:`offloadsched.bounds.lower_bound`).  Deterministic for a
     given ``seed`` when the iteration count (not the time limit) stops it.  ``info``: iterations
     run, the NEH and final makespans, the lower bound, and when the best was found (seconds, to
-    the end of the compiled chunk that found it)."""
+    the end of the compiled chunk that found it).
+
+    Round trip ``w_rtt > 0``: IG runs on the offloading jobs (objective their makespan C, which the
+    real makespan ``max(P1, C + w_rtt)`` increases with) and the local-only jobs are appended
+    (:mod:`offloadsched.flow_rtt`); ``info``'s makespans and bound are then those of the offloading jobs."""
     for name, val, low in (("iterations", iterations, 0), ("destruction", destruction, 1)):
         if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < low):
             raise ValidationError(f"ig: {name} must be an integer >= {low}, got {val!r}")

@@ -17,6 +17,12 @@ def johnson(problem: FmProblem, *, time_limit: float | None = None) -> SolverOut
     by decreasing ``b``; ties keep job index order.  Optimal for J2 (F2||Cmax).
 
     Accepts a J2 problem or a two-machine Fm problem.  Vectorised (``np.lexsort``): O(n log n).
+
+    Round trip ``w_rtt > 0`` (MODEL.md section 1): still optimal.  The makespan is
+    max(sum a, C + w_rtt), C the end of the last upload of a job with ``b > 0``; the jobs with
+    ``b = 0`` fall in the second group with the smallest ``b``, so they come last, and the others
+    are in Johnson's order, which minimises C (:mod:`offloadsched.flow_rtt`); checked against brute
+    force in ``tests/test_rtt_methods.py``.
     """
     if problem.m != 2:
         raise ValidationError(f"johnson: needs 2 machines, got {problem.m} "

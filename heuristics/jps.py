@@ -135,6 +135,12 @@ def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "
 
     For n identical chain jobs this is Alg. 2 + Alg. 1.  O(k) per chain (curves) + O(n log n);
     for DAGs O(prefixes x length) + the path-level schedule.
+
+    Round trip ``w_rtt`` (MODEL.md section 1): paid once after the last upload, on no machine, so
+    it is not part of Alg. 2's per-job balance of f and g (in seed 001's relaxation its share per
+    job, w_rtt / n, vanishes) and the cuts are the paper's; the schedule step pays it
+    (:func:`~offloadsched.heuristics.path_johnson.path_johnson`: local-only paths last, layers no upload
+    waits for last).  The result is scored by the evaluator, w_rtt included.
     """
     jp = check_joint(problem, "jps")
     check_rule(rule, "jps")

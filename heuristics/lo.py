@@ -13,6 +13,7 @@ from ._common import check_joint, joint_output
 
 def lo(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """LO: every layer of every job runs locally, nothing is uploaded; jobs in index order.
-    The makespan is the total local compute whatever the order.  O(n)."""
+    The makespan is the total local compute whatever the order (no round trip: nothing offloads).
+    O(n)."""
     jp = check_joint(problem, "lo")
     return joint_output(jp, [Partition.local_only(d) for d in jp.jobs])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from offloadsched.evaluate import single_machine_ends
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
@@ -36,6 +37,7 @@ def insertion_makespans(p_seq: np.ndarray, p_new: np.ndarray) -> np.ndarray:
     return (f + tails).max(axis=1)
 
 
+@reduce_round_trip
 def neh(problem: FmProblem, *, time_limit: float | None = None, return_trace: bool = False) -> SolverOutput:
     """Seed 002 Alg. 2 (NEH) with Taillard's acceleration, O(n^2 m).
 
@@ -43,6 +45,12 @@ def neh(problem: FmProblem, *, time_limit: float | None = None, return_trace: bo
     inserted at the position of least partial makespan, the first such position on ties.  With
     ``return_trace`` ``info["partial"]`` lists, per inserted job, the makespan at every insertion
     position 0..k (position 0 = in front) and the chosen position.
+
+    Round trip ``w_rtt > 0`` (MODEL.md section 1): the makespan is ``max(P1, C + w_rtt)``, P1 the
+    first machine's load and C the makespan of the offloading jobs, and the local-only jobs (zero
+    times after machine 1) are best last; so NEH inserts the offloading jobs only, its insertion
+    objective is their C (the real makespan increases with it), and the local-only jobs are
+    appended (:mod:`offloadsched.flow_rtt`; the trace's makespans are C, without ``w_rtt``).
     """
     p = np.asarray(problem.times, dtype=np.int64)
     n = p.shape[0]

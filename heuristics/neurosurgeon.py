@@ -14,9 +14,10 @@ from offloadsched.registry import SolverOutput
 from ._common import check_joint, joint_output
 
 
-def prefix_cut_costs(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> np.ndarray:
+def prefix_cut_costs(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray, w_rtt: int = 0) -> np.ndarray:
     """Latency of running layers ``0..k`` locally (a prefix of the stored topological order) for
-    every ``k``: local compute + upload of every cut-point + remote compute, one after another.
+    every ``k``: local compute + upload of every cut-point + remote compute, one after another,
+    + the round trip ``w_rtt`` for every ``k`` but the last (every shorter prefix offloads).
 
     O(n + e): a layer ``v`` is a cut-point of the prefixes ``k = v .. max succ(v) - 1``.
     """
@@ -28,12 +29,15 @@ def prefix_cut_costs(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> n
             diff[max(ss)] -= u[v]
     uploads = np.cumsum(diff[:n])
     remote_after = int(r.sum()) - np.cumsum(r)
-    return np.cumsum(f) + uploads + remote_after
+    costs = np.cumsum(f) + uploads + remote_after
+    costs[:-1] += w_rtt
+    return costs
 
 
 def neurosurgeon(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Neurosurgeon (Kang et al. 2017): each job independently takes the single cut minimising
-    its own latency ``f(1..l) + u(l) + remote(l+1..)`` (for a DAG: over the predecessor-closed
+    its own latency ``f(1..l) + u(l) + remote(l+1..) + w_rtt`` (``w_rtt`` only when it offloads,
+    MODEL.md section 1; for a DAG: over the predecessor-closed
     prefixes of its stored topological order, uploading every cut-point); the earliest such cut
     on ties.  The jobs then run in index order (FIFO).  O(n + e) per distinct DNN.
     """
@@ -42,7 +46,7 @@ def neurosurgeon(problem: JointProblem, *, time_limit: float | None = None) -> S
     parts = []
     for dnn, (f, u, r) in zip(jp.jobs, jp.times):
         if id(dnn) not in cache:
-            k = int(np.argmin(prefix_cut_costs(dnn, f, u, r)))
+            k = int(np.argmin(prefix_cut_costs(dnn, f, u, r, jp.platform.rtt_us)))
             mask = np.zeros(len(dnn), dtype=bool)
             mask[: k + 1] = True
             cache[id(dnn)] = Partition(dnn, mask)

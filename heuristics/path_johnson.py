@@ -11,7 +11,7 @@ from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
-from ._common import require_dag, stage_order
+from ._common import defer_local_tail, require_dag, stage_order
 from ._paths import johnson_path_order
 
 RULES = ("auto", "johnson", "eja")
@@ -44,6 +44,11 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
     ``info``: ``paths`` (how many were ordered), ``path_items`` (``local prefixes`` or ``full
     paths``), ``path_model_makespan`` (the ordered paths as a flow shop, replicas counted; not
     with dynamic programming).
+
+    Round trip ``w_rtt > 0``: Johnson's and EJA's keys are unchanged (all-local paths, which pay no
+    round trip, already sort last; w_rtt is a constant after the last upload); the path model's
+    makespan includes w_rtt for the offloading paths, and the layers no upload waits for are moved
+    last (:func:`~offloadsched.heuristics._common.defer_local_tail`).
     """
     dag = require_dag(problem, "path-johnson")
     check_rule(rule, "path-johnson")
@@ -51,10 +56,13 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
         rule = "johnson" if dag.remote_model == "negligible" else "eja"
     if rule == "johnson":
         order, info = johnson_path_order(dag, path_limit)
-        return SolverOutput(Schedule({"local": order}), info=dict(info, rule=rule, path_items="local prefixes"))
+        return SolverOutput(Schedule({"local": defer_local_tail(dag, order)}),
+                            info=dict(info, rule=rule, path_items="local prefixes"))
     paths = dag_paths(dag, path_limit)
     times = path_times(dag, paths)
     order = stage_order(times).tolist()
     info = {"paths": len(paths), "path_items": "full paths", "rule": rule,
-            "path_model_makespan": int(flow_makespan(times, order)) if len(paths) else 0}
-    return SolverOutput(execute_path_order(dag, paths, order), info=info)
+            "path_model_makespan": int(flow_makespan(times, order, dag.w_rtt)) if len(paths) else 0}
+    sched = execute_path_order(dag, paths, order)
+    seqs = dict(sched.sequences, local=defer_local_tail(dag, sched["local"].tolist()))
+    return SolverOutput(Schedule(seqs), info=info)

@@ -15,15 +15,20 @@ from offloadsched.registry import SolverOutput
 from ._common import check_joint, joint_output
 
 
-def dads_partition(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> Partition:
+def dads_partition(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray, w_rtt: int = 0) -> Partition:
     """The partition minimising local compute + uploads + remote compute of one job (DADS's
-    latency model, stages one after another) by a minimum s-t cut.
+    latency model, stages one after another), plus the round trip ``w_rtt`` when the job
+    offloads, by a minimum s-t cut.
 
     Graph: ``s -> v`` costs ``r(v)`` (cut when v is remote), ``v -> t`` costs ``f(v)`` (v local),
     ``v -> v'`` costs ``u(v)`` and ``v' -> w`` is infinite for every successor ``w`` (v's output is
     uploaded once however many remote successors it has), ``w -> v`` is infinite (no local layer
     after a remote one: the local side is predecessor-closed), ``s -> input`` is infinite.  The
-    source side of networkx's minimum cut (the smallest one) is the local set.  O(max-flow).
+    source side of networkx's minimum cut (the smallest one) is the local set.  The round trip
+    is the same for every offloading partition, so the cut is also the best offloading one (if
+    it offloads; if it is local-only, every other partition costs as much or more plus ``w_rtt``):
+    it is kept unless local-only (``sum f``) is strictly cheaper than its cost plus ``w_rtt``.
+    O(max-flow).
     """
     g = nx.DiGraph()
     for v in range(len(dnn)):
@@ -35,9 +40,11 @@ def dads_partition(dnn: DNN, f: np.ndarray, u: np.ndarray, r: np.ndarray) -> Par
                 g.add_edge(("out", v), w)  # no capacity attribute: infinite
                 g.add_edge(w, v)
     del g["s"][dnn.input]["capacity"]
-    _, (side_s, _) = nx.minimum_cut(g, "s", "t")
+    cost, (side_s, _) = nx.minimum_cut(g, "s", "t")
     mask = np.zeros(len(dnn), dtype=bool)
     mask[[v for v in side_s if isinstance(v, int)]] = True
+    if not mask.all() and int(f.sum()) < cost + w_rtt:
+        return Partition.local_only(dnn)
     return Partition(dnn, mask)
 
 
@@ -46,12 +53,13 @@ def dads_partitions(jp: JointProblem) -> list[Partition]:
     cache: dict[int, Partition] = {}
     for dnn, (f, u, r) in zip(jp.jobs, jp.times):
         if id(dnn) not in cache:
-            cache[id(dnn)] = dads_partition(dnn, f, u, r)
+            cache[id(dnn)] = dads_partition(dnn, f, u, r, jp.platform.rtt_us)
     return [cache[id(d)] for d in jp.jobs]
 
 
 def po(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001's partition-only baseline PO: every job independently takes the DADS minimum-cut
-    partition (:func:`dads_partition`, Hu et al. 2019), and the jobs run in index order (FIFO)."""
+    partition (:func:`dads_partition`, Hu et al. 2019; an offloading job's latency includes the
+    round trip ``w_rtt``), and the jobs run in index order (FIFO)."""
     jp = check_joint(problem, "po")
     return joint_output(jp, dads_partitions(jp))

@@ -8,7 +8,7 @@ from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
-from ._common import johnson_key, local_children, require_dag, upload_weights
+from ._common import defer_local_tail, johnson_key, local_children, require_dag, upload_weights
 
 
 def topo_johnson_order(problem: DagProblem) -> list[int]:
@@ -40,5 +40,9 @@ def topo_johnson(problem: DagProblem, *, time_limit: float | None = None) -> Sol
     its local successors in earlier rounds, which are placed after it, so the result is a linear
     extension of the local layers.  Uploads follow the evaluator's default (the order cut-points
     finish computing); remote times are ignored.  O((n + e) + n log n).
+
+    Round trip ``w_rtt > 0``: the rounds interleave the layers of local-only jobs with the others,
+    so the layers no upload waits for are then moved last (:func:`~offloadsched.heuristics._common.defer_local_tail`).
     """
-    return SolverOutput(Schedule({"local": topo_johnson_order(problem)}))
+    order = topo_johnson_order(problem)
+    return SolverOutput(Schedule({"local": defer_local_tail(problem, order)}))

@@ -122,7 +122,7 @@ def _bruteforce_flow(problem: FmProblem, limit: int, deadline: float | None) -> 
     rows = problem.times.tolist()
     best, best_order = None, tuple(range(n))
     for seen, order in enumerate(itertools.permutations(range(n)), 1):
-        ms = flow_makespan(rows, order)
+        ms = flow_makespan(rows, order, problem.w_rtt)
         if best is None or ms < best:
             best, best_order = ms, order
         stop = _timed_out(problem, best, Schedule.from_order(best_order), deadline, seen, total)

@@ -283,19 +283,24 @@ def _list_schedule_remote(problem: DagProblem, end_u: np.ndarray) -> np.ndarray:
     return np.array(order, dtype=np.int64)
 
 
-def flow_makespan(times, order) -> int:
+def flow_makespan(times, order, w_rtt: int = 0) -> int:
     """Makespan of a permutation ``order`` on a flow problem's ``times`` (rows are jobs).
 
     A scalar pure-Python form of the evaluator's recurrence, for inner loops that try many
     orders on small instances (brute force, NEH); the result is re-scored by :func:`evaluate`.
+    ``w_rtt``: the round trip after every offloading job (a positive time after the first machine).
     """
     rows = times.tolist() if hasattr(times, "tolist") else times
     m = len(rows[0]) if rows else 0
     c = [0] * m
+    last = -1  # completion of the last offloading job so far
     for j in order:
         row = rows[j]
         t = 0
         for i in range(m):
             t = (c[i] if c[i] > t else t) + row[i]
             c[i] = t
-    return c[-1] if m else 0
+        if w_rtt and any(row[1:]):
+            last = t
+    end = c[-1] if m else 0
+    return max(end, last + w_rtt) if last >= 0 else end

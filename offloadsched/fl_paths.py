@@ -87,19 +87,25 @@ class FLPaths:
         return self.nodes.shape[1]
 
     @property
+    def rtt(self) -> int:
+        """The platform's round trip (µs), paid once: the job always offloads."""
+        return self.problem.platform.rtt_us
+
+    @property
     def serial(self) -> bool:
         return self.problem.remote_model == "serial"
 
     def makespan(self, order: Sequence[int], cuts: Sequence[int]) -> int:
         """Makespan of paths in ``order`` with ``cuts[p]`` per path: the permutation flow shop
-        (local, uplink, server) of the paths, then the tail.  O(P)."""
+        (local, uplink, server) of the paths, then the tail, then the round trip ``w_rtt`` (every FL
+        schedule offloads: the fuse layer runs on the server).  O(P)."""
         c1 = c2 = c3 = 0
         for p in order:
             o = cuts[p]
             c1 += int(self.A[p, o])
             c2 = max(c1, c2) + int(self.B[p, o])
             c3 = max(c3, c2) + int(self.C[p, o]) if self.serial else max(c3, c2 + int(self.C[p, o]))
-        return c3 + self.tail
+        return c3 + self.tail + self.rtt
 
     def all_cuts_makespans(self, order: Sequence[int], limit: int = 1 << 22) -> np.ndarray:
         """Makespans of ``order`` for every combination of cuts: an array with one axis per path
@@ -118,7 +124,7 @@ class FLPaths:
             c1 = c1 + a
             c2 = np.maximum(c1, c2) + b
             c3 = np.maximum(c3, c2) + c if self.serial else np.maximum(c3, c2 + c)
-        return np.broadcast_to(c3, (K,) * P) + self.tail
+        return np.broadcast_to(c3, (K,) * P) + (self.tail + self.rtt)
 
     def realise(self, order: Sequence[int], cuts: Sequence[int]) -> tuple[Partition, Schedule]:
         """The partition and the core schedule of ``order`` and ``cuts``: local order = input, then
