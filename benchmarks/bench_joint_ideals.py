@@ -1,6 +1,8 @@
 """Running times of ``mip-joint-ideals`` on the zoo's joint instances (negligible remote).
 
-Usage: ``python benchmarks/bench_joint_ideals.py [--solver cbc|highs] [--time-limit 60] [--only NAME]``.
+Usage: ``python benchmarks/bench_joint_ideals.py [--solver cbc|highs] [--time-limit 60] [--only NAME]
+[--w-msg SECONDS] [--w-rtt SECONDS]`` (the two latencies of MODEL.md section 1 override the network
+presets' values, e.g. ``--w-msg 0.01 --w-rtt 0.05``).
 
 Every case starts from a cold cache (ideal enumeration and module building included) and prints
 the status, makespan, bound, wall time of ``solve()`` and the model's size.  Targets:
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import offloadsched.formulations._modules as modules
 from offloadsched import JointProblem, solve
@@ -37,7 +40,10 @@ def main() -> None:
     ap.add_argument("--solver", default="cbc", choices=("cbc", "highs"))
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--only", default=None, help="run the cases whose name contains this")
+    ap.add_argument("--w-msg", type=float, default=None, help="per-tensor upload overhead (s), else the preset's")
+    ap.add_argument("--w-rtt", type=float, default=None, help="round trip per offloading job (s), else the preset's")
     args = ap.parse_args()
+    latencies = {k: v for k, v in (("w_msg", args.w_msg), ("w_rtt", args.w_rtt)) if v is not None}
     print(f"{'case':22s} {'status':9s} {'makespan':>12s} {'bound':>12s} {'gap':>7s} {'time (s)':>9s} "
           f"{'catalogue':>9s} {'kept/ideals':>13s} {'rounds':>6s} {'types':>5s}")
     for name, models, net in cases():
@@ -45,7 +51,7 @@ def main() -> None:
             continue
         modules._CACHE.clear()  # cold: enumeration and module building included
         zoo = {m: get_model(m) for m in set(models)}
-        problem = JointProblem([zoo[m] for m in models], make_platform("rpi4", "gtx1080", net))
+        problem = JointProblem([zoo[m] for m in models], replace(make_platform("rpi4", "gtx1080", net), **latencies))
         t0 = time.perf_counter()
         r = solve(problem, "mip-joint-ideals", time_limit=args.time_limit, solver=args.solver)
         wall = time.perf_counter() - t0

@@ -9,6 +9,20 @@ loads, ``X`` its own makespan).  Jobs are independent (parallel composition), so
 ideals the optimal schedule sequences the union of all jobs' modules in Johnson key order, and its
 makespan is ``sum(o) +`` the Johnson makespan of the modules.
 
+Round trip ``w_rtt`` (MODEL.md section 1).  The makespan is ``max(F, C_up + w_rtt)`` (``F`` the
+total local load, ``C_up`` the last upload end; ``w_rtt`` only when some job offloads), so the
+modules must give ``C_up``, not a makespan that includes local work after the last upload: a
+module with ``B > 0`` and ``b = X - A = 0`` hides its uploads, and local-only layers have the
+largest Johnson key too.  So a partition's modules are Sidney-Monma's on ``U``, its layers that
+precede some cut-point (cut-points included; :func:`~offloadsched.formulations.sidney.split_uploads`
+explains why ``min C_up`` is the optimum of ``U`` alone); the other local layers go after every
+upload (:attr:`ModuleTable.rest`).  Then, with the partitions fixed, ``min C_up = sum(o) +`` the
+Johnson makespan of the union of the ``U`` modules (a merged sequence ends with some job's last
+module, whose last layer is a cut-point, so its own makespan is its last upload end), and the
+optimal makespan is ``max(F, min C_up + w_rtt)``; :meth:`ModuleTable.makespan` returns it with
+``w_rtt`` charged unconditionally (the caller compares with local-only for every job, the one
+choice that pays none).
+
 For an ideal whose local order is not series-parallel (RandWire) the same reduction is applied to
 a series-parallel *relaxation* (arcs dropped: a lower bound for any context, because every
 schedule of the real order is one of the relaxation) and to an *extension* (arcs added: its
@@ -60,7 +74,8 @@ class IdealModules:
 
 class Catalogue:
     """Every partition of one DNN on one platform: the ideals with their local and upload loads
-    (``F``, ``U``, integer µs), and their modules, built on demand (:meth:`modules`) and kept."""
+    (``F``, ``U``, integer µs), their layers before an upload (``up``) and their modules (of
+    those layers), built on demand (:meth:`modules`) and kept."""
 
     def __init__(self, dnn: DNN, f: np.ndarray, u: np.ndarray, max_ideals: int) -> None:
         t0 = time.perf_counter()
@@ -77,6 +92,13 @@ class Catalogue:
                 succ_out[:, v] = ~bits[:, list(ss)].all(axis=1)
         self.local = bits
         self.cut = bits & succ_out
+        up = self.cut.copy()  # U: the layers that precede a cut-point (labels are topological)
+        for v in range(n - 1, -1, -1):
+            ss = dnn.succs[v]
+            if ss:
+                up[:, v] |= up[:, list(ss)].any(axis=1)
+        self.up = up
+        self.full = int(np.flatnonzero(bits.all(axis=1))[0])  # the local-only partition
         self.F = bits.astype(np.int64) @ f.astype(np.int64)
         self.U = self.cut.astype(np.int64) @ u.astype(np.int64)
         self.f = [int(x) for x in f]
@@ -89,27 +111,31 @@ class Catalogue:
     def __len__(self) -> int:
         return len(self.ideals)
 
-    def _two_machine(self, t: int) -> tuple[list[int], list[int], list[int], list[int]]:
-        """Ideal ``t``'s local layers, cut-points and two-machine times ``a``, ``b`` (per layer)."""
-        local = np.flatnonzero(self.local[t]).tolist()
-        cuts = np.flatnonzero(self.cut[t]).tolist()
+    def _two_machine(self, t: int) -> tuple[list[int], list[int], list[int]]:
+        """Ideal ``t``'s layers before an upload (``U``) and two-machine times ``a``, ``b`` (per layer)."""
         b = [0] * len(self.f)
-        for v in cuts:
+        for v in np.flatnonzero(self.cut[t]).tolist():
             b[v] = self.u[v]
-        return local, cuts, self.f, b
+        return np.flatnonzero(self.up[t]).tolist(), self.f, b
+
+    def rest(self, t: int) -> list[int]:
+        """Ideal ``t``'s local layers that precede no upload (in topological order)."""
+        return np.flatnonzero(self.local[t] & ~self.up[t]).tolist()
 
     def modules(self, t: int) -> IdealModules:
-        """The modules of ideal ``t`` (Sidney-Monma on its local order, or the relaxation /
-        extension bracket of :func:`~offloadsched.formulations.sidney.sp_bounds` when that order is not
-        series-parallel)."""
+        """The modules of ideal ``t`` (Sidney-Monma on the order of its layers before an upload, or
+        the relaxation / extension bracket of :func:`~offloadsched.formulations.sidney.sp_bounds` when
+        that order is not series-parallel)."""
         hit = self._mods.get(t)
         if hit is not None:
             return hit
         t0 = time.perf_counter()
         preds = self.dnn.preds
-        local, cuts, a, b = self._two_machine(t)
+        local, a, b = self._two_machine(t)
         parent = _out_forest(local, preds, len(preds))
-        if parent is not None:
+        if not local:
+            out = IdealModules([], [])
+        elif parent is not None:
             mods = sp_modules(None, a, b, (local, parent))
             out = IdealModules(mods, mods)
         else:
@@ -134,8 +160,8 @@ class Catalogue:
         if self.series_parallel:
             return self.modules(t)
         t0 = time.perf_counter()
-        local, cuts, a, b = self._two_machine(t)
-        if _out_forest(local, self.dnn.preds, len(a)) is not None:
+        local, a, b = self._two_machine(t)
+        if not local or _out_forest(local, self.dnn.preds, len(a)) is not None:
             return self.modules(t)
         lower, upper = quick_bracket(local, self.dnn.preds, a, b)
         out = self._quick[t] = IdealModules(lower, upper, strong=False)
@@ -174,9 +200,11 @@ def split_values(n: np.ndarray, ka: np.ndarray, kb: np.ndarray) -> np.ndarray:
 class ModuleTable:
     """The modules of every (DNN, partition) option, flattened, for one side (lower or upper).
 
-    Option ``i`` is partition ``ideal_of[i]`` of DNN group ``group_of[i]``; its modules are the rows
-    ``owner == i`` of the flat arrays (kind index ``kind``, times ``a``, ``b``); ``o[i]`` is the
-    sum of its constants.  Kinds are sorted in Johnson order (``ka``, ``kb`` per kind)."""
+    Option ``i`` is partition ``ideal_of[i]`` of DNN group ``group_of[i]``; its modules (of its
+    layers before an upload) are the rows ``owner == i`` of the flat arrays (kind index ``kind``,
+    times ``a``, ``b``); ``o[i]`` is the sum of its constants, ``load[i]`` its local load and
+    ``rest[i]`` its local layers after every upload.  Kinds are sorted in Johnson order (``ka``,
+    ``kb`` per kind).  ``rtt``: the round trip ``w_rtt`` (µs)."""
 
     group_of: np.ndarray
     ideal_of: np.ndarray
@@ -189,6 +217,9 @@ class ModuleTable:
     kb: np.ndarray
     seqs: list[list[list[int]]]  # per option, per module (in key order): its layer sequence
     start: np.ndarray  # option i's modules are the flat rows start[i]:start[i + 1]
+    load: np.ndarray
+    rest: list[list[int]]
+    rtt: int = 0
 
     @property
     def n_options(self) -> int:
@@ -209,7 +240,7 @@ class ModuleTable:
         return np.bincount(self.owner, weights=w, minlength=self.n_options).astype(np.int64)
 
     def value(self, x: np.ndarray) -> int:
-        """The makespan of ``x[i]`` jobs on option ``i``, from the used options' modules only."""
+        """:meth:`makespan` of ``x[i]`` jobs on option ``i``, from the used options' modules only."""
         x = np.asarray(x, dtype=np.int64)
         used = np.flatnonzero(x)
         rows = np.concatenate([np.arange(self.start[i], self.start[i + 1]) for i in used.tolist()] or [[]])
@@ -217,16 +248,22 @@ class ModuleTable:
         kinds, inv = np.unique(self.kind[rows], return_inverse=True)
         n = np.bincount(inv.reshape(-1), weights=x[self.owner[rows]], minlength=len(kinds)).astype(np.int64)
         e = split_values(n, self.ka[kinds], self.kb[kinds])
-        return int(x @ self.o) + (int(e.max()) if len(e) else 0)
+        return self._total(x, int(e.max()) if len(e) else 0)
+
+    def _total(self, x: np.ndarray, top: int) -> int:
+        """``max(F, C_up + w_rtt)`` with ``C_up = sum(o) + top``."""
+        return max(int(x @ self.load), int(x @ self.o) + top + self.rtt)
 
     def makespan(self, x: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-        """Makespan of ``x[i]`` jobs on option ``i``: ``sum(o) + max_q E_q``; also every kind's
+        """Makespan of ``x[i]`` jobs on option ``i``: ``max(F, C_up + w_rtt)`` with ``F`` the local
+        load and ``C_up = sum(o) + max_q E_q`` the least last upload end, ``w_rtt`` charged even
+        when no option offloads (then ``C_up = 0``; see the module docstring); also every kind's
         ``E_q`` (``-1`` where absent) and the counts ``n_q``."""
         x = np.asarray(x, dtype=np.int64)
         n = np.bincount(self.kind, weights=x[self.owner], minlength=self.n_kinds).astype(np.int64)
         e = np.where(n > 0, split_values(n, self.ka, self.kb), -1)
         top = int(e.max()) if len(e) and n.any() else 0
-        return int(x @ self.o) + top, e, n
+        return self._total(x, top), e, n
 
 
 class TimeLimitReached(Exception):
@@ -234,14 +271,14 @@ class TimeLimitReached(Exception):
 
 
 def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: str,
-                 deadline: float | None = None, quick: bool = False) -> ModuleTable:
+                 deadline: float | None = None, quick: bool = False, rtt: int = 0) -> ModuleTable:
     """The flat :class:`ModuleTable` of ideals ``options[g]`` of each catalogue ``g``, on ``side``
     (``"lower"``: exact or relaxation modules; ``"upper"``: exact or extension modules); raises
     :class:`TimeLimitReached` once ``deadline`` (a ``time.perf_counter()`` value) has passed.
     ``quick``: :meth:`Catalogue.quick` modules (every module set stays a valid relaxation or
-    extension, only a looser one)."""
+    extension, only a looser one).  ``rtt``: the round trip ``w_rtt`` (µs)."""
     raw: list[tuple[int, int, int]] = []  # (option, a', b')
-    group_of, ideal_of, o, seqs = [], [], [], []
+    group_of, ideal_of, o, seqs, load, rest = [], [], [], [], [], []
     for g, (cat, keep) in enumerate(zip(catalogues, options)):
         for t in keep.tolist():
             if deadline is not None and not len(o) % 64 and time.perf_counter() > deadline:
@@ -256,6 +293,8 @@ def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: s
                 total += am + bm - xm
             o.append(total)
             seqs.append([m[3] for m in mods])
+            load.append(int(cat.F[t]))
+            rest.append(cat.rest(t))
     arr = np.array(raw, dtype=np.int64).reshape(-1, 3)
     owner, a, b = arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy()
     big = int(max(a.max(initial=0), b.max(initial=0))) + 1
@@ -264,13 +303,14 @@ def module_table(catalogues: list[Catalogue], options: list[np.ndarray], side: s
     return ModuleTable(np.array(group_of, dtype=np.int64), np.array(ideal_of, dtype=np.int64),
                        np.array(o, dtype=np.int64), owner, kind.reshape(-1).astype(np.int64), a, b,
                        pairs[:, 1].copy(), pairs[:, 2].copy(), seqs,
-                       np.searchsorted(owner, np.arange(len(o) + 1)))
+                       np.searchsorted(owner, np.arange(len(o) + 1)), np.array(load, dtype=np.int64), rest, int(rtt))
 
 
 def sequence(table: ModuleTable, choice: list[int], offsets: list[int]) -> list[int]:
     """The local order of jobs ``k`` on options ``choice[k]`` (layer ``v`` of job ``k`` is node
     ``offsets[k] + v``): every job's modules merged in kind order (stable: a job's own modules
-    keep their key order, which respects its precedences)."""
+    keep their key order, which respects its precedences), then every job's layers after its
+    uploads."""
     entries = []
     kinds = table.kind.tolist()
     for k, i in enumerate(choice):
@@ -282,4 +322,6 @@ def sequence(table: ModuleTable, choice: list[int], offsets: list[int]) -> list[
     for _q, k, _pos, seq in entries:
         off = offsets[k]
         order.extend(off + v for v in seq)
+    for k, i in enumerate(choice):
+        order.extend(offsets[k] + v for v in table.rest[i])
     return order

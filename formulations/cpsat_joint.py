@@ -12,8 +12,11 @@ Per layer ``v`` (all jobs side by side, numbered as :meth:`JointProblem.dag` num
   remote only; present iff not ``L[v]``; NoOverlap on the server when serial).
 * The precedences of problem D, enforced on presence: local after local predecessors; upload
   after its compute; a remote layer after each remote predecessor's remote compute, or after a
-  local predecessor's upload.  Makespan >= every present operation's end; redundant:
-  makespan >= local load and >= uplink load.
+  local predecessor's upload.  Makespan >= every present operation's end, plus ``w_rtt`` after an
+  upload or a remote compute (MODEL.md section 1: an offloading job completes ``w_rtt`` after its
+  last upload or remote operation; every upload belongs to an offloading job, and a job with a
+  remote layer has an upload, its input being local); redundant: makespan >= local load and >=
+  uplink load (+ ``w_rtt`` when some layer is uploaded).
 
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
@@ -61,6 +64,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     f, u, r = base.f.tolist(), base.u.tolist(), base.r.tolist()
     preds, succs = base.preds, base.succs
     remote = jp.remote_model != "negligible"
+    w = jp.platform.rtt_us
     groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r))
     inputs = {vs[0] for vs in nodes}
 
@@ -90,11 +94,11 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
             su[v] = m.new_int_var(0, max(0, H - u[v]), f"su{v}")
             iu.append(m.new_optional_fixed_size_interval_var(su[v], u[v], U[v], f"u{v}"))
             m.add(su[v] >= sc[v] + f[v]).only_enforce_if(U[v])
-            m.add(mk >= su[v] + u[v]).only_enforce_if(U[v])
+            m.add(mk >= su[v] + u[v] + w).only_enforce_if(U[v])
         if remote and v not in inputs:
             sr[v] = m.new_int_var(0, max(0, H - r[v]), f"sr{v}")
             ir.append(m.new_optional_fixed_size_interval_var(sr[v], r[v], ~L[v], f"r{v}"))
-            m.add(mk >= sr[v] + r[v]).only_enforce_if(~L[v])
+            m.add(mk >= sr[v] + r[v] + w).only_enforce_if(~L[v])
     if remote:  # remote layer after each predecessor's upload (local) or remote compute (remote)
         for v in sr:
             for p in preds[v]:
@@ -106,7 +110,13 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     if jp.remote_model == "serial":
         m.add_no_overlap(ir)
     m.add(mk >= sum(f[v] * L[v] for v in range(n)))
-    m.add(mk >= sum(u[v] * U[v] for v in U))
+    uploads = sum(u[v] * U[v] for v in U)
+    if w and U:
+        offload = m.new_bool_var("offloads")  # some layer is uploaded
+        m.add_max_equality(offload, list(U.values()))
+        m.add(mk >= uploads + w * offload)
+    else:
+        m.add(mk >= uploads)
     m.minimize(mk)
 
     # symmetry breaking: key_k = a_k (H + 1) + T_k non-decreasing within each group

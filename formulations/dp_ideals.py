@@ -18,6 +18,12 @@ Why it is exact.
    ``U(S)``.  This is non-decreasing in ``U(S)``, and the future (layers not in ``S``) sees
    ``S`` only through ``F(S)`` (fixed) and ``U(S)``: a smaller ``U(S)`` dominates, so keeping
    the minimum per set is enough.  Makespan = ``max(F(all), U(all))``.
+4. Round trip ``w_rtt`` (MODEL.md section 1): an offloading job completes ``w_rtt`` after its
+   last upload (remote negligible), so the makespan of an order is ``max(F(all), U(all) +
+   w_rtt)`` (``w_rtt`` is 0 when nothing offloads), non-decreasing in ``U(all)``.  Step 3 keeps
+   the least ``U`` of every set, so ``U(all)`` is the least last-upload end over all orders (not
+   only the least ``max(F, U)``: ties in ``max(F, U)`` between orders with different ``U`` are
+   resolved by ``U`` itself), and the order reaching it is optimal for every ``w_rtt``.
 
 Complexity: O(I * w) transitions for I predecessor-closed sets (ideals) of the local graph and
 at most w available layers per set (w = the width); I <= (n / w + 1)^w, polynomial for bounded
@@ -128,7 +134,7 @@ def dp_order(problem: DagProblem, max_states: int = DEFAULT_MAX_STATES,
         order.append(nodes[i])
         mask ^= 1 << i
     order.reverse()
-    return order, max(up, done), states
+    return order, max(up + int(problem.w_rtt), done), states
 
 
 def _components(k: int, need: list[int]) -> list[list[int]]:

@@ -7,9 +7,11 @@ after layer ``l`` makes it the J2 job ``a = F(l)``, ``b = g(l)`` (see
 
 * ``z[k,c]`` binary, ``sum_c z[k,c] = 1``: position ``k`` is cut at ``c``; ``a_k = sum_c F_c
   z[k,c]``, ``b_k = sum_c g_c z[k,c]``;
-* prefix ``A_k = A_{k-1} + a_k`` and suffix ``B_k = B_{k+1} + b_k`` sums, ``T >= A_u + B_u``
-  for every split position ``u``: ``T`` is exactly the J2 makespan of the position order,
-  ``max_u (sum_{k<=u} a_k + sum_{k>=u} b_k)``; minimise ``T``;
+* prefix ``A_k = A_{k-1} + a_k`` and suffix ``B_k = B_{k+1} + b_k`` sums, ``T >= A_u + B_u +
+  w (1 - z[u,last])`` for every split position ``u`` (``w`` = ``w_rtt``, ``last`` the local-only
+  cut, the only one with ``b = 0`` when ``w > 0``): ``T`` is exactly the makespan of the position
+  order, ``max_u (sum_{k<=u} a_k + sum_{k>=u} b_k)`` plus ``w`` at the offloading positions;
+  minimise ``T``;
 * symmetry: the cut index is non-decreasing along the positions (``sum_{c'<=c} z[k+1,c'] <=
   sum_{c'<=c} z[k,c']``).
 
@@ -20,6 +22,17 @@ increasing in ``c``, the first group is a prefix of the cuts, and increasing ``a
 decreasing ``b`` both mean increasing ``c``.  So for every multiset of cuts the non-decreasing
 order is a Johnson order, which is optimal (Johnson 1954): the model's optimum is the joint
 optimum, min over cut multisets of the Johnson makespan.
+
+**Round trip** ``w = w_rtt`` (MODEL.md section 1; every upload takes >= 1 µs when ``w > 0``).
+An offloading job completes ``w`` after its upload, so the makespan of an order is ``max(sum a,
+C_up + w)`` (``sum a`` when no job offloads), ``C_up`` the end of the last upload.  The local-only
+jobs (the last cut, ``b = 0``) come last in the non-decreasing order, so ``C_up`` is the J2
+makespan of the offloading jobs in Johnson order, the least possible (Johnson's rule minimises
+it for those jobs, and a local-only job placed earlier could only delay the later uploads);
+``sum a`` does not depend on the order.  The splits at offloading positions give ``C_up`` (a
+local-only position's split is at most ``sum a``), hence the rows above.  Pareto dominance still
+holds: lowering a job's ``a`` or ``b`` (to 0 included, which also drops its ``w``) never
+lengthens the schedule.
 
 Size: ``n C`` binaries (``C`` Pareto cuts), ``2n + 1`` continuous, ``4n + (n-1)(C-1)`` rows.
 Warm start: the best uniform partition (all jobs cut at one layer).
@@ -64,6 +77,8 @@ def solve_mip_joint_chain(problem: JointProblem, *, time_limit: float | None = N
 def _model(chains: ChainJobs):
     n, cuts = chains.n, chains.pareto
     a, b = chains.F[cuts].tolist(), chains.g[cuts].tolist()
+    w = chains.rtt
+    local_only = [i for i, x in enumerate(b) if not x]  # w > 0: only the last layer's cut
     prob = pulp.LpProblem("mip_joint_chain", pulp.LpMinimize)
     z = [[prob.add_variable(f"z_{k}_{c}", cat=pulp.LpBinary) for c in range(len(cuts))] for k in range(n)]
     pre = [prob.add_variable(f"A_{k}", lowBound=0) for k in range(n)]
@@ -76,7 +91,8 @@ def _model(chains: ChainJobs):
         b_k = pulp.LpAffineExpression([(v, x) for v, x in zip(z[k], b) if x])
         prob += pre[k] == a_k + (pre[k - 1] if k else 0), f"prefix_{k}"
         prob += suf[k] == b_k + (suf[k + 1] if k < n - 1 else 0), f"suffix_{k}"
-        prob += t >= pre[k] + suf[k], f"split_{k}"
+        rtt = w - pulp.lpSum(w * z[k][i] for i in local_only) if w else 0  # w unless position k is local-only
+        prob += t >= pre[k] + suf[k] + rtt, f"split_{k}"
         if k:
             for c in range(len(cuts) - 1):
                 prob += pulp.lpSum(z[k][: c + 1]) <= pulp.lpSum(z[k - 1][: c + 1]), f"order_{k}_{c}"

@@ -122,18 +122,20 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
                                       "extension bracket")
     counts = np.array([len(ks) for ks in members], dtype=np.int64)
     deadline = t0 + limit
-    pr = _prune(cats, counts)
+    rtt = problem.platform.rtt_us
+    local_only = int(sum(int(c.F[c.full]) * int(n) for c, n in zip(cats, counts.tolist())))
+    pr = _prune(cats, counts, rtt, local_only)
     kept = int(sum(len(k) for k in pr.keep))
     info = {"ideals": [len(c) for c in cats], "groups": [c.dnn.name for c in cats],
             "options": kept, "pruned": int(sum(len(c) for c in cats)) - kept,
-            "lagrangian_bound": pr.lower, "prune_upper": pr.upper, "solver": solver}
+            "lagrangian_bound": pr.lower, "prune_upper": pr.upper, "solver": solver, "local_only": local_only}
     sp = all(c.series_parallel for c in cats)
     try:
-        upper, up = _side(cats, pr, counts, "upper", deadline, solver, workers, log, max_types)
+        upper, up = _side(cats, pr, counts, "upper", deadline, solver, workers, log, max_types, rtt)
         if sp:
             low = up
         else:
-            _, low = _side(cats, pr, counts, "lower", deadline, solver, workers, log, max_types)
+            _, low = _side(cats, pr, counts, "lower", deadline, solver, workers, log, max_types, rtt)
     except TimeLimitReached:
         info.update(catalogue_s=round(sum(c.build_s for c in cats), 4),
                     reason="the time limit was reached while building the partitions' modules: the schedule is the "
@@ -146,27 +148,36 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
         if not sp:
             info.update(lower_rounds=low.rounds, lower_value=low.value, lower_proven=low.proven, upper_value=up.value,
                         strengthened=int(sum(len(c._mods) for c in cats)), passes=[up.passes, low.passes])
-    choice = _assign(up.x, upper, members, len(problem.jobs))
-    parts = [Partition(problem.jobs[k], cats[upper.group_of[i]].local[upper.ideal_of[i]]) for k, i in enumerate(choice)]
-    dag = problem.dag(parts)
+    # the model charges w_rtt even when every job is local-only: that one choice is compared here
+    lower_bound = min(lower_bound, local_only)
     offsets = np.cumsum([0] + [len(d) for d in problem.jobs])[:-1].tolist()
-    order = np.array(sequence(upper, choice, offsets), dtype=np.int64)
-    cut = dag.cut
-    schedule = Schedule({"local": order, "uplink": order[cut[order]]})
-    info["partitions_used"] = int(np.count_nonzero(up.x))
-    info["partitions_per_dnn"] = {c.dnn.name: int(np.count_nonzero(up.x[upper.group_of == g]))
-                                  for g, c in enumerate(cats)}
+    if up.value is None or local_only < up.value:
+        value = local_only
+        parts = [Partition.local_only(d) for d in problem.jobs]
+        order = np.concatenate([off + np.arange(len(d)) for off, d in zip(offsets, problem.jobs)]).astype(np.int64)
+        used = {c.dnn.name: 1 for c in cats}
+    else:
+        value = up.value
+        choice = _assign(up.x, upper, members, len(problem.jobs))
+        parts = [Partition(problem.jobs[k], cats[upper.group_of[i]].local[upper.ideal_of[i]])
+                 for k, i in enumerate(choice)]
+        order = np.array(sequence(upper, choice, offsets), dtype=np.int64)
+        used = {c.dnn.name: int(np.count_nonzero(up.x[upper.group_of == g])) for g, c in enumerate(cats)}
+    dag = problem.dag(parts)
+    schedule = Schedule({"local": order, "uplink": order[dag.cut[order]]})
+    info["partitions_used"] = sum(used.values())
+    info["partitions_per_dnn"] = used
     if problem.remote_model != "negligible":
         info["reason"] = (f"the {problem.remote_model} remote model: the negligible-remote "
-                          f"{'optimum' if up.proven else 'bound'} {lower_bound} is a lower bound")
+                          f"{'optimum' if lower_bound >= value else 'bound'} {lower_bound} is a lower bound")
         return SolverOutput(schedule, status="bound", bound=lower_bound, problem=dag, partitions=parts, info=info)
-    status = "optimal" if up.value is not None and lower_bound >= up.value else "feasible"
-    return SolverOutput(schedule, status=status, bound=lower_bound, objective=up.value, problem=dag,
+    status = "optimal" if lower_bound >= value else "feasible"
+    return SolverOutput(schedule, status=status, bound=lower_bound, objective=value, problem=dag,
                         partitions=parts, info=info)
 
 
 def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, deadline: float, solver: str,
-          workers: int | None, log: bool, max_types: int | None) -> tuple[ModuleTable, Side]:
+          workers: int | None, log: bool, max_types: int | None, rtt: int) -> tuple[ModuleTable, Side]:
     """The model over one side's modules (``"lower"``: a bound, ``"upper"``: a schedule).
 
     Every kept ideal starts with its quick modules; the ideals the solution uses get their strongest
@@ -178,7 +189,7 @@ def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, dead
     passes = 0
     while True:
         passes += 1
-        table = module_table(cats, pr.keep, side, deadline, quick=True)
+        table = module_table(cats, pr.keep, side, deadline, quick=True, rtt=rtt)
         res = _loop(table, counts, deadline, solver, workers, log, max_types, bound)
         if side == "lower":
             bound = max(bound, res.bound)
@@ -220,29 +231,32 @@ class Pruned:
     x: np.ndarray
 
 
-def _prune(cats: list[Catalogue], counts: np.ndarray) -> Pruned:
+def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int) -> Pruned:
     """The ideals that may appear in a solution better than a quick upper bound, per group.
 
-    Any schedule has makespan >= max(total local load, total upload load) >= lambda sum F + (1 -
-    lambda) sum U for lambda in [0, 1]; with one job of group g on ideal i and every other job on its
-    cheapest ideal for that lambda this bounds every solution using i (Lagrangian, maximised over a
-    grid of lambda); with every job on its cheapest ideal it bounds every solution.  Ideals whose
-    bound reaches the upper bound of the best single-ideal-per-group solution among a few promising
-    ideals are dropped: no better solution, for the true modules or for the relaxation's (loads are
-    the same), uses them.  O(I) per grid point."""
+    The model's makespan (``w_rtt`` charged unconditionally, :meth:`ModuleTable.makespan`) is >=
+    max(total local load, total upload load + w_rtt) >= lambda sum F + (1 - lambda) (sum U + w_rtt)
+    for lambda in [0, 1]; with one job of group g on ideal i and every other job on its cheapest
+    ideal for that lambda this bounds every solution using i (Lagrangian, maximised over a grid of
+    lambda); with every job on its cheapest ideal it bounds every solution.  Ideals whose bound
+    reaches the upper bound (the best single-ideal-per-group solution among a few promising ideals,
+    or ``local_only``, the makespan with every job local-only) are dropped: no better solution, for
+    the true modules or for the relaxation's (loads are the same), uses them; the caller compares
+    with local-only itself, the one solution whose true makespan is below the model's.  O(I) per
+    grid point."""
     grid = np.linspace(0.0, 1.0, PRUNE_GRID)
     score = [np.outer(grid, c.F) + np.outer(1.0 - grid, c.U) for c in cats]  # (grid, ideals)
     least = np.stack([sc.min(axis=1) for sc in score])  # (groups, grid)
-    total = counts @ least
+    total = counts @ least + (1.0 - grid) * rtt
     seeds = []
     for c, sc in zip(cats, score):
         pick = {0, len(c) - 1}
         for row in sc:
             pick.update(np.argsort(row, kind="stable")[:PRUNE_SEEDS].tolist())
         seeds.append(np.array(sorted(pick), dtype=np.int64))
-    table = module_table(cats, seeds, "upper")
+    table = module_table(cats, seeds, "upper", rtt=rtt)
     x0 = _uniform(table, counts)
-    ub = table.value(x0)
+    ub = min(table.value(x0), local_only)
     used = {(int(table.group_of[i]), int(table.ideal_of[i])) for i in np.flatnonzero(x0).tolist()}
     keep = []
     for g, sc in enumerate(score):
@@ -252,7 +266,7 @@ def _prune(cats: list[Catalogue], counts: np.ndarray) -> Pruned:
             if gg == g:
                 mask[t] = True
         keep.append(np.flatnonzero(mask))
-    return Pruned(keep, int(np.ceil(total.max() - 1e-6)), ub, table, x0)
+    return Pruned(keep, int(np.ceil(total.max() - 1e-6)), table.value(x0), table, x0)
 
 
 def _assign(x: np.ndarray, table: ModuleTable, members: list[list[int]], n_jobs: int) -> list[int]:
@@ -304,8 +318,13 @@ class _Model:
                   for i in range(table.n_options)]
         self.z: dict[int, pulp.LpVariable] = {}
         self.y: dict[int, pulp.LpVariable] = {}
-        self.t = self.prob.add_variable("T", lowBound=0)
-        self.prob += pulp.LpAffineExpression([(self.x[i], int(o)) for i, o in enumerate(table.o) if o]) + self.t
+        self.t = self.prob.add_variable("T", lowBound=0)  # Johnson makespan of the modules
+        self.mk = self.prob.add_variable("Z", lowBound=0)  # max(local load, last upload end + w_rtt)
+        self.prob += self.mk
+        self.prob += self.mk >= pulp.LpAffineExpression([(self.x[i], int(f)) for i, f in enumerate(table.load) if f]), \
+            "local_load"
+        self.prob += self.mk >= pulp.LpAffineExpression([(self.x[i], int(o)) for i, o in enumerate(table.o) if o]) \
+            + self.t + table.rtt, "upload_end"
         for g, n in enumerate(counts.tolist()):
             self.prob += pulp.lpSum(self.x[i] for i in table.options_of(g).tolist()) == n, f"jobs_{g}"
         self.rows: set[int] = set()
@@ -356,7 +375,8 @@ class _Model:
             z.setInitialValue(int(x[i] > 0))
         for q, y in self.y.items():
             y.setInitialValue(int(e[q] >= 0))
-        self.t.setInitialValue(value - int(x @ self.table.o))
+        self.t.setInitialValue(max(int(e.max(initial=0)), 0))
+        self.mk.setInitialValue(value)
 
     def decode(self) -> np.ndarray:
         return np.array([int(round(v.varValue or 0.0)) for v in self.x], dtype=np.int64)
@@ -368,8 +388,9 @@ def _loop(table: ModuleTable, counts: np.ndarray, deadline: float, solver: str, 
     best = _uniform(table, counts)
     best_val, e, _ = table.makespan(best)  # dense: every kind's E
     model = _Model(table, counts, max_types)
-    for q in np.flatnonzero(e == e.max()).tolist():
-        model.add(q)
+    if e.size and e.max() >= 0:  # no kind is present when every job is local-only
+        for q in np.flatnonzero(e == e.max()).tolist():
+            model.add(q)
     side = Side(best, best_val, bound, best_val <= bound)
     while True:
         left = deadline - time.perf_counter()

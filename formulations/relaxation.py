@@ -12,6 +12,15 @@ points ``(F(l), g(l))``: the tightest choice) or ``"layer"`` (``x = l``, seed 00
 ``max(sum a_k + min b, min a + sum b) >= max(sum F(l_k), sum g(l_k))``, and an envelope lies
 below its points, so ``n * min_x max(mean f(x_k), mean g(x_k))`` is a lower bound on the optimum.
 
+**Round trip** ``w`` = ``w_rtt`` (MODEL.md section 1).  A job that offloads completes ``w`` after
+its upload, so when some job offloads the makespan is ``max(sum F, C_up + w) >= max(sum F(l_k),
+sum g(l_k) + w)`` (``C_up``, the last upload end, is at least the uplink's load); when none does
+it is ``n F(last)`` (local-only).  The relaxation keeps ``w``: it minimises
+``max(mean f(x_k), mean g(x_k) + w / n)``, which bounds every partition in which some job
+offloads (the all-``last`` point pays ``w`` too, so it may exceed local-only), and the reported
+bound is ``n * min(that optimum, F(last))``; ``x*`` solves ``f(x*) = g(x*) + w / n``.  With
+``w = 0`` this is seed 001's P2 unchanged.
+
 **Solving.**  Epigraph form: minimise ``t`` subject to ``mean f(x_k) <= t``, ``mean g(x_k) <= t``,
 each convex piecewise-linear envelope written as the maximum of its pieces, an LP
 (``scipy.optimize.linprog``, HiGHS) with ``3n + 1`` variables and ``n (pieces of f + pieces of
@@ -36,7 +45,6 @@ import numpy as np
 from scipy import optimize, sparse
 
 from offloadsched.errors import SolverError, ValidationError
-from offloadsched.evaluate import flow_makespan
 from offloadsched.partition import Partition
 from offloadsched.problems import DagProblem, JointProblem
 from offloadsched.registry import SolverOutput
@@ -60,6 +68,11 @@ class ChainJobs:
         return len(self.problem.jobs)
 
     @property
+    def rtt(self) -> int:
+        """The round trip ``w_rtt`` (µs) of an offloading job."""
+        return self.problem.platform.rtt_us
+
+    @property
     def layers(self) -> int:
         return len(self.F)
 
@@ -77,9 +90,10 @@ class ChainJobs:
         return np.array(sorted(keep), dtype=np.int64)
 
     def uniform_makespan(self, cut: int) -> int:
-        """Makespan of all ``n`` jobs cut at ``cut``: ``a + (n - 1) max(a, b) + b``."""
+        """Makespan of all ``n`` jobs cut at ``cut``: ``a + (n - 1) max(a, b) + b``, plus ``w_rtt``
+        when they offload (``b > 0``)."""
         a, b = int(self.F[cut]), int(self.g[cut])
-        return a + (self.n - 1) * max(a, b) + b
+        return a + (self.n - 1) * max(a, b) + b + (self.rtt if b else 0)
 
     def best_uniform(self, cuts: Sequence[int] | None = None) -> int:
         """The cut (among ``cuts``, default all) whose uniform partition has the smallest makespan."""
@@ -87,8 +101,17 @@ class ChainJobs:
         return int(min(cuts, key=lambda c: (self.uniform_makespan(int(c)), int(c))))
 
     def makespan(self, cuts: Sequence[int]) -> int:
-        """J2 makespan of the jobs in position order, job ``k`` cut at ``cuts[k]``."""
-        return flow_makespan([[int(self.F[c]), int(self.g[c])] for c in cuts], range(len(cuts)))
+        """Makespan of the jobs in position order, job ``k`` cut at ``cuts[k]``: ``max(sum a, C_up +
+        w_rtt)`` with ``C_up`` the end of the last upload (``sum a`` when no job uploads)."""
+        done = up = 0
+        offloads = False
+        for c in cuts:
+            done += int(self.F[c])
+            b = int(self.g[c])
+            if b:
+                up = max(up, done) + b
+                offloads = True
+        return max(done, up + self.rtt) if offloads else done
 
     def solution(self, cuts: Sequence[int]) -> tuple[Schedule, DagProblem, list[Partition]]:
         """Partitions (job ``k`` cut at ``cuts[k]``), problem D and its local order (jobs in
@@ -154,6 +177,7 @@ class Relaxation:
     x_star: float
     uniform_value: float
     n: int
+    local_only: float = math.inf  # F(last): per job, the makespan when no job offloads
 
     @property
     def solver_uniform(self) -> bool:
@@ -167,11 +191,13 @@ class Relaxation:
 
     @property
     def lower_bound(self) -> float:
-        """``n`` times the per-job optimum: a lower bound on the discrete makespan."""
-        return self.n * min(self.optimum, self.uniform_value)
+        """``n`` times the per-job optimum (or local-only's ``F(last)`` when smaller, which only a
+        round trip can make so): a lower bound on the discrete makespan."""
+        return self.n * min(self.optimum, self.uniform_value, self.local_only)
 
     def info(self) -> dict:
         return {"abscissa": self.abscissa, "per_job_optimum": self.optimum, "x_star": self.x_star,
+                "local_only_per_job": self.local_only,
                 "uniform_value": self.uniform_value, "solver_uniform": self.solver_uniform,
                 "uniform_optimal": self.uniform_optimal, "relaxed_lower_bound": self.lower_bound,
                 "solver_x": self.solver_x.tolist()}
@@ -189,6 +215,7 @@ def relax(chains: ChainJobs, abscissa: str = "compute") -> Relaxation:
     fx, fy = lower_envelope(x, chains.F.astype(float))
     gx, gy = lower_envelope(x, chains.g.astype(float))
     n = chains.n
+    shift = chains.rtt / n  # an offloading solution's uplink side pays w_rtt once: mean g + w / n
     lo, hi = float(x.min()), float(x.max())
     rows, cols, vals, rhs = [], [], [], []
     for offset, (hx, hy) in ((n, (fx, fy)), (2 * n, (gx, gy))):
@@ -199,12 +226,12 @@ def relax(chains: ChainJobs, abscissa: str = "compute") -> Relaxation:
                 cols += [k, offset + k]
                 vals += [slope, -1.0]
                 rhs.append(-icpt)
-    for offset in (n, 2 * n):  # mean - t <= 0
+    for offset, extra in ((n, 0.0), (2 * n, shift)):  # mean - t <= -extra
         r = len(rhs)
         rows += [r] * (n + 1)
         cols += list(range(offset, offset + n)) + [3 * n]
         vals += [1.0 / n] * n + [-1.0]
-        rhs.append(0.0)
+        rhs.append(-extra)
     a_ub = sparse.coo_array((vals, (rows, cols)), shape=(len(rhs), 3 * n + 1)).tocsr()
     cost = np.zeros(3 * n + 1)
     cost[-1] = 1.0
@@ -214,7 +241,7 @@ def relax(chains: ChainJobs, abscissa: str = "compute") -> Relaxation:
         raise SolverError(f"relaxation: linprog failed: {res.message}")
 
     def gap(t: float) -> float:
-        return float(np.interp(t, fx, fy) - np.interp(t, gx, gy))
+        return float(np.interp(t, fx, fy) - np.interp(t, gx, gy) - shift)
 
     if gap(lo) >= 0:
         x_star = lo
@@ -222,8 +249,8 @@ def relax(chains: ChainJobs, abscissa: str = "compute") -> Relaxation:
         x_star = hi
     else:
         x_star = float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=4 * np.finfo(float).eps))
-    uniform = max(float(np.interp(x_star, fx, fy)), float(np.interp(x_star, gx, gy)))
-    return Relaxation(abscissa, float(res.fun), np.asarray(res.x[:n]), x_star, uniform, n)
+    uniform = max(float(np.interp(x_star, fx, fy)), float(np.interp(x_star, gx, gy)) + shift)
+    return Relaxation(abscissa, float(res.fun), np.asarray(res.x[:n]), x_star, uniform, n, float(chains.F[-1]))
 
 
 def rounded_uniform_cut(chains: ChainJobs, x: np.ndarray, x_star: float) -> int:

@@ -40,8 +40,26 @@ graphs.  Sequences are singly linked lists of nodes joined in O(1); no recursion
 and trees; an out-forest (chains, out-trees) skips it: its decomposition is the forest itself
 (series(node, parallel(subtrees)) at every node), solved by one bottom-up pass over the parents.
 
-For a local graph that is not series-parallel (RandWire) ``bounds=True`` brackets the optimum:
-a series-parallel *relaxation* of the order (arcs dropped: its optimum is a lower bound) and a
+Round trip ``w_rtt`` (MODEL.md section 1).  A job that offloads completes ``w_rtt`` after its last
+upload (remote negligible), so with one sequence the makespan is ``max(F, C_up + w_rtt)``: ``F``
+the local load (the device never idles, so its last end is ``F`` whatever the order) and
+``C_up`` the end of the last upload.  Minimising ``max(F, C_up)`` is not enough: a layer that
+precedes no cut-point (a local-only job's, or one after its job's last cut-point) has ``b = 0``,
+the largest Johnson key, and ties with a module whose uploads are hidden (``B > 0``, ``X = A``);
+placed before the last upload it delays ``C_up`` without changing ``max(F, C_up)``.  So the
+algorithm runs on ``U``, the layers that precede some cut-point (cut-points included;
+:func:`split_uploads`), and appends the others in any topological order.  Exact: ``U`` is
+predecessor-closed, so ``U`` then the rest is a valid sequence; every maximal layer of ``U`` is a
+cut-point, so for any sequence of ``U`` its own makespan ``X_U = max_k (A_k + B_{>=k})`` is its
+last upload end (a position without upload is dominated by the next cut-point, with the same
+``B`` after it and a larger ``A``); for any full sequence, ``C_up`` is at least ``X_U`` of its
+subsequence on ``U`` (removing layers only lowers the ``A_k``).  Hence ``min C_up = min X_U``,
+which Sidney-Monma computes on ``U`` (an induced suborder of a series-parallel order is
+series-parallel), and the value ``max(F, min C_up + w_rtt)`` is reached, for every ``w_rtt >= 0``
+(with ``w_rtt = 0`` it is the plain two-machine optimum).
+
+For a local graph whose ``U`` is not series-parallel (RandWire) ``bounds=True`` brackets the
+optimum: a series-parallel *relaxation* of the order (arcs dropped: its optimum is a lower bound) and a
 series-parallel *extension* (arcs added: every sequence it allows is valid, so its optimum is an
 upper bound), both solved exactly by the same algorithm.
 
@@ -76,7 +94,7 @@ from offloadsched.sp import (
     series,
 )
 
-__all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "sidney", "jps_sidney", "hps_sidney"]
+__all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "split_uploads", "sidney", "jps_sidney", "hps_sidney"]
 
 
 # -- the composite-job algorithm ------------------------------------------------------------------
@@ -492,59 +510,82 @@ def _out_forest(local: list[int], preds, n: int) -> list[int] | None:
     return parent
 
 
+def split_uploads(local: Sequence[int], cut: Sequence[bool], preds) -> tuple[list[int], list[int]]:
+    """``local`` (a topological order, predecessor-closed) split into ``U``, the layers that precede
+    some cut-point (cut-points included), and the others, each in the given order.  ``U`` is
+    predecessor-closed and its maximal layers are cut-points.  O(n + m)."""
+    mark = [bool(c) for c in cut]
+    for v in reversed(local):
+        if mark[v]:
+            for p in preds[v]:
+                mark[p] = True
+    up = [v for v in local if mark[v]]
+    return up, [v for v in local if not mark[v]]
+
+
 def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool = False) -> SolverOutput:
     """Sidney-Monma composite-job algorithm (Sidney 1979, Monma 1979): the exact optimum of
-    problem D with ``negligible`` remote when the local order is series-parallel.
+    problem D with ``negligible`` remote when the order of the layers that precede an upload is
+    series-parallel (see the module docstring, "Round trip", for why the others go last).
 
     O(n log n) on chains, trees and DNN-like graphs (O(n log^2 n) at worst), after an O(n + m)
     decomposition for chains and trees (see :mod:`offloadsched.sp`; out-forests, chains included,
     are solved directly on their parent array).  With ``serial`` or
     ``parallel`` remote the negligible-remote optimum is returned as a lower bound (status
-    ``bound``; dropping remote operations cannot lengthen the local and uplink part), with that
-    optimal local order as the schedule.  A local order that is not series-parallel is refused
-    with a :class:`~offloadsched.sp.NotSeriesParallel` error naming an N, unless ``bounds=True``:
-    then a relaxation gives the bound and an extension the schedule (status ``feasible``, or
-    ``bound`` with non-negligible remote), with both values and the gap in ``info``.
-    ``time_limit`` is accepted and unused (the algorithm is polynomial).
+    ``bound``; dropping remote operations cannot lengthen the local and uplink part, nor move the
+    last upload later), with that optimal local order as the schedule.  An order that is not
+    series-parallel is refused with a :class:`~offloadsched.sp.NotSeriesParallel` error naming an
+    N, unless ``bounds=True``: then a relaxation gives the bound and an extension the schedule
+    (status ``feasible``, or ``bound`` with non-negligible remote), with both values and the gap
+    in ``info``.  ``time_limit`` is accepted and unused (the algorithm is polynomial).
     """
     if problem.type != "dag":
         raise ValidationError(f"sidney takes a DAG problem, got {problem.type}")
     cut = _cut_list(problem)
     a, b = _two_machine_times(problem, cut)
     local = problem.local_nodes.tolist()
+    up, rest = split_uploads(local, cut, problem.preds)
+    load = sum(a[v] for v in local)
+    w = int(problem.w_rtt)
     exact_model = problem.remote_model == "negligible"
-    if not local:
-        return SolverOutput(Schedule({"local": []}), status="optimal" if exact_model else "bound", bound=0,
-                            objective=0)
-    parent = _out_forest(local, problem.preds, len(problem))
+
+    def done(order: list[int], c_up: int) -> SolverOutput:  # exact: C_up is the least last upload end
+        value = max(load, c_up + w)
+        info = {"series_parallel": True, "negligible_optimum": value, "upload_end": c_up}
+        if exact_model:
+            return SolverOutput(_schedule(order + rest, cut), status="optimal", bound=value, objective=value,
+                                info=info)
+        return SolverOutput(_schedule(order + rest, cut), status="bound", bound=value, info=info)
+
+    if not up:
+        return done([], 0)
+    parent = _out_forest(up, problem.preds, len(problem))
     if parent is not None:  # the decomposition is the forest itself: no tree objects
         with gc_paused():
-            order, value = _join(_solve_tree(None, a, b, (local, parent)))
-        info = {"series_parallel": True, "negligible_optimum": value}
-        if exact_model:
-            return SolverOutput(_schedule(order, cut), status="optimal", bound=value, objective=value, info=info)
-        return SolverOutput(_schedule(order, cut), status="bound", bound=value, info=info)
-    res = analyze(local, problem.preds, witness=not bounds)
+            return done(*_join(_solve_tree(None, a, b, (up, parent))))
+    res = analyze(up, problem.preds, witness=not bounds)
     if res.tree is not None:
-        order, value = sp_sequence(res.tree, a, b)
-        info = {"series_parallel": True, "negligible_optimum": value}
-        if exact_model:
-            return SolverOutput(_schedule(order, cut), status="optimal", bound=value, objective=value, info=info)
-        return SolverOutput(_schedule(order, cut), status="bound", bound=value, info=info)
+        return done(*sp_sequence(res.tree, a, b))
     if not bounds:
-        w = res.witness
-        names = [problem.names[v] for v in w]
+        w4 = res.witness
+        names = [problem.names[v] for v in w4]
         raise NotSeriesParallel(
-            f"sidney: the local order of {problem!r} is not series-parallel: N on {names[0]!r} < {names[2]!r}, "
-            f"{names[1]!r} < {names[2]!r}, {names[1]!r} < {names[3]!r} ({names[0]!r} || {names[1]!r}, "
-            f"{names[0]!r} || {names[3]!r}, {names[2]!r} || {names[3]!r}); use bounds=True for a "
-            "relaxation / extension bracket", w)
+            f"sidney: the local order of {problem!r} (its layers before an upload) is not series-parallel: "
+            f"N on {names[0]!r} < {names[2]!r}, {names[1]!r} < {names[2]!r}, {names[1]!r} < {names[3]!r} "
+            f"({names[0]!r} || {names[1]!r}, {names[0]!r} || {names[3]!r}, {names[2]!r} || {names[3]!r}); "
+            "use bounds=True for a relaxation / extension bracket", w4)
     br = sp_bounds(res, a, b, problem.preds)
-    info = {"series_parallel": False, "lower": br["lower"], "upper": br["upper"], "gap": br["gap"],
-            "upper_from": br["upper_from"], "relaxations": br["relaxations"], "extensions": br["extensions"],
-            "core_modules": len(res.core)}
-    return SolverOutput(_schedule(br["order"], cut), status="feasible" if exact_model else "bound",
-                        bound=br["lower"], objective=br["upper"] if exact_model else None, info=info)
+
+    def total(c_up: int) -> int:
+        return max(load, c_up + w)
+
+    lower, upper = total(br["lower"]), total(br["upper"])
+    info = {"series_parallel": False, "lower": lower, "upper": upper, "gap": (upper - lower) / upper if upper else 0.0,
+            "upper_from": br["upper_from"], "relaxations": {k: total(v) for k, v in br["relaxations"].items()},
+            "extensions": {k: total(v) for k, v in br["extensions"].items()}, "core_modules": len(res.core),
+            "upload_end": [br["lower"], br["upper"]]}
+    return SolverOutput(_schedule(br["order"] + rest, cut), status="feasible" if exact_model else "bound",
+                        bound=lower, objective=upper if exact_model else None, info=info)
 
 
 def _partition_then_sidney(problem: JointProblem, method: str) -> SolverOutput:
