@@ -46,13 +46,16 @@ def solve_mip_joint_chain(problem: JointProblem, *, time_limit: float | None = N
     chains = chain_jobs(problem, "mip-joint-chain")
     cuts = chains.pareto
     prob, z, aux = _model(chains)
-    start = [chains.best_uniform(cuts)] * chains.n if hint else None
+    uniform = [chains.best_uniform(cuts)] * chains.n
+    start = uniform if hint else None
     if start is not None:
         _set_start(chains, start, z, aux)
     res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
                    warm_start=start is not None)
     chosen, source = ([_decode(row, cuts) for row in z], "solver") if res.has_solution else (start, "hint")
     info = {"pareto_cuts": cuts.tolist(), "binaries": len(z) * len(cuts), "rows": prob.numConstraints()}
+    if chosen is None and not res.infeasible:  # stopped with no incumbent and no warm start
+        chosen, source = uniform, "uniform"
     if chosen is None:
         return _mip.output(res, None, None, info=info)
     schedule, dag, parts = chains.solution(chosen)

@@ -37,7 +37,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _mip
-from ._flowshop import ig_warm_start
+from ._flowshop import fallback_order, ig_warm_start
 
 
 def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solver: str = "cbc", hint: bool = True,
@@ -62,6 +62,8 @@ def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solve
     res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
                    warm_start=start is not None)
     order, source = (_decode(y, n), "solver") if res.has_solution else (start, "hint")
+    if order is None and not res.infeasible:  # stopped with no incumbent and no warm start
+        order, source = fallback_order(problem), "neh"
     if order is None:
         return _mip.output(res, None, None)
     ms = flow_makespan(p, order)
