@@ -14,6 +14,7 @@ Usage::
 
     python benchmarks/bench_time_limits.py            # every case
     python benchmarks/bench_time_limits.py --tiny     # smaller instances (seconds)
+    python benchmarks/bench_time_limits.py --only mip # the cases whose label contains "mip"
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def random_dag(n: int, remote_model: str, seed: int = 1) -> DagProblem:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tiny", action="store_true", help="smaller instances")
+    ap.add_argument("--only", default="", help="run the cases whose label contains this text (e.g. mip)")
     args = ap.parse_args()
     big = 3000 if args.tiny else 20000
     cases = [
@@ -88,6 +90,8 @@ def main() -> None:
     ]
     print(f"{'case':55s} {'limit':>6s} {'wall':>7s} {'over':>7s}  status")
     for label, problem, method, limit, options in cases:
+        if args.only not in label:
+            continue
         t0 = time.perf_counter()
         try:
             res = solve(problem, method, time_limit=limit, **options)

@@ -23,7 +23,7 @@ Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.CO
   is usually empty): the method falls back to its warm start or a heuristic schedule (status
   ``feasible``).  On Linux the child dies with its parent (``PR_SET_PDEATHSIG``), so a benchmark
   unit killed at its hard limit leaves no CBC behind.  HiGHS runs in process and honours its
-  ``time_limit`` itself.
+  ``time_limit`` itself, given what is left once PuLP has passed it the model.
 * **warm start** - CBC: PuLP's ``warmStart=True`` (an ``-mips`` file of the initial values);
   HiGHS: PuLP's HiGHS has none, so :class:`_HiGHS` passes them to ``Highs.setSolution``.
 * **CBC binary** - PuLP 3.3 deprecates its bundled CBC (``PULP_CBC_CMD``) in favour of the
@@ -113,9 +113,10 @@ class _HiGHS(pulp.HiGHS):
     HiGHS has one global thread pool per process, sized by the first run: an explicit ``threads``
     other than that size fails the run, so the pool is reset first."""
 
-    def __init__(self, *, warm_start: bool, **kwargs) -> None:
+    def __init__(self, *, warm_start: bool, deadline: float, **kwargs) -> None:
         super().__init__(**kwargs)
         self.warm_start = warm_start
+        self.deadline = deadline
 
     def callSolver(self, lp) -> None:  # noqa: N802 (PuLP's name)
         import highspy
@@ -127,7 +128,14 @@ class _HiGHS(pulp.HiGHS):
             if given:
                 idx, val = zip(*given)
                 lp.solverModel.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
+        lp.solverModel.setOptionValue("time_limit", max(0.05, self.deadline - time.monotonic()))  # less the build
         super().callSolver(lp)
+
+
+def time_left(time_limit: float | None, t0: float) -> float | None:
+    """What is left of ``time_limit`` (s) since ``t0`` (``time.perf_counter()``: model building and warm
+    starts count), at least 0.1 s; None (no limit) stays None."""
+    return None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t0))
 
 
 def run(prob: pulp.LpProblem, *, solver: str, time_limit: float | None, workers: int | None = None,
@@ -261,6 +269,7 @@ def _run_highs(prob: pulp.LpProblem, time_limit: float, workers: int | None, war
                log: bool) -> MipRun:
     import highspy
 
+    deadline = time.monotonic() + time_limit
     log_path = None
     params: dict = {}
     if log:
@@ -268,8 +277,8 @@ def _run_highs(prob: pulp.LpProblem, time_limit: float, workers: int | None, war
         os.close(fd)
         params = {"log_to_console": False, "log_file": log_path}
     try:
-        cmd = _HiGHS(warm_start=warm_start, msg=log, timeLimit=time_limit, gapAbs=ABS_GAP, gapRel=0.0,
-                     threads=workers, **params)
+        cmd = _HiGHS(warm_start=warm_start, deadline=deadline, msg=log, timeLimit=time_limit, gapAbs=ABS_GAP,
+                     gapRel=0.0, threads=workers, **params)
         prob.solve(cmd)
         text = None
         if log_path is not None:

@@ -57,9 +57,7 @@ def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solve
     start = _warm_order(problem, time_limit) if hint else None
     if start is not None:
         _set_start(problem, start, y, idle, wait)
-    if time_limit is not None:  # the warm start's time counts
-        time_limit = max(0.1, time_limit - (time.perf_counter() - t0))
-    res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
+    res = _mip.run(prob, solver=solver, time_limit=_mip.time_left(time_limit, t0), workers=workers, log=log,
                    warm_start=start is not None)
     order, source = (_decode(y, n), "solver") if res.has_solution else (start, "hint")
     if order is None and not res.infeasible:  # stopped with no incumbent and no warm start
