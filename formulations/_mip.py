@@ -200,9 +200,9 @@ def _cbc_subprocess(prob: pulp.LpProblem, deadline: float, workers: int | None,
     Writes the model (and the MIP start) the way ``pulp.COIN_CMD`` does, gives CBC the time left as
     ``-sec``, then waits: a CBC still running :data:`CBC_GRACE` after the deadline (its root LP and
     cut loop do not look at ``-sec``) gets SIGINT (in branch and bound CBC then stops and writes its
-    incumbent), and :data:`CBC_GRACE` later SIGKILL.  The solution file, when CBC wrote one, is read
-    back into ``prob``; otherwise ``prob`` is marked *not solved*.  Returns CBC's log and the reason it
-    failed (None when it exited normally)."""
+    incumbent), and :data:`CBC_GRACE` later SIGKILL; when writing the model used up the time, CBC is
+    not started.  The solution file, when CBC wrote one, is read back into ``prob``; otherwise ``prob``
+    is marked *not solved*.  Returns CBC's log and the reason it failed (None when it exited normally)."""
     cmd = pulp.COIN_CMD(path=cbc_path(), msg=False, gapAbs=ABS_GAP, gapRel=0.0, threads=workers,
                         timeMode="elapsed")
     mps, sol, mst, log_path = cmd.create_tmp_files(prob.name, "mps", "sol", "mst", "log")
@@ -218,12 +218,16 @@ def _cbc_subprocess(prob: pulp.LpProblem, deadline: float, workers: int | None,
         for option in cmd.getOptions():
             args += ("-" + option).split()
         args += ["-solve", "-printingOptions", "all", "-solution", sol]
-        with open(log_path, "w", encoding="utf-8") as out:
-            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    preexec_fn=_die_with_parent if _LIBC is not None else None)
-            crashed = _wait(proc, deadline)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        text = ""
+        if time.monotonic() >= deadline:  # writing the model used up the time
+            crashed = "not started: the time limit was reached while writing the model"
+        else:
+            with open(log_path, "w", encoding="utf-8") as out:
+                proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent if _LIBC is not None else None)
+                crashed = _wait(proc, deadline)
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
         if crashed is None and os.path.exists(sol):
             status, values, _, _, _, sol_status = cmd.readsol_MPS(sol, prob, *names[:3])
             prob.assignVarsVals(values)
