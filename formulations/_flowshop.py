@@ -1,5 +1,5 @@
-"""What the exact flow-shop models share: the ``ig`` warm start (through :func:`offloadsched.solve`,
-never ig's internals) and its time budget.  The lower bounds are the core's
+"""What the exact flow-shop models share: the ``ig`` warm start and its time budget, the ``neh`` fallback
+(both through :func:`offloadsched.solve`, never the heuristics' internals).  The lower bounds are the core's
 (:func:`offloadsched.bounds.lower_bound`: machine loads, the one-machine and two-machine bounds)."""
 
 from __future__ import annotations
@@ -22,4 +22,14 @@ def ig_warm_start(problem: FmProblem, time_limit: float | None, seed: int | None
         res = offloadsched.solve(problem, "ig", time_limit=warm_time(n, m, time_limit), seed=seed or 0)
     except ValidationError:
         return None
+    return [int(j) for j in res.schedule[problem.machines[0]]]
+
+
+def fallback_order(problem: FmProblem) -> list[int]:
+    """``neh``'s job order (the identity if ``neh`` is not registered): the schedule of a model stopped by
+    its time limit with no incumbent of its own and no warm start."""
+    try:
+        res = offloadsched.solve(problem, "neh")
+    except ValidationError:
+        return list(range(problem.times.shape[0]))
     return [int(j) for j in res.schedule[problem.machines[0]]]

@@ -1,6 +1,6 @@
 """Shared PuLP plumbing of the MIP models: backend choice, run, status, bound and log.
 
-Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.COIN_CMD``) and
+Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.COIN_CMD``'s files) and
 ``"highs"`` (``pulp.HiGHS``, in process through highspy).  What each returns and how it is read:
 
 * **status** - never PuLP's ``LpStatus``: PuLP reports ``Optimal`` (1) for CBC *and* for HiGHS
@@ -15,6 +15,15 @@ Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.CO
   solver, so both lack it: it is added back here.
 * **gaps** - every objective here is an integer number of µs, so the solvers are told to stop
   at an absolute gap of ``ABS_GAP`` < 1 and a relative gap of 0 (HiGHS defaults to 1e-4).
+* **time limit** - CBC runs as a child process that :func:`_cbc_subprocess` holds to the limit:
+  it gets the time left as ``-sec`` but does not look at it inside its root LP and cut loop (70 s on
+  a 2 s limit for ``mip-path`` on 100 jobs x 20 machines), so :data:`CBC_GRACE` after the limit it is
+  interrupted (SIGINT: in branch and bound it stops and writes its incumbent) and as long again
+  later killed; writing the model counts.  A killed run has no solution (its log, buffered by CBC,
+  is usually empty): the method falls back to its warm start or a heuristic schedule (status
+  ``feasible``).  On Linux the child dies with its parent (``PR_SET_PDEATHSIG``), so a benchmark
+  unit killed at its hard limit leaves no CBC behind.  HiGHS runs in process and honours its
+  ``time_limit`` itself, given what is left once PuLP has passed it the model.
 * **warm start** - CBC: PuLP's ``warmStart=True`` (an ``-mips`` file of the initial values);
   HiGHS: PuLP's HiGHS has none, so :class:`_HiGHS` passes them to ``Highs.setSolution``.
 * **CBC binary** - PuLP 3.3 deprecates its bundled CBC (``PULP_CBC_CMD``) in favour of the
@@ -24,11 +33,16 @@ Two backends, chosen by name: ``"cbc"`` (the CBC binary driven through ``pulp.CO
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +57,10 @@ SOLVERS = ("cbc", "highs")
 DEFAULT_TIME_LIMIT = 60.0
 #: absolute optimality gap handed to the solvers: objectives are integers, so < 1 proves optimality
 ABS_GAP = 0.5
+#: seconds: a CBC run still going this long after its time limit is interrupted (SIGINT), and as long
+#: again later killed, so :func:`run` with CBC returns within ``time_limit + 2 * CBC_GRACE`` (plus
+#: reading the solution back)
+CBC_GRACE = 0.5
 
 
 def check_solver(solver: str) -> str:
@@ -95,9 +113,10 @@ class _HiGHS(pulp.HiGHS):
     HiGHS has one global thread pool per process, sized by the first run: an explicit ``threads``
     other than that size fails the run, so the pool is reset first."""
 
-    def __init__(self, *, warm_start: bool, **kwargs) -> None:
+    def __init__(self, *, warm_start: bool, deadline: float, **kwargs) -> None:
         super().__init__(**kwargs)
         self.warm_start = warm_start
+        self.deadline = deadline
 
     def callSolver(self, lp) -> None:  # noqa: N802 (PuLP's name)
         import highspy
@@ -109,7 +128,14 @@ class _HiGHS(pulp.HiGHS):
             if given:
                 idx, val = zip(*given)
                 lp.solverModel.setSolution(len(idx), np.array(idx, dtype=np.int32), np.array(val, dtype=float))
+        lp.solverModel.setOptionValue("time_limit", max(0.05, self.deadline - time.monotonic()))  # less the build
         super().callSolver(lp)
+
+
+def time_left(time_limit: float | None, t0: float) -> float | None:
+    """What is left of ``time_limit`` (s) since ``t0`` (``time.perf_counter()``: model building and warm
+    starts count), at least 0.1 s; None (no limit) stays None."""
+    return None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t0))
 
 
 def run(prob: pulp.LpProblem, *, solver: str, time_limit: float | None, workers: int | None = None,
@@ -140,20 +166,8 @@ _CBC_ROOT = re.compile(r"Continuous objective value is (\S+)")
 
 
 def _run_cbc(prob: pulp.LpProblem, time_limit: float, workers: int | None, warm_start: bool) -> MipRun:
-    fd, log_path = tempfile.mkstemp(prefix="offloadsched-cbc-", suffix=".log")
-    os.close(fd)
-    try:
-        cmd = pulp.COIN_CMD(path=cbc_path(), msg=False, timeLimit=time_limit, gapAbs=ABS_GAP, gapRel=0.0,
-                            threads=workers, warmStart=warm_start, logPath=log_path)
-        try:
-            prob.solve(cmd)
-            crashed = None
-        except pulp.PulpSolverError as exc:  # CBC 2.10.3 segfaults when a MIP start meets a tiny time limit
-            crashed = str(exc)
-        with open(log_path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    finally:
-        os.unlink(log_path)
+    deadline = time.monotonic() + time_limit
+    text, crashed = _cbc_subprocess(prob, deadline, workers, warm_start)
     results = _CBC_RESULT.findall(text)
     result = results[-1].strip() if results else "no result line"
     if crashed is not None:
@@ -165,9 +179,84 @@ def _run_cbc(prob: pulp.LpProblem, time_limit: float, workers: int | None, warm_
         bound = _last_float(_CBC_PARTIAL, text)
     if bound is None:
         bound = _last_float(_CBC_ROOT, text)
-    infeasible = "infeasible" in result.lower()
+    infeasible = crashed is None and "infeasible" in result.lower()
     return MipRun("cbc", has, optimal, infeasible, None, bound, f"{result} (PuLP status "
                   f"{pulp.LpStatus[prob.status]}, sol_status {prob.sol_status})", text)
+
+
+def _die_with_parent() -> None:  # pragma: no cover (runs in the forked child, before exec)
+    """Linux: the child gets SIGKILL when the thread that started it exits (a killed benchmark unit)."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+
+def _cbc_subprocess(prob: pulp.LpProblem, deadline: float, workers: int | None,
+                    warm_start: bool) -> tuple[str, str | None]:
+    """Run CBC on ``prob`` as a child process held to ``deadline`` (``time.monotonic()``).
+
+    Writes the model (and the MIP start) the way ``pulp.COIN_CMD`` does, gives CBC the time left as
+    ``-sec``, then waits: a CBC still running :data:`CBC_GRACE` after the deadline (its root LP and
+    cut loop do not look at ``-sec``) gets SIGINT (in branch and bound CBC then stops and writes its
+    incumbent), and :data:`CBC_GRACE` later SIGKILL; when writing the model used up the time, CBC is
+    not started.  The solution file, when CBC wrote one, is read back into ``prob``; otherwise ``prob``
+    is marked *not solved*.  Returns CBC's log and the reason it failed (None when it exited normally)."""
+    cmd = pulp.COIN_CMD(path=cbc_path(), msg=False, gapAbs=ABS_GAP, gapRel=0.0, threads=workers,
+                        timeMode="elapsed")
+    mps, sol, mst, log_path = cmd.create_tmp_files(prob.name, "mps", "sol", "mst", "log")
+    proc = None
+    crashed: str | None = None
+    try:
+        names = prob.writeMPS(mps, rename=1)
+        args = [cmd.path, mps]
+        if warm_start:
+            cmd.writesol(mst, prob, *names[:3])
+            args += ["-mips", mst]
+        args += ["-sec", f"{max(0.05, deadline - time.monotonic()):.3f}"]
+        for option in cmd.getOptions():
+            args += ("-" + option).split()
+        args += ["-solve", "-printingOptions", "all", "-solution", sol]
+        text = ""
+        if time.monotonic() >= deadline:  # writing the model used up the time
+            crashed = "not started: the time limit was reached while writing the model"
+        else:
+            with open(log_path, "w", encoding="utf-8") as out:
+                proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        preexec_fn=_die_with_parent if _LIBC is not None else None)
+                crashed = _wait(proc, deadline)
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        if crashed is None and os.path.exists(sol):
+            status, values, _, _, _, sol_status = cmd.readsol_MPS(sol, prob, *names[:3])
+            prob.assignVarsVals(values)
+            prob.assignStatus(status, sol_status)
+        else:
+            prob.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
+            crashed = crashed or "no solution file"
+    finally:
+        if proc is not None and proc.poll() is None:  # an exception (KeyboardInterrupt) while CBC ran
+            proc.kill()
+            proc.wait()
+        cmd.delete_tmp_files(mps, sol, mst, log_path)
+    return text, crashed
+
+
+def _wait(proc: subprocess.Popen, deadline: float) -> str | None:
+    """Wait for CBC until ``deadline`` + :data:`CBC_GRACE`, interrupt it, then kill it; None if it exited 0."""
+    try:
+        code = proc.wait(timeout=max(0.0, deadline - time.monotonic()) + CBC_GRACE)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=CBC_GRACE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return f"killed {2 * CBC_GRACE:g} s after its time limit"
+    # a non-zero status is reported, not raised: CBC 2.10.3 can crash when a MIP start meets a tiny limit
+    return None if code == 0 else f"exit status {code}"
 
 
 def _last_float(pattern: re.Pattern, text: str) -> float | None:
@@ -185,6 +274,7 @@ def _run_highs(prob: pulp.LpProblem, time_limit: float, workers: int | None, war
                log: bool) -> MipRun:
     import highspy
 
+    deadline = time.monotonic() + time_limit
     log_path = None
     params: dict = {}
     if log:
@@ -192,8 +282,8 @@ def _run_highs(prob: pulp.LpProblem, time_limit: float, workers: int | None, war
         os.close(fd)
         params = {"log_to_console": False, "log_file": log_path}
     try:
-        cmd = _HiGHS(warm_start=warm_start, msg=log, timeLimit=time_limit, gapAbs=ABS_GAP, gapRel=0.0,
-                     threads=workers, **params)
+        cmd = _HiGHS(warm_start=warm_start, deadline=deadline, msg=log, timeLimit=time_limit, gapAbs=ABS_GAP,
+                     gapRel=0.0, threads=workers, **params)
         prob.solve(cmd)
         text = None
         if log_path is not None:

@@ -42,6 +42,8 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954].
 
 from __future__ import annotations
 
+import time
+
 import pulp
 
 from offloadsched.problems import JointProblem
@@ -54,18 +56,22 @@ from .relaxation import ChainJobs, chain_jobs
 def solve_mip_joint_chain(problem: JointProblem, *, time_limit: float | None = None, solver: str = "cbc",
                           hint: bool = True, log: bool = False, workers: int | None = None) -> SolverOutput:
     """Joint partition + J2 schedule of n identical chain jobs: MIP over positions x cuts, n C binaries."""
+    t0 = time.perf_counter()
     _mip.check_solver(solver)
     _mip.check_workers(workers)
     chains = chain_jobs(problem, "mip-joint-chain")
     cuts = chains.pareto
     prob, z, aux = _model(chains)
-    start = [chains.best_uniform(cuts)] * chains.n if hint else None
+    uniform = [chains.best_uniform(cuts)] * chains.n
+    start = uniform if hint else None
     if start is not None:
         _set_start(chains, start, z, aux)
-    res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
+    res = _mip.run(prob, solver=solver, time_limit=_mip.time_left(time_limit, t0), workers=workers, log=log,
                    warm_start=start is not None)
     chosen, source = ([_decode(row, cuts) for row in z], "solver") if res.has_solution else (start, "hint")
     info = {"pareto_cuts": cuts.tolist(), "binaries": len(z) * len(cuts), "rows": prob.numConstraints()}
+    if chosen is None and not res.infeasible:  # stopped with no incumbent and no warm start
+        chosen, source = uniform, "uniform"
     if chosen is None:
         return _mip.output(res, None, None, info=info)
     schedule, dag, parts = chains.solution(chosen)

@@ -40,7 +40,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _mip
-from ._flowshop import ig_warm_start
+from ._flowshop import fallback_order, ig_warm_start
 
 
 @reduce_round_trip
@@ -65,11 +65,11 @@ def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solve
     start = _warm_order(problem, time_limit) if hint else None
     if start is not None:
         _set_start(problem, start, y, idle, wait)
-    if time_limit is not None:  # the warm start's time counts
-        time_limit = max(0.1, time_limit - (time.perf_counter() - t0))
-    res = _mip.run(prob, solver=solver, time_limit=time_limit, workers=workers, log=log,
+    res = _mip.run(prob, solver=solver, time_limit=_mip.time_left(time_limit, t0), workers=workers, log=log,
                    warm_start=start is not None)
     order, source = (_decode(y, n), "solver") if res.has_solution else (start, "hint")
+    if order is None and not res.infeasible:  # stopped with no incumbent and no warm start
+        order, source = fallback_order(problem), "neh"
     if order is None:
         return _mip.output(res, None, None)
     ms = flow_makespan(p, order)

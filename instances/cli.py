@@ -215,8 +215,10 @@ def _profile(args: argparse.Namespace) -> int:
     from offloadsched.io import load, save
     from offloadsched.problems import JointProblem, identical_jobs
 
+    from .generators import MAX_JOBS, check_size
     from .profiles import measured_platform
 
+    check_size(args.jobs, "--jobs", MAX_JOBS)
     path = Path(args.model)
     if path.suffix.lower() == ".onnx":
         dnn = _read_onnx(path, args)

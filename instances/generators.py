@@ -11,6 +11,13 @@ an instance is a pure function of its arguments.  The families return the core's
   general DAGs, in topological order), :func:`random_partition`, :func:`random_dnn`;
 * Taillard (1993) flow-shop instances: :func:`taillard`, :func:`taillard_instance`, :data:`TAILLARD`.
 
+Size ceilings: a family refuses sizes whose instance would not fit in memory (or take hours to
+draw), naming the parameter and the ceiling: :data:`MAX_JOBS` jobs, :data:`MAX_MACHINES` machines
+and :data:`MAX_TIMES` times (``n x m``) of a flow problem, :data:`MAX_NODES` nodes of a graph or
+layers of a DNN (and of all the random DNNs of a joint problem together), and for the ``dag``
+shape, which draws every pair of nodes, :data:`MAX_DAG_NODES` nodes and :data:`MAX_ARCS` expected
+arcs.  The benchmark's families (:mod:`offloadsched.bench.builders`) apply them to their parameters.
+
 References (docs/REFERENCES.md): [Seed001], [Taillard1993].
 """
 
@@ -43,10 +50,32 @@ def _tag(seed: Seed) -> str:
     return str(seed) if isinstance(seed, (int, np.integer)) else "rng"
 
 
-def _check_n(n: int, what: str, minimum: int = 1) -> int:
-    if not isinstance(n, (int, np.integer)) or n < minimum:
+#: jobs of a flow problem or a joint problem
+MAX_JOBS = 100_000
+#: machines of a flow problem
+MAX_MACHINES = 1_000
+#: processing times of a flow problem (jobs x machines; 80 MB of int64)
+MAX_TIMES = 10_000_000
+#: nodes of a random graph, layers of a random DNN, and layers of all the random DNNs of a joint problem
+MAX_NODES = 1_000_000
+#: nodes of a random graph of shape ``dag`` (it draws all n (n - 1) / 2 pairs)
+MAX_DAG_NODES = 20_000
+#: expected arcs of a random graph of shape ``dag``
+MAX_ARCS = 10_000_000
+
+
+def check_size(n: int, what: str, ceiling: int, minimum: int = 1) -> int:
+    """``n`` as an int if it is an integer in ``minimum..ceiling``, else a ValidationError naming ``what``."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
         raise ValidationError(f"{what} must be an integer >= {minimum}, got {n!r}")
+    if n > ceiling:
+        raise ValidationError(f"{what} must be at most {ceiling:_} (a size ceiling of the instance generators: "
+                              f"larger instances do not fit in memory), got {int(n):_}")
     return int(n)
+
+
+def _check_n(n: int, what: str, minimum: int = 1, ceiling: int = MAX_NODES) -> int:
+    return check_size(n, what, ceiling, minimum)
 
 
 def _check_range(low: int, high: int, what: str) -> None:
@@ -58,7 +87,7 @@ def _check_range(low: int, high: int, what: str) -> None:
 def identical(model: str | DNN, n: int, **options) -> list[DNN]:
     """``n`` jobs of one DNN (a zoo name with builder ``options``, or a DNN)."""
     dnn = model if isinstance(model, DNN) else get_model(model, **options)
-    return identical_jobs(dnn, _check_n(n, "number of jobs"))
+    return identical_jobs(dnn, _check_n(n, "number of jobs", ceiling=MAX_JOBS))
 
 
 def heterogeneous_mix(n: int, seed: int = 0, models: Sequence[str] = ("alexnet", "mobilenet_v2", "googlenet")
@@ -67,7 +96,7 @@ def heterogeneous_mix(n: int, seed: int = 0, models: Sequence[str] = ("alexnet",
 
     With ``n`` not a multiple of ``len(models)`` the remainder goes to randomly chosen models;
     each model is built once and its jobs share the DNN object."""
-    _check_n(n, "number of jobs")
+    _check_n(n, "number of jobs", ceiling=MAX_JOBS)
     if not models:
         raise ValidationError("heterogeneous_mix: needs at least one model")
     rng = _rng(seed)
@@ -84,7 +113,7 @@ def heterogeneous_mix(n: int, seed: int = 0, models: Sequence[str] = ("alexnet",
 def random_j2(n: int, seed: Seed = 0, low: int = 1, high: int = 100) -> J2Problem:
     """Two-stage jobs with ``a``, ``b`` uniform integers in ``low..high``."""
     _check_range(low, high, "random_j2")
-    t = _rng(seed).integers(low, high, size=(_check_n(n, "n"), 2), endpoint=True)
+    t = _rng(seed).integers(low, high, size=(_check_n(n, "n", ceiling=MAX_JOBS), 2), endpoint=True)
     return J2Problem(t[:, 0], t[:, 1], name=f"random_j2_n{n}_s{_tag(seed)}")
 
 
@@ -92,9 +121,17 @@ def random_fm(n: int, m: int = 3, seed: Seed = 0, low: int = 1, high: int = 100)
     """Permutation flow shop with times uniform integers in ``low..high`` (``m = 3``: local, uplink,
     remote)."""
     _check_range(low, high, "random_fm")
-    t = _rng(seed).integers(low, high, size=(_check_n(n, "n"), _check_n(m, "m", 2)), endpoint=True)
+    _check_flow_size(n, m)
+    t = _rng(seed).integers(low, high, size=(n, m), endpoint=True)
     machines = ("local", "uplink", "remote") if m == 3 else None
     return FmProblem(t, machines=machines, name=f"random_fm_n{n}_m{m}_s{_tag(seed)}")
+
+
+def _check_flow_size(n: int, m: int, min_m: int = 2) -> None:
+    n, m = _check_n(n, "n", ceiling=MAX_JOBS), _check_n(m, "m", min_m, MAX_MACHINES)
+    if n * m > MAX_TIMES:
+        raise ValidationError(f"n x m must be at most {MAX_TIMES:_} times (a size ceiling of the instance "
+                              f"generators: larger instances do not fit in memory), got {n:_} x {m:_}")
 
 
 # -- graphs ---------------------------------------------------------------------------------------
@@ -132,12 +169,21 @@ def random_graph(n: int, seed: Seed = 0, shape: str = "dag", *, p: float = 0.3) 
     if shape == "dag":
         if not 0 <= p <= 1:
             raise ValidationError(f"random_graph: p must be in [0, 1], got {p}")
+        _check_dag_size(n, p)
         preds: list[list[int]] = [[]]
         for v in range(1, n):
             parents = {int(rng.integers(0, v))} | {int(u) for u in np.flatnonzero(rng.random(v) < p)}
             preds.append(sorted(parents))
         return preds
     raise ValidationError(f"unknown graph shape {shape!r}; known: {', '.join(SHAPES)}")
+
+
+def _check_dag_size(n: int, p: float) -> None:
+    check_size(n, "number of nodes of a random dag", MAX_DAG_NODES)
+    arcs = (n - 1) + p * (n - 1) * (n - 2) / 2
+    if arcs > MAX_ARCS:
+        raise ValidationError(f"a random dag of {n:_} nodes with p = {p:g} has about {arcs:.3g} arcs, above the "
+                              f"ceiling of {MAX_ARCS:_} (a size ceiling of the instance generators): lower n or p")
 
 
 def random_partition(preds: Sequence[Sequence[int]], seed: Seed = 0, n_local: int | None = None) -> np.ndarray:
@@ -219,9 +265,18 @@ def random_joint(n_jobs: int, seed: int = 0, n_layers: int = 10, shape: str = "t
     on ``platform`` (default ``make_platform()``: rpi4, gtx1080, 4G)."""
     from .platforms import make_platform
 
-    jobs = [random_dnn(n_layers, seed + k, shape) for k in range(_check_n(n_jobs, "number of jobs"))]
+    check_joint_size(n_jobs, n_layers, "number of jobs", "number of layers")
+    jobs = [random_dnn(n_layers, seed + k, shape) for k in range(n_jobs)]
     return JointProblem(jobs, platform or make_platform(), remote_model=remote_model,
                         name=f"random_joint_{shape}_j{n_jobs}_s{seed}")
+
+
+def check_joint_size(jobs: int, layers: int, jobs_name: str, layers_name: str) -> None:
+    """The ceilings of a joint problem of ``jobs`` random DNNs of ``layers`` layers (before drawing any)."""
+    jobs, layers = check_size(jobs, jobs_name, MAX_JOBS), check_size(layers, layers_name, MAX_NODES, 3)
+    if jobs * layers > MAX_NODES:
+        raise ValidationError(f"{jobs_name} x {layers_name} must be at most {MAX_NODES:_} layers in all (a size "
+                              f"ceiling of the instance generators), got {jobs:_} x {layers:_}")
 
 
 # -- Taillard ------------------------------------------------------------------------------------
@@ -233,7 +288,8 @@ def taillard(seed: int, n: int, m: int, low: int = 1, high: int = 99) -> np.ndar
     a, b, c, mod = 16807, 127773, 2836, 2**31 - 1
     if not 0 < seed < mod:
         raise ValidationError(f"taillard: seed must be in 1..{mod - 1}, got {seed}")
-    out = np.empty((_check_n(m, "m"), _check_n(n, "n")), dtype=np.int64)
+    _check_flow_size(n, m, 1)
+    out = np.empty((m, n), dtype=np.int64)
     for i in range(m):
         for j in range(n):
             k = seed // b

@@ -98,6 +98,7 @@ class FmProblem:
 
     def __init__(self, times, *, machines: Sequence[str] | None = None,
                  jobs: Sequence[str] | None = None, name: str = "", w_rtt: int = 0) -> None:
+        require_numbers(times, f"{self.type} problem: times")  # before numpy reads [True, 2] as [1, 2]
         try:
             arr = np.asarray(times)
         except ValueError:
@@ -290,6 +291,7 @@ class DagProblem:
             raise ValidationError(f"dag problem: {len(self.names)} names for {n} nodes")
         arrays = {}
         for key, val in (("f", f), ("u", u), ("r", r)):
+            require_numbers(val, f"dag problem: {key}")  # before numpy reads [True, 2] as [1, 2]
             arr = np.atleast_1d(np.asarray(val))
             if arr.shape != (n,):
                 raise ValidationError(f"dag problem: {key} has {arr.size} entries for {n} nodes")

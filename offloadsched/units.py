@@ -47,19 +47,33 @@ def seconds_to_us(seconds, what: str = "time"):
 
 
 def require_numbers(values, what: str) -> None:
-    """Refuse booleans and strings where numbers are expected (numpy would read ``True`` as 1 and
-    ``"3"`` as 3)."""
-    try:
-        raw = values if isinstance(values, np.ndarray) else np.asarray(values)
-    except (ValueError, OverflowError):
-        return  # ragged or huge: the caller's checks name it
-    if raw.dtype.kind in "bUS":
-        got = "booleans" if raw.dtype.kind == "b" else "strings"
+    """Refuse booleans and strings where numbers are expected, naming the first such entry
+    (``what[i][j]``): numpy would read ``True`` as 1 and ``"3"`` as 3, and a list mixing booleans with
+    numbers (``[True, 2]``) silently becomes an integer array, so nested lists are checked entry by
+    entry, before any conversion."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "bUS":
+        got = "booleans" if values.dtype.kind == "b" else "strings"
         raise ValidationError(f"{what}: times must be numbers, got {got}")
-    if raw.dtype == object:
-        for x in raw.ravel():
-            if isinstance(x, (bool, np.bool_, str, bytes)) or not isinstance(x, (int, float, np.number)):
-                raise ValidationError(f"{what}: times must be numbers, got {x!r}")
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return
+    found = _not_a_number(values, ())
+    if found is not None:
+        path, x = found
+        raise ValidationError(f"{what}{''.join(f'[{i}]' for i in path)}: times must be numbers, got {x!r}")
+
+
+def _not_a_number(values, path: tuple[int, ...]) -> tuple[tuple[int, ...], object] | None:
+    """The index path and value of the first entry of nested lists / tuples / arrays that is not a number."""
+    if isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.ndim):
+        for i, x in enumerate(values):
+            found = _not_a_number(x, (*path, i))
+            if found is not None:
+                return found
+        return None
+    x = values.item() if isinstance(values, np.ndarray) else values
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
+        return path, x
+    return None
 
 
 def check_int_times(values, what: str, label=None) -> np.ndarray:

@@ -418,6 +418,10 @@ def _damage_results(tmp: Path) -> None:
     db.write_bytes(bytes(data))
 
 
+#: the row of TINY_SUITE, for cases that replace it whole
+ROW = 'family = "random-j2"\nn = [3, 4]\nmethods = ["fifo", "johnson"]'
+
+
 def _bench_cases() -> list[Case]:
     out: list[Case] = []
     suite = {"tiny.toml": TINY_SUITE}
@@ -457,6 +461,23 @@ def _bench_cases() -> list[Case]:
         ("n-float", 'n = [3, 4]', 'n = 1.5', "parameter 'n' must be int, got 1.5"),
         ("low-above-high", 'n = [3, 4]', 'n = 3\nlow = 50\nhigh = 10', "need 0 <= low <= high"),
         ("high-huge", 'n = [3, 4]', 'n = 3\nhigh = 100000000000000000000000000000', "cannot build the instance"),
+        ("n-huge", 'n = [3, 4]', 'n = 1000000000', "n must be at most 100_000 (a size ceiling"),
+        ("fm-m-huge", 'family = "random-j2"\nn = [3, 4]', 'family = "random-fm"\nn = 3\nm = 5000',
+         "m must be at most 1_000 (a size ceiling"),
+        ("fm-times-huge", 'family = "random-j2"\nn = [3, 4]', 'family = "random-fm"\nn = 100000\nm = 1000',
+         "n x m must be at most 10_000_000 times"),
+        ("tree-n-huge", ROW, 'family = "random-tree"\nn = 10000000\nmethods = ["fifo"]',
+         "n must be at most 1_000_000 (a size ceiling"),
+        ("dag-n-huge", ROW, 'family = "random-dag"\nn = 50000\nmethods = ["fifo"]',
+         "n must be at most 20_000 (a size ceiling"),
+        ("dag-arcs-huge", ROW, 'family = "random-dag"\nn = 15000\np = 0.5\nmethods = ["fifo"]',
+         "above the ceiling of 10_000_000"),
+        ("identical-jobs-huge", ROW, 'family = "identical"\nmodel = "alexnet"\njobs = 1000000000\nmethods = ["lo"]',
+         "jobs must be at most 100_000 (a size ceiling"),
+        ("mix-jobs-huge", ROW, 'family = "mix"\njobs = 200000\nmethods = ["lo"]',
+         "jobs must be at most 100_000 (a size ceiling"),
+        ("random-joint-layers-huge", ROW, 'family = "random-joint"\njobs = 1000\nlayers = 5000\nmethods = ["lo"]',
+         "jobs x layers must be at most 1_000_000 layers in all"),
         ("methods-empty", '["fifo", "johnson"]', '[]', "'methods' must be a non-empty list"),
         ("methods-twice", '["fifo", "johnson"]', '["fifo", "fifo"]', "method label 'fifo' appears twice"),
         ("method-table-key", '["fifo", "johnson"]', '[{method = "fifo", colour = 3}]', "unknown key 'colour'"),
@@ -515,6 +536,8 @@ def _zoo_cases() -> list[Case]:
          "is a file, not a folder"),
         ("zoo-export-read-only", ["instances", "export", "alexnet", "-o", "/sys/a.json"], 2, "cannot write"),
         ("zoo-fold-false", show + ["-p", "fold=false"], 0, "alexnet"),
+        ("zoo-profile-jobs-huge", ["instances", "profile", "alexnet", "--jobs", "1000000000", "-o", "{tmp}/p.json"],
+         2, "--jobs must be at most 100_000 (a size ceiling"),
         ("claims-unknown", ["claims", "--claim", "nosuch"], 2, "unknown claim(s) 'nosuch'"),
         ("claims-budget-negative", ["claims", "--budget", "-1"], 2, "--budget must be positive"),
         ("claims-budget-nan", ["claims", "--budget", "nan"], 2, "--budget must be positive"),

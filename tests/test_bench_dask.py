@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -32,6 +33,27 @@ def test_runs_on_a_local_cluster(tmp_path, methods):  # noqa: F811
             again = run_suite(suite, db, scheduler=c.scheduler_address, quiet=True, stream=open(os.devnull, "w"))
     assert again.skipped == 6 and again.ran == 0
     assert set(df["status"]) == {"heuristic", "optimal", "error"} and df["makespan"].notna().sum() == 4
+
+
+def test_unit_past_its_hard_limit_is_killed_on_a_worker(tmp_path, methods):  # noqa: F811
+    """The worker runs the unit in a forked child killed at the hard limit: status timeout, the rest runs."""
+    suite = load_suite(write_suite(tmp_path, """
+        kill_after = 0.5
+        seeds = [0, 1]
+        [[row]]
+        family = "random-j2"
+        n = 4
+        methods = ["fifo", {method = "slow", options = {delay = 30}}]
+    """))
+    t0 = time.perf_counter()
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None) as c:
+        with ResultsDB(tmp_path / "r.sqlite") as db:
+            s = run_suite(suite, db, scheduler=c.scheduler_address, quiet=True, stream=open(os.devnull, "w"))
+            df = db.frame(suite.name)
+    assert time.perf_counter() - t0 < 20
+    assert (s.planned, s.ran, s.lost, s.timeouts) == (4, 4, 0, 2)
+    assert sorted(df["status"]) == ["heuristic", "heuristic", "timeout", "timeout"]
+    assert df.loc[df["status"] == "timeout", "message"].str.contains("hard wall-clock limit of 0.5 s").all()
 
 
 def test_unreachable_scheduler_is_exit_2(tmp_path, capsys):

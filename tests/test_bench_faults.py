@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from offloadsched.bench import ResultsDB, load_suite, run_suite
-from offloadsched.bench.runner import LocalPool
+from offloadsched.bench.runner import InProcess, LocalPool
 from offloadsched.cli import main
 
 from .test_bench_helpers import methods, write_suite  # noqa: F401  (fixture)
@@ -127,7 +127,8 @@ def test_two_concurrent_runs_solve_each_unit_once(tmp_path):
         assert conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
 
 
-def test_unit_past_its_hard_limit_is_killed(tmp_path, methods):  # noqa: F811
+@pytest.mark.parametrize("executor", [lambda: LocalPool(2), InProcess], ids=["pool", "jobs0"])
+def test_unit_past_its_hard_limit_is_killed(tmp_path, methods, executor):  # noqa: F811
     suite = load_suite(write_suite(tmp_path, """
         kill_after = 0.5
         [[row]]
@@ -137,7 +138,7 @@ def test_unit_past_its_hard_limit_is_killed(tmp_path, methods):  # noqa: F811
     """))
     t0 = time.perf_counter()
     with ResultsDB(tmp_path / "r.sqlite") as db:
-        s = run_suite(suite, db, executor=LocalPool(2), quiet=True, stream=open(os.devnull, "w"))
+        s = run_suite(suite, db, executor=executor(), quiet=True, stream=open(os.devnull, "w"))
         df = pd.read_sql_query("SELECT method, status, message FROM runs", db.conn).set_index("method")
     assert time.perf_counter() - t0 < 10
     assert s.timeouts == 1 and df.loc["fifo", "status"] == "heuristic"

@@ -60,6 +60,20 @@ def test_bad_problem_times(bad, match):
         DagProblem(f=[1, bad], u=[0, 0], r=[0, 0], local=[1, 1], preds=[[], [0]])
 
 
+@pytest.mark.parametrize("bad", [True, False, np.True_, "3", None])
+def test_booleans_and_strings_mixed_with_numbers_name_the_entry(bad):
+    """numpy reads [True, 2] as the integer array [1, 2]: the raw entries are checked first."""
+    with pytest.raises(ValidationError, match=r"j2 problem: a\[0\]: times must be numbers, got "):
+        J2Problem([bad, 2], [1, 1])
+    with pytest.raises(ValidationError, match=r"j2 problem: b\[1\]: times must be numbers"):
+        J2Problem([1, 2], (1, bad))
+    with pytest.raises(ValidationError, match=r"fm problem: times\[1\]\[0\]: times must be numbers"):
+        FmProblem([[1, 2], [bad, 1]])
+    with pytest.raises(ValidationError, match=r"dag problem: u\[1\]: times must be numbers"):
+        DagProblem(f=[1, 2], u=[0, bad], r=[0, 0], local=[1, 1], preds=[[], [0]])
+    assert FmProblem(np.array([[1, 2], [3, 4]])).times.sum() == 10  # integer arrays pass untouched
+
+
 def test_partition_errors():
     d = dnn3()
     with pytest.raises(ValidationError, match="not predecessor-closed: local layer 'b' has remote predecessor 'a'"):

@@ -107,6 +107,28 @@ def test_time_limit_keeps_the_uniform_start(solver):
         assert len(set(r.info["cuts"])) == 1
 
 
+@pytest.mark.parametrize("method", ["mip-joint-chain", "mip-path"])
+def test_a_solver_stopped_without_an_incumbent_still_gives_a_schedule(monkeypatch, method):
+    """A CBC run killed at its time limit has no solution: without a warm start the method returns the best
+    uniform cut (mip-joint-chain) or NEH's order (mip-path), status feasible (optimal when a bound meets
+    it), never an error."""
+    from offloadsched import FmProblem
+    from offloadsched.formulations import _mip
+
+    killed = _mip.MipRun("cbc", False, False, False, None, None, "CBC failed (killed 1 s after its time limit)")
+    monkeypatch.setattr(_mip, "run", lambda prob, **kw: killed)
+    if method == "mip-joint-chain":
+        problem, source = joint(random_chain(5), 4), "uniform"
+    else:
+        problem, source = FmProblem(np.random.default_rng(3).integers(1, 50, size=(6, 3))), "neh"
+    r = solve(problem, method, hint=False)
+    assert r.schedule is not None and r.info["schedule_source"] == source, r.info
+    if r.status == "optimal":
+        assert r.bound == r.makespan
+    else:
+        assert r.status == "feasible" and (r.bound is None or r.bound < r.makespan)
+
+
 def test_validation():
     dnn = random_chain(1)
     other = random_chain(2, name="other")

@@ -144,3 +144,27 @@ def test_job_families():
     assert [d.name for d in mix] == [d.name for d in heterogeneous_mix(10, seed=1)]
     joint = random_joint(3, seed=5, n_layers=8)
     assert isinstance(joint, JointProblem) and len(joint.jobs) == 3 and joint.size == 24
+
+
+def test_sizes_above_the_ceilings_are_refused_before_anything_is_drawn():
+    """The families refuse sizes that would not fit in memory, naming the parameter and the ceiling."""
+    from offloadsched.instances import generators as g
+
+    refused = [
+        (lambda: g.random_fm(10**9), r"n must be at most 100_000 .*got 1_000_000_000"),
+        (lambda: g.random_fm(10, 10**4), r"m must be at most 1_000"),
+        (lambda: g.random_fm(10**5, 101), r"n x m must be at most 10_000_000 times"),
+        (lambda: g.random_j2(10**6), r"n must be at most 100_000"),
+        (lambda: g.random_graph(10**7, 0, "tree"), r"number of nodes must be at most 1_000_000"),
+        (lambda: g.random_graph(10**6, 0, "dag", p=0.0), r"random dag must be at most 20_000"),
+        (lambda: g.random_graph(10**4, 0, "dag", p=0.3), r"about 1.5e\+07 arcs, above the ceiling of 10_000_000"),
+        (lambda: g.identical("alexnet", 10**9), r"number of jobs must be at most 100_000"),
+        (lambda: g.heterogeneous_mix(10**6), r"number of jobs must be at most 100_000"),
+        (lambda: g.random_joint(10**4, 0, 200), r"number of jobs x number of layers must be at most 1_000_000"),
+        (lambda: g.taillard(1, 10**9, 5), r"n must be at most 100_000"),
+        (lambda: g.random_fm(True), r"n must be an integer >= 1, got True"),
+    ]
+    for make, match in refused:
+        with pytest.raises(ValidationError, match=match):
+            make()
+    assert g.random_graph(2000, 0, "dag", p=0.001)[-1]  # below the ceilings: drawn as before

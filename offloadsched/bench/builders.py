@@ -9,7 +9,10 @@ generators live in :mod:`offloadsched.instances` (:mod:`~offloadsched.instances.
 imported lazily.
 
 Register a family with :func:`family`; its parameters, their types and defaults are read from
-the builder's signature (a random family takes ``seed``).
+the builder's signature (a random family takes ``seed``).  Size parameters (``n``, ``m``, ``jobs``,
+``layers``) have the generators' ceilings (:mod:`offloadsched.instances.generators`, e.g.
+``MAX_JOBS``): a larger value is refused, naming the parameter and the ceiling, before anything is
+built.
 
 References (docs/REFERENCES.md): [Seed001], [Seed003], [Taillard1993].
 """
@@ -176,8 +179,10 @@ def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float |
               device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible") -> Built:
     """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s
     overrides the network's)."""
+    from offloadsched.instances.generators import MAX_JOBS, check_size
     from offloadsched.instances.generators import identical as make_jobs
 
+    check_size(jobs, "jobs", MAX_JOBS)
     return _joint(make_jobs(model, jobs), network, bandwidth, device, server, remote_model,
                   f"{model}x{jobs}", {"model": model, "jobs": jobs})
 
@@ -187,8 +192,9 @@ def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2"
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
         remote_model: str = "negligible") -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""
-    from offloadsched.instances.generators import heterogeneous_mix
+    from offloadsched.instances.generators import MAX_JOBS, check_size, heterogeneous_mix
 
+    check_size(jobs, "jobs", MAX_JOBS)
     return _joint(heterogeneous_mix(jobs, seed, list(models)), network, bandwidth, device, server, remote_model,
                   f"mix{jobs}", {"model": "+".join(models), "jobs": jobs})
 
@@ -198,8 +204,9 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
                  bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
                  remote_model: str = "negligible") -> Built:
     """``jobs`` random DNNs of ``layers`` layers (shape chain / tree / sp / dag)."""
-    from offloadsched.instances.generators import random_dnn
+    from offloadsched.instances.generators import check_joint_size, random_dnn
 
+    check_joint_size(jobs, layers, "jobs", "layers")
     dnns = [random_dnn(layers, seed + k, shape) for k in range(jobs)]
     return _joint(dnns, network, bandwidth, device, server, remote_model, f"random-{shape}{jobs}",
                   {"model": f"random-{shape}-{layers}", "jobs": jobs})
@@ -236,8 +243,9 @@ def random_fm(n: int, m: int = 3, seed: int = 0, low: int = 1, high: int = 100) 
 
 def _random_dag(shape: str, n: int, seed: int, remote_model: str, n_local: int | None, low: int, high: int,
                 p: float = 0.3) -> Built:
-    from offloadsched.instances.generators import random_dag_problem
+    from offloadsched.instances.generators import MAX_DAG_NODES, MAX_NODES, check_size, random_dag_problem
 
+    check_size(n, "n", MAX_DAG_NODES if shape == "dag" else MAX_NODES)
     prob = random_dag_problem(n, seed, shape, remote_model=remote_model, n_local=n_local, low=low, high=high, p=p)
     return Built(prob, {"nodes": n, "local": int(prob.local.sum()), "cuts": len(prob.cut_nodes), "size": n})
 

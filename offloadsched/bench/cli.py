@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--suite", "-s", default="quick", help="suite name (see --list) or a .toml file (default: quick)")
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"results database (default: {DEFAULT_DB})")
     p.add_argument("--jobs", "-j", type=int, help="local worker processes (default: the suite's 'jobs', else "
-                   f"{default_jobs()} here; 0: in this process)")
+                   f"{default_jobs()} here; 0: one unit at a time, each in a child of this process)")
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on a Dask distributed cluster instead")
     p.add_argument("--connect-timeout", type=float, default=5.0, help="seconds to reach the scheduler (default 5)")
     p.add_argument("--rerun", action="store_true", help="solve again what the database already holds")

@@ -17,9 +17,14 @@ executor whole, and a method whose last size was proven on no seed is not run fu
 larger sizes stored with status ``skipped`` (:func:`skipped_record`).  A stored unit's status counts
 when resuming; ``rerun`` solves everything again.
 
-Executors: in-process (``jobs=0``), a local process pool (``jobs >= 1``, the default; a
+Executors: serial (``jobs=0``), a local process pool (``jobs >= 1``, the default; a
 worker that dies is replaced, its units retried, and a unit that kills its worker when run
 alone is recorded as an error) or a Dask distributed cluster (``scheduler="tcp://host:port"``).
+Every executor holds a unit to its hard wall-clock limit (:attr:`Unit.kill_after`; the unit is
+killed and recorded with status ``timeout``): the pool's workers are forked processes, and the
+serial executor and each Dask worker run a unit with a limit in a forked child of their own
+process (:func:`run_guarded`).  Where ``fork`` is unavailable (Windows) the serial and Dask
+executors run units in their process, without a hard limit.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import Any
 
 from ..errors import ValidationError
 from ..problems import Problem
+from ..registry import get_method
 from ..vocab import Status
 from .builders import Built, get_family
 from .db import COLUMNS, DEFAULT_DB, ResultsDB
@@ -71,7 +77,7 @@ class Unit:
     problem_hash: str | None = None
     attrs: dict[str, Any] = field(default_factory=dict)
     results_dir: str | None = None  # where a task may write files (the results database's folder)
-    kill_after: float | None = None  # hard wall-clock limit (s) in a local pool: killed, status "timeout"
+    kill_after: float | None = None  # hard wall-clock limit (s): killed, status "timeout"
 
     def describe(self) -> str:
         seed = f" seed {self.seed}" if self.seed else ""
@@ -126,6 +132,7 @@ def _row_units(suite: Suite, row: Row, params: dict[str, Any], seed: int) -> lis
         return [Unit(suite.name, uid, row.index, row.group, row.source, params, seed,
                      instance_label(row.source, params, defaults), task=row.task.target, kill_after=suite.kill_after)]
     fam = row.family
+    assert fam is not None  # a row has a family or a task
     try:
         built, phash = _build(fam.name, canonical(params), seed)
     except (ValidationError, TypeError, ValueError) as exc:
@@ -196,17 +203,28 @@ def error_record(unit: Unit, message: str, wall_time: float | None = None,
         m = unit.method
         rec.update(method=m.label, method_name=m.name, kind=m.kind, options=m.options_key)
     else:
-        rec.update(method=unit.task.rpartition(":")[2], method_name=unit.task, kind="task", options="{}")
+        task = _task(unit)
+        rec.update(method=task.rpartition(":")[2], method_name=task, kind="task", options="{}")
     rec.update(status=str(status), message=message, wall_time=wall_time, solver_version=solver_versions())
     return rec
 
 
 def skipped_record(unit: Unit, axis: str, size: Any) -> dict[str, Any]:
     """The record of a unit not run because its method did not prove optimality at the smaller ``axis = size``."""
-    m = unit.method
+    m = _method(unit)
     limit = f"within its time limit ({m.time_limit:g} s)" if m.time_limit else "(no time limit)"
     return error_record(unit, f"not run: {m.label} did not prove optimality at size {axis}={size} {limit}",
                         status=Status.SKIPPED)
+
+
+def _method(unit: Unit) -> MethodSpec:
+    assert unit.method is not None, f"{unit.describe()} is a task, not a method"
+    return unit.method
+
+
+def _task(unit: Unit) -> str:
+    assert unit.task is not None, f"{unit.describe()} is a method, not a task"
+    return unit.task
 
 
 def run_unit(unit: Unit) -> list[dict[str, Any]]:
@@ -220,10 +238,26 @@ def run_unit(unit: Unit) -> list[dict[str, Any]]:
         return [error_record(unit, _error_text(exc), time.perf_counter() - t0)]
 
 
+def run_guarded(unit: Unit) -> list[dict[str, Any]]:
+    """:func:`run_unit` held to the unit's hard wall-clock limit: in a forked child of this process that is
+    killed at :attr:`Unit.kill_after` (a record with status ``timeout``), as in :class:`LocalPool`.  A unit
+    without a limit, or where ``fork`` is unavailable, runs in this process."""
+    if unit.kill_after is None or "fork" not in multiprocessing.get_all_start_methods():
+        return run_unit(unit)
+    if unit.method is not None:  # import the method's module here once, not in every child
+        try:
+            get_method(unit.method.name).load()
+        except Exception:  # the child reports it as the unit's error
+            pass
+    out: list[dict[str, Any]] = []
+    LocalPool(1, "fork").run([unit], lambda u, records: out.extend(records), lambda u, message: None)
+    return out
+
+
 def _run_method(unit: Unit) -> dict[str, Any]:
     from ..solve import solve
 
-    m = unit.method
+    m = _method(unit)
     built, phash = _build(unit.source, canonical(unit.params), unit.seed)
     res = solve(built.problem, m.name, time_limit=m.time_limit, **m.options)
     rec = _base_record(unit)
@@ -248,7 +282,7 @@ def result_fields(res) -> dict[str, Any]:
 def _run_task(unit: Unit) -> list[dict[str, Any]]:
     from .suite import load_target
 
-    fn = load_target(unit.task)
+    fn = load_target(_task(unit))
     t0 = time.perf_counter()
     takes = _task_params(fn)
     context = {"seed": unit.seed, "results_dir": unit.results_dir or str(DEFAULT_DB.parent.resolve())}
@@ -280,12 +314,13 @@ CLAIM = Callable[["Unit"], bool]
 
 
 class InProcess:
-    """Run every unit in this process, one after another (debugging; no isolation, no hard time limit)."""
+    """Run the units one after another from this process (``jobs=0``): each in a forked child held to its
+    hard wall-clock limit (:func:`run_guarded`), so what this process registered or patched applies."""
 
     def run(self, units: list[Unit], done: DONE, lost: LOST, claim: CLAIM | None = None) -> None:
         for u in units:
             if claim is None or claim(u):
-                done(u, run_unit(u))
+                done(u, run_guarded(u))
 
     def close(self) -> None:
         pass
@@ -347,7 +382,7 @@ class LocalPool:
             raise ValidationError(f"--jobs must be >= 1 for a process pool, got {jobs}")
         self.jobs = jobs
         method = mp_context or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        self.ctx = multiprocessing.get_context(method)
+        self.ctx: Any = multiprocessing.get_context(method)  # typeshed: BaseContext lacks Process
 
     def run(self, units: list[Unit], done: DONE, lost: LOST, claim: CLAIM | None = None) -> None:
         from collections import deque
@@ -427,7 +462,10 @@ class LocalPool:
 
 
 class DaskCluster:
-    """Send the units to a Dask distributed scheduler; the workers need only this package."""
+    """Send the units to a Dask distributed scheduler; the workers need only this package.
+
+    Each worker runs a unit through :func:`run_guarded`: in a forked child killed at the unit's hard
+    wall-clock limit (a ``timeout`` record), so a runaway unit holds neither a worker thread nor the run."""
 
     def __init__(self, address: str, connect_timeout: float = 5.0) -> None:
         try:
@@ -446,7 +484,7 @@ class DaskCluster:
         futures = {}
         for u in units:
             if claim is None or claim(u):
-                futures[self.client.submit(run_unit, u, pure=False)] = u
+                futures[self.client.submit(run_guarded, u, pure=False)] = u
         try:
             for fut in dask_completed(list(futures), loop=self.client.loop):
                 u = futures.pop(fut)
@@ -500,14 +538,16 @@ def chains(suite: Suite, units: list[Unit]) -> tuple[list[Unit], list[Chain]]:
     axes = {r.index: r.size_axis for r in suite.rows}
     free: list[Unit] = []
     groups: dict[tuple[int, str, str], dict[Any, list[Unit]]] = {}
+    axis_of: dict[int, str] = {}
     for u in units:
         axis = axes.get(u.row)
         if axis is None or u.method is None or u.method.kind != "exact":
             free.append(u)
             continue
         rest = canonical({k: v for k, v in u.params.items() if k != axis})
+        axis_of[u.row] = axis
         groups.setdefault((u.row, u.method.label, rest), {}).setdefault(u.params[axis], []).append(u)
-    return free, [Chain(axes[key[0]], sorted(g.items(), key=lambda kv: kv[0])) for key, g in groups.items()]
+    return free, [Chain(axis_of[key[0]], sorted(g.items(), key=lambda kv: kv[0])) for key, g in groups.items()]
 
 
 class Claims:
@@ -554,7 +594,7 @@ def run_waves(executor, suite: Suite, units: list[Unit], todo: list[Unit], store
     statuses = dict(stored)
 
     def record(unit: Unit, records: list[dict[str, Any]]) -> None:
-        statuses[unit.id] = {r.get("status") for r in records}
+        statuses[unit.id] = {str(r.get("status")) for r in records}
         done(unit, records)
 
     def gone(unit: Unit, message: str) -> None:
@@ -612,7 +652,8 @@ class Progress:
                 print(f"[{self.done:>{len(str(self.total))}}/{self.total}] {unit.describe()}: {note}", file=self.stream,
                       flush=True)
             return
-        failed = failure is not None or any(r.get("status") == Status.ERROR for r in records or [])
+        records = records or []
+        failed = failure is not None or any(r.get("status") == Status.ERROR for r in records)
         self.failures += failed
         if self._bar is not None:
             self._bar.update(self._task, advance=1, failures=self.failures)
@@ -742,4 +783,4 @@ def _isatty(stream) -> bool:
 
 def summarize(units: Iterable[Unit]) -> Counter[str]:
     """Units per method label (for ``--dry-run``)."""
-    return Counter(u.method.label if u.method else u.task for u in units)
+    return Counter(u.method.label if u.method else _task(u) for u in units)
