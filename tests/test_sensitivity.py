@@ -11,6 +11,7 @@ import pytest
 from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.bench.builders import MAX_LATENCY_MS, get_family
 from offloadsched.bench.runner import plan
+from offloadsched.cli import main
 from offloadsched.errors import ValidationError
 from offloadsched.report import build_document
 from offloadsched.report.render import Table
@@ -89,11 +90,14 @@ def test_latencies_are_named_in_ids_only_when_given(tmp_path):
 @pytest.mark.parametrize("extra, message", [("w_msg_ms = 'x'", "parameter 'w_msg_ms' must be float"),
                                             ("w_msg_ms = -5", "cannot build the instance"),
                                             ("w_rtt_ms = [1, 1e9]", "w_rtt_ms must be between 0")])
-def test_bad_latencies_in_a_suite(tmp_path, extra, message):
+def test_bad_latencies_in_a_suite(tmp_path, extra, message, capsys):
     path = write_suite(tmp_path, ROW + f"    {extra}\n", "bad")
     with pytest.raises(ValidationError, match=message) as err:
         plan(load_suite(path))
     assert str(path) in str(err.value)
+    assert main(["bench", "--suite", str(path), "--db", str(tmp_path / "r.sqlite")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
 
 
 def test_the_sensitivity_suite():
