@@ -183,14 +183,14 @@ def test_the_section_in_a_suite_report(tmp_path):
     """A tiny run of the real machinery: AlexNet x1 at 3G with w_msg at 5 and 77 ms."""
     path = write_suite(tmp_path, """
         name = "tinysens"
-        [report]
-        sections = ["offloadsched.report.sensitivity:sensitivity_section"]
         [[row]]
         family = "identical"
-        model = "alexnet"
-        network = "3g"
-        w_msg_ms = [5, 77]
         methods = ["lo", "co", "po", "jps", "hps", "mip-joint-ideals"]
+        model = "alexnet"
+        w_msg_ms = [5, 77]
+        network = "3g"
+        [report]
+        sections = ["offloadsched.report.sensitivity:sensitivity_section"]
     """, "tinysens")
     with ResultsDB(tmp_path / "r.sqlite") as db:
         run_suite(load_suite(path), db, jobs=0, quiet=True, stream=open(os.devnull, "w"))

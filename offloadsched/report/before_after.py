@@ -135,7 +135,10 @@ def compare_before_after(table: PublishedTable, before: list[list[float]], after
     """The grid ``before → after [published]``, the agreement counts and the remaining differences
     (a table of the cells, each with the number of its cause, then the causes)."""
     unit = "points" if table.metric == "reduction_pct" else "%"
-    grid, remaining, fixed, reasons = [], [], [], {}
+    grid: list[list[str]] = []
+    remaining: list[list[str]] = []
+    fixed: list[str] = []
+    reasons: dict[str, int] = {}
     cells = agree_before = agree_after = 0
     for r, pvals, bvals, avals in zip(table.rows, table.values, before, after):
         grid.append([r["label"]] + [f"{fmt_cell(b, table.metric)} → {fmt_cell(a, table.metric)} "
@@ -174,8 +177,7 @@ def compare_before_after(table: PublishedTable, before: list[list[float]], after
 def before_after_blocks(tables: list[PublishedTable], df: pd.DataFrame, refs: pd.DataFrame, snap: dict[str, Any],
                         causes: list[dict[str, Any]]) -> list[Block]:
     """The section's blocks for the published ``tables`` held by the snapshot ``snap``."""
-    held = [(t, before_values(snap, t)) for t in tables]
-    held = [(t, b) for t, b in held if b is not None]
+    held = [(t, b) for t in tables if (b := before_values(snap, t)) is not None]
     if not held:
         return [Para("The before snapshot holds none of this suite's published tables.")]
     out: list[Block] = [Para(f"Before: {snap.get('model', '')} Numbers as printed by {snap.get('source', '')}. After: "
