@@ -86,6 +86,8 @@ def test_no_remaining_differences_and_no_result():
     blocks = ba.compare_before_after(TABLE, [[400.0, 300.0, math.nan]], [[400.0, 300.0, math.nan]], [])
     assert isinstance(blocks[-1], Para) and blocks[-1].text == "**Remaining differences**: none."
     blocks = ba.compare_before_after(TABLE, [[400.0, math.nan, math.nan]], [[400.0, math.nan, math.nan]], [])
+    assert blocks[2].text == ("Of 2 published cells, 1 agreed within ±15 % before and 1 agree after (1 without a "
+                              "result of ours).")
     assert blocks[3].rows == [["AlexNet, 3G Our", "300", "no result", "no result", "(1)"]]
     assert blocks[4].items == [f"(1) {ba.UNKNOWN}"]
 

@@ -156,13 +156,15 @@ def compare_before_after(table: PublishedTable, before: list[list[float]], after
                 why = reasons.setdefault(cause(causes, table.id, r["label"], c["label"]), len(reasons) + 1)
                 remaining.append([f"{r['label']}, {c['label']}" + (" (new)" if was else ""),
                                   fmt_cell(p, table.metric), _state(table, p, b), _state(table, p, a), f"({why})"])
+    missing = sum(a != a for pvals, avals in zip(table.values, after) for p, a in zip(pvals, avals) if p == p)
     what = f"reduction against {(table.baseline or '').upper()}, %" if unit == "points" else "ms"
     blocks: list[Block] = [
         Heading(f"{table.source}: before and after", 3),
         Table([""] + [c["label"] for c in table.columns], grid,
               caption=f"Each cell: before → after [published] ({what})"),
         Para(f"Of {cells} published cells, {agree_before} agreed within ±{table.tolerance:g} {unit} before and "
-             f"{agree_after} agree after." + (f" Now within it: {'; '.join(fixed)}." if fixed else "")),
+             f"{agree_after} agree after" + (f" ({missing} without a result of ours)" if missing else "") + "."
+             + (f" Now within it: {'; '.join(fixed)}." if fixed else "")),
     ]
     if not remaining:
         return blocks + [Para("**Remaining differences**: none.")]
