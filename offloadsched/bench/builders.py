@@ -12,7 +12,14 @@ Register a family with :func:`family`; its parameters, their types and defaults 
 the builder's signature (a random family takes ``seed``).  Size parameters (``n``, ``m``, ``jobs``,
 ``layers``) have the generators' ceilings (:mod:`offloadsched.instances.generators`, e.g.
 ``MAX_JOBS``): a larger value is refused, naming the parameter and the ceiling, before anything is
-built.
+built.  Parameters added to a family after results were stored are declared ``late``: a suite row
+that does not give one leaves it out of the instance's parameters (the builder's default applies),
+so the ids of existing runs do not change.
+
+Platform overrides of the joint families (``identical``, ``mix``, ``random-joint``): ``bandwidth``
+(Mbit/s) and the two latencies of MODEL.md section 1, ``w_msg_ms`` (per uploaded tensor) and
+``w_rtt_ms`` (per offloading job), in milliseconds; ``None`` keeps the preset's calibrated value.
+They appear in the instance id only when given; the attributes record the values used.
 
 References (docs/REFERENCES.md): [Seed001], [Seed003], [Taillard1993].
 """
@@ -22,7 +29,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import ValidationError
@@ -49,6 +56,7 @@ class Param:
     type: Any
     default: Any = inspect.Parameter.empty
     optional: bool = False
+    late: bool = False  # left out of an instance's parameters when a row does not give it
 
     @property
     def required(self) -> bool:
@@ -125,16 +133,22 @@ def first_line(fn: Callable) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-def family(name: str, problem_type: ProblemType | None, *, path_params: tuple[str, ...] = ()) -> Callable:
+def family(name: str, problem_type: ProblemType | None, *, path_params: tuple[str, ...] = (),
+           late: tuple[str, ...] = ()) -> Callable:
     """Decorator registering a builder as family ``name`` building ``problem_type`` problems
     (``None``: known only once built, e.g. a problem file).  ``path_params`` are file paths, taken
-    relative to the suite file's folder."""
+    relative to the suite file's folder; ``late`` parameters (optional, default ``None``) are left
+    out of an instance's parameters unless a row gives them (see the module doc)."""
     if problem_type is not None and problem_type not in PROBLEM_TYPES:
         raise ValueError(f"family {name!r}: unknown problem type {problem_type!r}")
 
     def deco(fn: Callable[..., Built]) -> Callable[..., Built]:
-        FAMILIES[name] = InstanceFamily(name, fn, problem_type, signature_params(fn, f"family {name!r}"),
-                                        first_line(fn), path_params)
+        params = signature_params(fn, f"family {name!r}")
+        for p in late:
+            if p not in params or params[p].default is not None:
+                raise TypeError(f"family {name!r}: late parameter {p!r} must be a parameter with default None")
+            params[p] = replace(params[p], late=True)
+        FAMILIES[name] = InstanceFamily(name, fn, problem_type, params, first_line(fn), path_params)
         return fn
 
     return deco
@@ -148,7 +162,24 @@ def get_family(name: str) -> InstanceFamily:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _platform(network: str, bandwidth: float | None, device: str, server: str):
+#: Ceiling of the latency overrides ``w_msg_ms`` / ``w_rtt_ms`` (ms): ten seconds, two orders of
+#: magnitude above every calibrated latency; larger values are taken for a unit mistake.
+MAX_LATENCY_MS = 10_000.0
+#: The joint families' late parameters (platform latency overrides, issue 14).
+LATENCY_PARAMS = ("w_msg_ms", "w_rtt_ms")
+
+
+def _latency(value: float | None, name: str) -> float | None:
+    """A latency override in seconds (None: keep the preset's), or a :class:`ValidationError`."""
+    if value is None:
+        return None
+    if not 0 <= value <= MAX_LATENCY_MS:  # NaN fails too
+        raise ValidationError(f"{name} must be between 0 and {MAX_LATENCY_MS:g} ms, got {value!r}")
+    return value / 1e3
+
+
+def _platform(network: str, bandwidth: float | None, device: str, server: str, w_msg_ms: float | None = None,
+              w_rtt_ms: float | None = None):
     from offloadsched.instances.platforms import make_platform
 
     plat = make_platform(device, server, network)
@@ -156,15 +187,19 @@ def _platform(network: str, bandwidth: float | None, device: str, server: str):
         if not bandwidth > 0:
             raise ValidationError(f"bandwidth must be > 0 Mbit/s, got {bandwidth}")
         plat = plat.with_bandwidth(bandwidth * 1e6)
+    w_msg, w_rtt = _latency(w_msg_ms, "w_msg_ms"), _latency(w_rtt_ms, "w_rtt_ms")
+    if w_msg is not None or w_rtt is not None:
+        plat = replace(plat, w_msg=plat.w_msg if w_msg is None else w_msg, w_rtt=plat.w_rtt if w_rtt is None else w_rtt)
     return plat
 
 
 def _joint(jobs: list, network: str, bandwidth: float | None, device: str, server: str, remote_model: str,
-           name: str, attrs: dict[str, Any]) -> Built:
+           name: str, attrs: dict[str, Any], w_msg_ms: float | None = None, w_rtt_ms: float | None = None) -> Built:
     from ..problems import JointProblem
 
-    plat = _platform(network, bandwidth, device, server)
+    plat = _platform(network, bandwidth, device, server, w_msg_ms, w_rtt_ms)
     attrs = {**attrs, "network": network if bandwidth is None else None, "bandwidth_mbps": plat.bandwidth / 1e6,
+             "w_msg_ms": plat.w_msg * 1e3, "w_rtt_ms": plat.w_rtt * 1e3,
              "size": len(jobs), "layers": sum(len(d) for d in jobs)}
     return Built(JointProblem(jobs, plat, remote_model=remote_model, name=name), attrs)
 
@@ -174,42 +209,44 @@ def _flow_attrs(problem: FmProblem) -> dict[str, Any]:
 
 
 # -- families of zoo models -----------------------------------------------------------------------
-@family("identical", "joint")
+@family("identical", "joint", late=LATENCY_PARAMS)
 def identical(model: str, jobs: int = 1, network: str = "4g", bandwidth: float | None = None,
-              device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible") -> Built:
-    """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s
-    overrides the network's)."""
+              device: str = "rpi4", server: str = "gtx1080", remote_model: str = "negligible",
+              w_msg_ms: float | None = None, w_rtt_ms: float | None = None) -> Built:
+    """``jobs`` identical jobs of a zoo DNN on a device/server/network preset (``bandwidth`` in Mbit/s,
+    ``w_msg_ms`` / ``w_rtt_ms`` in ms override the network's)."""
     from offloadsched.instances.generators import MAX_JOBS, check_size
     from offloadsched.instances.generators import identical as make_jobs
 
     check_size(jobs, "jobs", MAX_JOBS)
     return _joint(make_jobs(model, jobs), network, bandwidth, device, server, remote_model,
-                  f"{model}x{jobs}", {"model": model, "jobs": jobs})
+                  f"{model}x{jobs}", {"model": model, "jobs": jobs}, w_msg_ms, w_rtt_ms)
 
 
-@family("mix", "joint")
+@family("mix", "joint", late=LATENCY_PARAMS)
 def mix(jobs: int, seed: int = 0, models: list[str] = ("alexnet", "mobilenet_v2", "googlenet"),  # type: ignore[assignment]  # noqa: B006
         network: str = "4g", bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
-        remote_model: str = "negligible") -> Built:
+        remote_model: str = "negligible", w_msg_ms: float | None = None, w_rtt_ms: float | None = None) -> Built:
     """``jobs`` heterogeneous jobs in equal shares of ``models`` in a random order (seed 001 Fig. 19)."""
     from offloadsched.instances.generators import MAX_JOBS, check_size, heterogeneous_mix
 
     check_size(jobs, "jobs", MAX_JOBS)
     return _joint(heterogeneous_mix(jobs, seed, list(models)), network, bandwidth, device, server, remote_model,
-                  f"mix{jobs}", {"model": "+".join(models), "jobs": jobs})
+                  f"mix{jobs}", {"model": "+".join(models), "jobs": jobs}, w_msg_ms, w_rtt_ms)
 
 
-@family("random-joint", "joint")
+@family("random-joint", "joint", late=LATENCY_PARAMS)
 def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0, network: str = "4g",
                  bandwidth: float | None = None, device: str = "rpi4", server: str = "gtx1080",
-                 remote_model: str = "negligible") -> Built:
+                 remote_model: str = "negligible", w_msg_ms: float | None = None,
+                 w_rtt_ms: float | None = None) -> Built:
     """``jobs`` random DNNs of ``layers`` layers (shape chain / tree / sp / dag)."""
     from offloadsched.instances.generators import check_joint_size, random_dnn
 
     check_joint_size(jobs, layers, "jobs", "layers")
     dnns = [random_dnn(layers, seed + k, shape) for k in range(jobs)]
     return _joint(dnns, network, bandwidth, device, server, remote_model, f"random-{shape}{jobs}",
-                  {"model": f"random-{shape}-{layers}", "jobs": jobs})
+                  {"model": f"random-{shape}-{layers}", "jobs": jobs}, w_msg_ms, w_rtt_ms)
 
 
 @family("fl", "joint")

@@ -424,11 +424,14 @@ def _size_axis(keys: dict[str, Any], fam: InstanceFamily | None, grid: list[dict
 
 
 def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[dict[str, Any]]:
-    """Full parameter sets (defaults filled in), one per point of the grid of list-valued keys."""
+    """Full parameter sets (defaults filled in, late parameters not given left out), one per point of the
+    grid of list-valued keys."""
     axes: list[list[Any]] = []
+    names: list[str] = []
     for name, p in params.items():
-        if name in CONTEXT_PARAMS:
-            continue
+        if name in CONTEXT_PARAMS or (p.late and name not in given):
+            continue  # a late parameter not given stays out: the ids of stored runs do not change
+        names.append(name)
         if name not in given:
             axes.append([list(p.default) if isinstance(p.default, tuple) else p.default])
             continue
@@ -438,7 +441,6 @@ def _grid(params: dict[str, Param], given: dict[str, Any], where: str) -> list[d
         if not values:
             raise ValidationError(f"{where}: parameter {name!r} has an empty list of values")
         axes.append([p.check(v, where) for v in values])
-    names = [n for n in params if n not in CONTEXT_PARAMS]
     return [dict(zip(names, combo)) for combo in itertools.product(*axes)]
 
 

@@ -19,7 +19,7 @@ from ..bench.db import ResultsDB
 from ..vocab import Status
 from .claims import claims_section
 from .gaps import bound_table, gap_table, method_order, prepare, references, with_gaps
-from .papers import compare
+from .papers import compare, published_tables
 from .plots import bandwidth_figure, gantt_figures, gap_figure, jobs_figure, time_figure
 from .render import Bullets, Document, Heading, Para, Table, fmt_list, fmt_num, fmt_pct, to_html, to_markdown
 
@@ -159,15 +159,11 @@ def _bounds(df: pd.DataFrame) -> list:
 
 
 def _published(spec: dict, suite: str, df: pd.DataFrame, refs: pd.DataFrame) -> list:
-    tables = spec.get("published")
+    tables = published_tables(spec, suite)
     if not tables:
         return []
-    from ..bench.suite import parse_published as parse
-
-    groups = {r.get("group", r.get("family")) for r in spec.get("row", [])}
     out: list = [Heading("The papers' tables beside ours")]
-    for k, raw in enumerate(tables):
-        table = parse(raw, k + 1, Path(spec.get("__path__", suite)), groups)
+    for table in tables:
         out.append(Heading(f"{table.source}: {table.caption}", 3))
         out += compare(table, df, refs)
     return out

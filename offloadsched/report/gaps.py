@@ -109,6 +109,14 @@ def _ratio(ms: pd.Series, ref: pd.Series) -> pd.Series:
     return r.where(~((ref == 0) & (ms == 0)), 0.0)
 
 
+def scored(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The method runs of a results frame with their gaps (:func:`prepare`, :func:`with_gaps`) and the
+    references per instance key (:func:`references`); conflicts are the main report's business."""
+    df = prepare(raw)
+    refs, _ = references(df)
+    return with_gaps(df, refs), refs
+
+
 def method_order(df: pd.DataFrame) -> list[str]:
     """Method labels: heuristics first, then exact methods, each alphabetically."""
     kinds = df.groupby("method")["kind"].first()

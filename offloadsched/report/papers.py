@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
-from ..bench.suite import PublishedTable
+from ..bench.suite import PublishedTable, parse_published
 from ..vocab import Status
 from .render import Block, Bullets, Para, Table
+
+
+def published_tables(spec: dict, suite: str) -> list[PublishedTable]:
+    """The ``[[published]]`` tables of a stored suite definition (:meth:`ResultsDB.suite_spec`)."""
+    groups = {r.get("group", r.get("family")) for r in spec.get("row", [])}
+    path = Path(spec.get("__path__", suite))
+    return [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(spec.get("published", []))]
+
+
+def ours(table: PublishedTable, df: pd.DataFrame, refs: pd.DataFrame) -> list[list[tuple[float, bool]]]:
+    """Our number for every cell of ``table`` (rows x columns): (value, rests on an unproven optimum)."""
+    return [[_value(df, refs, table, r, c) for c in table.columns] for r in table.rows]
 
 
 def _matches(params: dict, selectors: dict) -> bool:
@@ -36,7 +49,8 @@ def _value(df: pd.DataFrame, refs: pd.DataFrame, table: PublishedTable, row: dic
     return (sum(values) / len(values) if values else math.nan), unproven
 
 
-def _fmt(x: float, metric: str, mark: bool = False) -> str:
+def fmt_cell(x: float, metric: str, mark: bool = False) -> str:
+    """A cell of a published table's metric (``–`` when missing, ``†`` when marked)."""
     if x != x:
         return "–"
     text = f"{x:.2f}" if metric == "reduction_pct" else f"{x:,.0f}"
@@ -46,22 +60,32 @@ def _fmt(x: float, metric: str, mark: bool = False) -> str:
 def compare(table: PublishedTable, df: pd.DataFrame, refs: pd.DataFrame) -> list[Block]:
     """The published table, ours with the same rows and columns, and the differences stated."""
     headers = [""] + [c["label"] for c in table.columns]
-    ours = [[_value(df, refs, table, r, c) for c in table.columns] for r in table.rows]
+    values = ours(table, df, refs)
     unit = "reduction against " + (table.baseline or "").upper() + " (%)" if table.metric == "reduction_pct" else "ms"
     blocks: list[Block] = [
-        Table(headers, [[r["label"]] + [_fmt(v, table.metric) for v in vals]
+        Table(headers, [[r["label"]] + [fmt_cell(v, table.metric) for v in vals]
                         for r, vals in zip(table.rows, table.values)],
               caption=f"**Published** ({table.source}): {table.caption} [{unit}]"),
-        Table(headers, [[r["label"]] + [_fmt(v, table.metric, u) for v, u in vals]
-                        for r, vals in zip(table.rows, ours)],
+        Table(headers, [[r["label"]] + [fmt_cell(v, table.metric, u) for v, u in vals]
+                        for r, vals in zip(table.rows, values)],
               caption=f"**Ours** (this database, same rows and columns) [{unit}]"
                       + ("; † the optimum is not proven, the best schedule found is shown" if any(
-                          u for vals in ours for _, u in vals) else "")),
+                          u for vals in values for _, u in vals) else "")),
     ]
-    blocks += differences(table, ours)
+    blocks += differences(table, values)
     if table.notes:
         blocks.append(Para(table.notes))
     return blocks
+
+
+def deviation(table: PublishedTable, paper: float, ours: float) -> tuple[float, str]:
+    """How far ``ours`` is from the published ``paper`` in the table's terms (points of a reduction,
+    else per cent of the published value), compared with ``table.tolerance``, and as text."""
+    diff = ours - paper
+    if table.metric == "reduction_pct":
+        return diff, f"{diff:+.1f} points"
+    rel = 100 * diff / paper if paper else math.inf
+    return rel, f"{rel:+.0f} %"
 
 
 def differences(table: PublishedTable, ours: list[list[tuple[float, bool]]]) -> list[Block]:
@@ -76,12 +100,10 @@ def differences(table: PublishedTable, ours: list[list[tuple[float, bool]]]) -> 
                 missing += 1
                 continue
             cells += 1
-            diff = o - p
-            rel = diff if pct else (100 * diff / p if p else math.inf)
-            if abs(rel) > table.tolerance:
-                delta = f"{diff:+.1f} points" if pct else f"{rel:+.0f} %"
-                far.append(f"{r['label']}, {c['label']}: paper {_fmt(p, table.metric)}, ours "
-                           f"{_fmt(o, table.metric)} ({delta})")
+            off, delta = deviation(table, p, o)
+            if abs(off) > table.tolerance:
+                far.append(f"{r['label']}, {c['label']}: paper {fmt_cell(p, table.metric)}, ours "
+                           f"{fmt_cell(o, table.metric)} ({delta})")
     unit = "points" if pct else "%"
     summary = (f"Of {cells} published cells, {cells - len(far)} agree within ±{table.tolerance:g} {unit}"
                + (f"; {missing} have no result of ours" if missing else "") + ".")
