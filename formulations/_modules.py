@@ -250,6 +250,27 @@ class ModuleTable:
         e = split_values(n, self.ka[kinds], self.kb[kinds])
         return self._total(x, int(e.max()) if len(e) else 0)
 
+    def own_slopes(self, copies: np.ndarray) -> np.ndarray:
+        """Per option ``i``: a slope ``r_i`` such that ``k`` jobs on option ``i`` alone have a last
+        upload end >= ``r_i k`` for every ``1 <= k <= copies[i]``, exact at ``k = copies[i]``.
+
+        ``k`` copies of the modules of option ``i`` have ``C_up = max_q (k (o_i + s_q) + c_q)`` (``s_q``
+        the kind's split without its constant ``c_q`` for one copy); with ``q`` critical at ``N =
+        copies[i]`` the slope ``o_i + s_q + c_q / N`` is below every piece for ``k <= N``.  Any set of
+        jobs has ``C_up`` at least that of a subset (its Johnson makespan and constants only grow), so
+        ``C_up >= r_i x_i`` is valid for any counts."""
+        out = np.zeros(self.n_options, dtype=float)
+        for i in range(self.n_options):
+            lo, hi = int(self.start[i]), int(self.start[i + 1])
+            if lo == hi:
+                continue
+            kinds, inv = np.unique(self.kind[lo:hi], return_inverse=True)
+            n = np.bincount(inv.reshape(-1), minlength=len(kinds)).astype(np.int64)
+            big = int(copies[i])
+            e = split_values(big * n, self.ka[kinds], self.kb[kinds])
+            out[i] = self.o[i] + e.max() / big
+        return out
+
     def _total(self, x: np.ndarray, top: int) -> int:
         """``max(F, C_up + w_rtt)`` with ``C_up = sum(o) + top``."""
         return max(int(x @ self.load), int(x @ self.o) + top + self.rtt)

@@ -327,6 +327,9 @@ class _Model:
             + self.t + table.rtt, "upload_end"
         for g, n in enumerate(counts.tolist()):
             self.prob += pulp.lpSum(self.x[i] for i in table.options_of(g).tolist()) == n, f"jobs_{g}"
+        for i, r in enumerate(table.own_slopes(cap).tolist()):  # the jobs of one option alone
+            if r > 0:
+                self.prob += self.mk >= r * self.x[i] + table.rtt, f"own_{i}"
         self.rows: set[int] = set()
         self.cap = cap
         owners = {}

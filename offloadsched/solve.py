@@ -58,11 +58,11 @@ class Result:
     >>> jp = JointProblem([alexnet(), alexnet()], make_platform("rpi4", "gtx1080", "wifi"))
     >>> lo, jps = solve(jp, "lo"), solve(jp, "jps")
     >>> lo.makespan, jps.makespan
-    (764526, 458135)
+    (772044, 451753)
     >>> type(jps.problem).__name__, len(jps.partitions)
     ('DagProblem', 2)
     >>> round(lo.gap(jps.makespan), 3)
-    0.669
+    0.709
     """
 
     method: str
