@@ -226,3 +226,28 @@ def test_report_section_lists_the_partitions_of_the_optima(tmp_path):
     assert all(r[2].startswith("googlenet ") and r[4] == "496" for r in table.rows)
     claim = next(b for b in doc.blocks if isinstance(b, Bullets) and "two-partition-types" in " ".join(b.items))
     assert "not enough" in " ".join(claim.items)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_own_slopes_are_below_every_count(seed):
+    """The cut ``Z >= r_i x_i + w_rtt``: ``k`` jobs on option ``i`` alone end their uploads no earlier
+    than ``r_i k`` for every ``k`` up to the cap, and exactly then at the cap."""
+    from dataclasses import replace
+
+    from offloadsched.formulations._modules import catalogue, module_table
+
+    rng = np.random.default_rng(seed)
+    dnn = random_dnn(int(rng.integers(3, 7)), seed, ("sp", "tree", "chain")[seed % 3])
+    f = rng.integers(0, 10, len(dnn)).astype(np.int64)
+    u = rng.integers(1, 10, len(dnn)).astype(np.int64)
+    cat = catalogue(dnn, f, u)
+    table = module_table([cat], [np.arange(len(cat.ideals))], "upper")
+    uploads = replace(table, load=np.zeros_like(table.load))  # value() = last upload end (rtt 0)
+    cap = int(rng.integers(1, 8))
+    slopes = table.own_slopes(np.full(table.n_options, cap))
+    for i in range(table.n_options):
+        x = np.zeros(table.n_options, dtype=np.int64)
+        for k in range(1, cap + 1):
+            x[i] = k
+            assert uploads.value(x) >= slopes[i] * k - 1e-6, (i, k)
+        assert uploads.value(x) == pytest.approx(slopes[i] * cap) or slopes[i] == 0
