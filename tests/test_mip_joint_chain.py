@@ -7,8 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from offloadsched import DNN, JointProblem, Layer, Platform, ValidationError, chain, evaluate, solve
-from offloadsched.evaluate import flow_makespan
+from offloadsched import DNN, J2Problem, JointProblem, Layer, Platform, ValidationError, chain, evaluate, solve
 
 SOLVERS = ("cbc", "highs")
 #: 1 µs per 1000 flops, 1 µs per output byte
@@ -30,16 +29,17 @@ def joint(dnn: DNN, n: int) -> JointProblem:
 
 
 def brute_force_joint(problem: JointProblem) -> int:
-    """Min over every multiset of cuts and every order of the jobs of the J2 makespan."""
+    """Min over every multiset of cuts and every order of the J2 makespan with the round trip
+    (the core's evaluator)."""
     f, u, _ = problem.times[0]
     size, n = len(f), len(problem.jobs)
     a = np.cumsum(f)
     b = np.where(np.arange(size) < size - 1, u, 0)
     best = None
     for cuts in itertools.combinations_with_replacement(range(size), n):
-        rows = [[int(a[c]), int(b[c])] for c in cuts]
+        j2 = J2Problem([int(a[c]) for c in cuts], [int(b[c]) for c in cuts], w_rtt=problem.platform.rtt_us)
         for order in set(itertools.permutations(range(n))):
-            ms = flow_makespan(rows, order)
+            ms = evaluate(j2, list(order)).makespan
             best = ms if best is None or ms < best else best
     return best
 

@@ -11,14 +11,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from offloadsched import DagProblem, J2Problem, JointProblem, Partition, Platform, SizeLimitError, evaluate, solve
+from offloadsched import DagProblem, JointProblem, Partition, Platform, SizeLimitError, solve
 from offloadsched.formulations.dp_ideals import dp_order
 from offloadsched.instances.generators import random_dnn, random_graph
 
 from .test_mip_joint_chain import PLATFORM as CHAIN_PLATFORM
-from .test_mip_joint_chain import random_chain
+from .test_mip_joint_chain import brute_force_joint, random_chain
 from .test_mip_joint_ideals import _brute_force as brute_force_ideals
-from .test_mip_joint_ideals import _closed_sets
+from .test_mip_joint_ideals import _closed_sets, bracket
 
 #: the papers' uplinks (bit/s); device and server rates fixed here so that the cases below do not
 #: move with the zoo's calibration
@@ -150,12 +150,7 @@ def test_mip_joint_ideals_brackets_general_dags_with_rtt():
     proven = 0
     for seed in range(90):
         problem = joint_instance(seed, shapes=("dag",))
-        res = solve(problem, "mip-joint-ideals", time_limit=30)
-        best = brute_force_ideals(problem)
-        assert res.bound <= best <= res.makespan, seed
-        if res.status == "optimal":
-            proven += 1
-            assert res.makespan == best
+        proven += bracket(problem, seed).status == "optimal"
     assert proven >= 60
 
 
@@ -213,22 +208,6 @@ def chain_problem(seed: int, n: int, w_rtt: float) -> JointProblem:
     return JointProblem([random_chain(seed)] * n, platform)
 
 
-def chain_brute_force(problem: JointProblem) -> int:
-    """Min over every multiset of cuts and every order of the J2 makespan with the round trip
-    (the core's evaluator)."""
-    f, u, _ = problem.times[0]
-    size, n = len(f), len(problem.jobs)
-    a = np.cumsum(f)
-    b = np.where(np.arange(size) < size - 1, u, 0)
-    best = None
-    for cuts in itertools.combinations_with_replacement(range(size), n):
-        j2 = J2Problem([int(a[c]) for c in cuts], [int(b[c]) for c in cuts], w_rtt=problem.platform.rtt_us)
-        for order in set(itertools.permutations(range(n))):
-            ms = evaluate(j2, list(order)).makespan
-            best = ms if best is None or ms < best else best
-    return best
-
-
 CHAIN_CASES = [(seed, n, w) for n in (1, 2, 3, 4) for seed, w in ((n, 0.0), (10 + n, 3e-5), (20 + n, 1.5e-4),
                                                                    (30 + n, 2e-3))]
 
@@ -236,7 +215,7 @@ CHAIN_CASES = [(seed, n, w) for n in (1, 2, 3, 4) for seed, w in ((n, 0.0), (10 
 @pytest.mark.parametrize(("seed", "n", "w_rtt"), CHAIN_CASES)
 def test_mip_joint_chain_and_relaxation_with_rtt(seed, n, w_rtt):
     problem = chain_problem(seed, n, w_rtt)
-    optimum = chain_brute_force(problem)
+    optimum = brute_force_joint(problem)
     for solver in ("cbc", "highs"):
         res = solve(problem, "mip-joint-chain", solver=solver)
         assert res.status == "optimal" and res.makespan == res.bound == optimum, (solver, res.info)
@@ -250,7 +229,7 @@ def test_mip_joint_chain_and_relaxation_with_rtt(seed, n, w_rtt):
 def test_chain_round_trip_makes_local_only_win():
     problem = chain_problem(5, 3, 2e-3)  # 2,000 µs against loads of a few hundred
     lo = local_only(problem)
-    assert chain_brute_force(problem) == lo
+    assert brute_force_joint(problem) == lo
     res = solve(problem, "mip-joint-chain")
     assert res.status == "optimal" and res.makespan == lo
     assert all(p.local.all() for p in res.partitions)
