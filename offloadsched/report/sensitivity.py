@@ -196,7 +196,7 @@ CONCLUSIONS: tuple[Conclusion, ...] = (
                "joint heuristics", best_heuristic),
     Conclusion("jps / hps never optimal", "`jps` and `hps` reach the optimum on no joint zoo instance",
                jps_hps_never_optimal),
-    Conclusion("AlexNet x10 at 4G", "on 10 AlexNet jobs over 4G `jps` and `hps` are far (27 %) above the optimum",
+    Conclusion("AlexNet x10 at 4G", "on 10 AlexNet jobs over 4G `jps` and `hps` are far (17 %) above the optimum",
                alexnet_10_4g),
     Conclusion("GoogLeNet: po beats jps / hps", "on GoogLeNet `po` is far closer to the optimum than `jps` and "
                "`hps`", googlenet_po_beats_jps),
@@ -268,12 +268,16 @@ def sensitivity_blocks(df: pd.DataFrame, level: int = 2) -> list[Block]:
     proven = [(_label(w), sub.drop_duplicates("key")["proven"].fillna(False).astype(bool))
               for w in values for sub in [_at(df, w)]]
     errors = df[df["status"] == Status.ERROR]["method"].value_counts().sort_index()
+    calibrated = sorted({round(float(a["w_msg_ms"]), 3) for a in df.loc[df["w_msg"].isna(), "attrs_d"]
+                         if a.get("w_msg_ms") is not None})
     return [
         Para("Each README conclusion on the joint zoo instances, decided separately on the runs at each per-tensor "
              "latency w_msg (family parameter `w_msg_ms`) from the gaps against the proven optimum: *holds* on all "
              "of them, *partly* on some, **flips** on none; the numbers are the evidence. w_rtt stays at each "
              "network's calibrated value: " + (", ".join(f"{NETWORK_LABELS.get(n, n)} {v:g} ms" for n, v in
                                                          rtt.items()) or "-")
+             + (". Column *calibrated*: the presets' w_msg, " + " / ".join(f"{v:g} ms" for v in calibrated)
+                if len(calibrated) else "")
              + ". Instances with a proven optimum (the gaps use these only): "
              + ", ".join(f"{w} {int(p.sum())} of {len(p)}" for w, p in proven) + "."),
         Table(["conclusion", "README says", *(f"w_msg = {_label(w)}" for w in values), "across the range"], rows,
