@@ -258,3 +258,4 @@ def test_own_slopes_are_below_every_count(seed):
             x[i] = k
             assert uploads.value(x) >= slopes[i] * k - 1e-6, (i, k)
         assert uploads.value(x) == pytest.approx(slopes[i] * cap) or slopes[i] == 0
+

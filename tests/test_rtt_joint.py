@@ -146,6 +146,22 @@ def test_mip_joint_ideals_equals_brute_force_with_rtt(chunk):
     assert lo_wins >= 20 and offload_wins >= 20 and rtt_zero >= 10
 
 
+@pytest.mark.parametrize("chunk", range(2))
+def test_pruning_by_the_best_seed_mix_keeps_the_optimum(chunk, monkeypatch):
+    """The seed-mix upper bound of the pruning (used above ``PRUNE_MIX_ABOVE`` kept ideals, so on
+    RandWire only) forced on every instance: still equal to brute force on series-parallel DNNs and
+    bracketing it on general DAGs, round trips included."""
+    import offloadsched.formulations.mip_joint_ideals as mji
+
+    monkeypatch.setattr(mji, "PRUNE_MIX_ABOVE", -1)
+    for seed in range(chunk * 80, (chunk + 1) * 80):
+        problem = joint_instance(seed)
+        res = solve(problem, "mip-joint-ideals", time_limit=30)
+        assert res.status == "optimal" and res.makespan == brute_force_ideals(problem), seed
+    for seed in range(chunk * 25, (chunk + 1) * 25):
+        bracket(joint_instance(seed, shapes=("dag",)), seed)
+
+
 def test_mip_joint_ideals_brackets_general_dags_with_rtt():
     proven = 0
     for seed in range(90):
