@@ -14,7 +14,7 @@ total local load, ``C_up`` the last upload end; ``w_rtt`` only when some job off
 modules must give ``C_up``, not a makespan that includes local work after the last upload: a
 module with ``B > 0`` and ``b = X - A = 0`` hides its uploads, and local-only layers have the
 largest Johnson key too.  So a partition's modules are Sidney-Monma's on ``U``, its layers that
-precede some cut-point (cut-points included; :func:`~offloadsched.formulations.sidney.split_uploads`
+precede some cut-point (cut-points included; :func:`~offloadsched.problems.split_uploads`
 explains why ``min C_up`` is the optimum of ``U`` alone); the other local layers go after every
 upload (:attr:`ModuleTable.rest`).  Then, with the partitions fixed, ``min C_up = sum(o) +`` the
 Johnson makespan of the union of the ``U`` modules (a merged sequence ends with some job's last

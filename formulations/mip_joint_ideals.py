@@ -278,18 +278,19 @@ def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int,
         seeds.append(np.array(sorted(pick), dtype=np.int64))
     table = module_table(cats, seeds, "upper", rtt=rtt)
     x0 = _uniform(table, counts)
-    keep = _kept(score, least, total, table, x0, min(table.value(x0), local_only))
+    value = table.value(x0)
+    keep = _kept(score, least, total, table, x0, min(value, local_only))
     lower = int(np.ceil(total.max() - 1e-6))
     if mix is not None and counts.sum() > 1 and sum(len(k) for k in keep) > PRUNE_MIX_ABOVE:
         # the best mix of the seed ideals (their true modules: a feasible schedule) is a far better
         # upper bound than one ideal per DNN, and the bound decides how much is pruned
         left = mix["deadline"] - time.perf_counter()
         side = _loop(table, counts, time.perf_counter() + PRUNE_MIX_SHARE * left, mix["solver"], mix["workers"],
-                     False, mix["max_types"], lower)
-        if side.x is not None and side.value is not None and side.value < table.value(x0):
-            x0 = side.x
-            keep = _kept(score, least, total, table, x0, min(int(side.value), local_only))
-    return Pruned(keep, lower, table.value(x0), table, x0)
+                     False, mix["max_types"], lower, start=x0)
+        if side.x is not None and side.value is not None and side.value < value:
+            x0, value = side.x, int(side.value)
+            keep = _kept(score, least, total, table, x0, min(value, local_only))
+    return Pruned(keep, lower, value, table, x0)
 
 
 def _kept(score: list[np.ndarray], least: np.ndarray, total: np.ndarray, table: ModuleTable, x: np.ndarray,
@@ -424,9 +425,10 @@ class _Model:
 
 
 def _loop(table: ModuleTable, counts: np.ndarray, deadline: float, solver: str, workers: int | None,
-          log: bool, max_types: int | None = None, bound: int = 0) -> Side:
-    """Lazy split rows until the best exact value meets the model's bound (or time runs out)."""
-    best = _uniform(table, counts)
+          log: bool, max_types: int | None = None, bound: int = 0, start: np.ndarray | None = None) -> Side:
+    """Lazy split rows until the best exact value meets the model's bound (or time runs out),
+    from ``start`` (default the best one partition per DNN, :func:`_uniform`)."""
+    best = _uniform(table, counts) if start is None else start
     best_val, e, _ = table.makespan(best)  # dense: every kind's E
     model = _Model(table, counts, max_types)
     if e.size and e.max() >= 0:  # no kind is present when every job is local-only

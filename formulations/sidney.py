@@ -48,7 +48,7 @@ precedes no cut-point (a local-only job's, or one after its job's last cut-point
 the largest Johnson key, and ties with a module whose uploads are hidden (``B > 0``, ``X = A``);
 placed before the last upload it delays ``C_up`` without changing ``max(F, C_up)``.  So the
 algorithm runs on ``U``, the layers that precede some cut-point (cut-points included;
-:func:`split_uploads`), and appends the others in any topological order.  Exact: ``U`` is
+:func:`offloadsched.problems.split_uploads`), and appends the others in any topological order.  Exact: ``U`` is
 predecessor-closed, so ``U`` then the rest is a valid sequence; every maximal layer of ``U`` is a
 cut-point, so for any sequence of ``U`` its own makespan ``X_U = max_k (A_k + B_{>=k})`` is its
 last upload end (a position without upload is dominated by the next cut-point, with the same
@@ -76,7 +76,7 @@ import numpy as np
 
 from offloadsched.errors import ValidationError
 from offloadsched.paths import priority_topological_order
-from offloadsched.problems import DagProblem, JointProblem
+from offloadsched.problems import DagProblem, JointProblem, split_uploads
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 from offloadsched.sp import (
@@ -94,7 +94,7 @@ from offloadsched.sp import (
     series,
 )
 
-__all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "split_uploads", "sidney", "jps_sidney", "hps_sidney"]
+__all__ = ["sp_sequence", "sequence_makespan", "sp_bounds", "sidney", "jps_sidney", "hps_sidney"]
 
 
 # -- the composite-job algorithm ------------------------------------------------------------------
@@ -508,19 +508,6 @@ def _out_forest(local: list[int], preds, n: int) -> list[int] | None:
                 return None
             append(qs.pop() if qs else -1)
     return parent
-
-
-def split_uploads(local: Sequence[int], cut: Sequence[bool], preds) -> tuple[list[int], list[int]]:
-    """``local`` (a topological order, predecessor-closed) split into ``U``, the layers that precede
-    some cut-point (cut-points included), and the others, each in the given order.  ``U`` is
-    predecessor-closed and its maximal layers are cut-points.  O(n + m)."""
-    mark = [bool(c) for c in cut]
-    for v in reversed(local):
-        if mark[v]:
-            for p in preds[v]:
-                mark[p] = True
-    up = [v for v in local if mark[v]]
-    return up, [v for v in local if not mark[v]]
 
 
 def sidney(problem: DagProblem, *, time_limit: float | None = None, bounds: bool = False) -> SolverOutput:

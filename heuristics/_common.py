@@ -22,7 +22,7 @@ import numpy as np
 
 from offloadsched.errors import ValidationError
 from offloadsched.partition import Partition
-from offloadsched.problems import DagProblem, JointProblem, Problem
+from offloadsched.problems import DagProblem, JointProblem, Problem, split_uploads
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
@@ -112,11 +112,8 @@ def defer_local_tail(dag: DagProblem, order: Sequence[int]) -> list[int]:
     """
     if not dag.w_rtt:
         return list(order)
-    feeds = dag.cut.copy()
-    for v in range(len(dag) - 1, -1, -1):
-        if dag.local[v] and not feeds[v]:
-            feeds[v] = any(feeds[s] for s in dag.succs[v])
-    return [v for v in order if feeds[v]] + [v for v in order if not feeds[v]]
+    up, rest = split_uploads(order, dag.cut, dag.preds)
+    return up + rest
 
 
 def fifo_schedule(problem: DagProblem) -> Schedule:

@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from offloadsched.device import DeviceRates, layer_work
+from offloadsched.device import DeviceRates, layer_work, work_seconds
 from offloadsched.dnn import DNN
 from offloadsched.errors import ValidationError
 from offloadsched.platform import Platform, get_network
@@ -160,8 +160,7 @@ def _class_totals(model: str) -> dict[str, float]:
 
 
 def _lo_seconds(totals: Mapping[str, float], rates: Mapping[str, float]) -> float:
-    return (totals["conv"] / rates["conv"] + totals["dwconv"] / rates["dwconv"] + totals["fc"] / rates["fc"]
-            + totals["memory_bytes"] / rates["memory"])
+    return float(work_seconds(totals, rates, rates["conv"]))  # every class has its rate here
 
 
 def fit_conv_rate(models: Mapping[str, str] = LO_FIT, rates: Mapping[str, float] | None = None) -> float:

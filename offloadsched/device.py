@@ -171,10 +171,13 @@ def local_seconds(dnn: DNN, r_loc: float, rates: DeviceRates | None = None) -> n
     rates do not name runs at ``r_loc`` over its FLOPs."""
     if not rates:
         return dnn.flops / r_loc
-    work = layer_work(dnn)
-    seconds = np.zeros(len(dnn))
-    for name in FLOP_CLASSES:
-        seconds += work[name] / rates.get(name, r_loc)
+    return work_seconds(layer_work(dnn), rates, r_loc)
+
+
+def work_seconds(work: Mapping, rates: DeviceRates | Mapping[str, float], r_loc: float):
+    """Seconds of ``work`` (per class, as :func:`layer_work` gives it: arrays per layer, or their
+    totals) at ``rates``: FLOPs of each FLOP class over its rate, memory bytes over the memory rate;
+    a class the rates do not name runs at ``r_loc`` over its FLOPs."""
+    seconds = sum(work[name] / rates.get(name, r_loc) for name in FLOP_CLASSES)
     memory = rates.get("memory", 0.0)
-    seconds += work["memory_bytes"] / memory if memory > 0 else work["memory"] / r_loc
-    return seconds
+    return seconds + (work["memory_bytes"] / memory if memory > 0 else work["memory"] / r_loc)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problems import FmProblem, J2Problem
+from .problems import FmProblem, same_flow
 from .registry import SolverOutput
 from .schedule import Schedule
 
@@ -53,12 +53,8 @@ class RttSplit:
 def split_round_trip(problem: FmProblem) -> RttSplit:
     """:class:`RttSplit` of ``problem`` (O(n m))."""
     off = np.flatnonzero(problem.offloading)
-    t = problem.times[off]
-    jobs = [problem.jobs[j] for j in off.tolist()]
-    if isinstance(problem, J2Problem):
-        sub: FmProblem = J2Problem(t[:, 0], t[:, 1], jobs=jobs, name=problem.name, machines=problem.machines)
-    else:
-        sub = FmProblem(t.reshape(len(off), problem.m), machines=problem.machines, jobs=jobs, name=problem.name)
+    sub = same_flow(problem, problem.times[off].reshape(len(off), problem.m), w_rtt=0,
+                    jobs=[problem.jobs[j] for j in off.tolist()])
     return RttSplit(sub, off, np.flatnonzero(~problem.offloading), int(problem.times[:, 0].sum()),
                     int(problem.w_rtt))
 

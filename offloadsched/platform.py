@@ -102,14 +102,11 @@ class Platform:
         if seconds_to_us(self.w_rtt, "w_rtt") > 0 and seconds_to_us(self.w_msg, "w_msg") < 1:
             raise ValidationError(f"platform {self.name!r}: w_rtt > 0 needs w_msg >= 1 µs (got w_msg = "
                                   f"{self.w_msg:g} s): every offloaded tensor's upload must take time")
-        if self.rates is not None and not isinstance(self.rates, DeviceRates):
-            object.__setattr__(self, "rates", DeviceRates.from_dict(self.rates, f"platform {self.name!r}"))
-        if self.rates is not None and not self.rates:
-            object.__setattr__(self, "rates", None)
-        if self.measured is not None and not isinstance(self.measured, MeasuredTimes):
-            object.__setattr__(self, "measured", MeasuredTimes.from_dict(self.measured, f"platform {self.name!r}"))
-        if self.measured is not None and not self.measured:
-            object.__setattr__(self, "measured", None)
+        for field_name, kind in (("rates", DeviceRates), ("measured", MeasuredTimes)):
+            given = getattr(self, field_name)  # a mapping is read into its class; an empty one is None
+            if given is not None and not isinstance(given, kind):
+                given = kind.from_dict(given, f"platform {self.name!r}")
+            object.__setattr__(self, field_name, given or None)
 
     def with_network(self, network: str | Network) -> Platform:
         """The same device and server over another uplink (a preset name or a Network)."""

@@ -156,7 +156,7 @@ class FmProblem:
 
     def without_rtt(self) -> FmProblem:
         """The same jobs with ``w_rtt = 0`` (the classic flow shop)."""
-        return _same_flow(self, self.times, w_rtt=0)
+        return same_flow(self, self.times, w_rtt=0)
 
     def operations(self) -> Operations:
         n, m = self.times.shape
@@ -437,15 +437,17 @@ class DagProblem:
 
     def with_remote_model(self, remote_model: str, r=None) -> DagProblem:
         """The same graph and partition under another remote model."""
-        return DagProblem(f=self.f, u=self.u, r=self.r if r is None else r, local=self.local,
-                          preds=self.preds, remote_model=remote_model, names=self.names, job=self.job,
-                          job_names=self.job_names, name=self.name, w_rtt=self.w_rtt)
+        return self._replace(remote_model=remote_model, r=self.r if r is None else r)
 
     def without_rtt(self) -> DagProblem:
         """The same graph and partition with ``w_rtt = 0``."""
-        return DagProblem(f=self.f, u=self.u, r=self.r, local=self.local, preds=self.preds,
-                          remote_model=self.remote_model, names=self.names, job=self.job,
-                          job_names=self.job_names, name=self.name)
+        return self._replace(w_rtt=0)
+
+    def _replace(self, **changes) -> DagProblem:
+        fields = dict(f=self.f, u=self.u, r=self.r, local=self.local, preds=self.preds,
+                      remote_model=self.remote_model, names=self.names, job=self.job, job_names=self.job_names,
+                      name=self.name, w_rtt=self.w_rtt)
+        return DagProblem(**{**fields, **changes})
 
 
 class JointProblem:
@@ -611,6 +613,19 @@ def build_fm(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Parti
     return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs), w_rtt=platform.rtt_us)
 
 
+def split_uploads(local: Sequence[int], cut: Sequence[bool], preds) -> tuple[list[int], list[int]]:
+    """``local`` (a topological order, predecessor-closed) split into ``U``, the layers that precede
+    some cut-point (cut-points included), and the others, each in the given order.  ``U`` is
+    predecessor-closed and its maximal layers are cut-points.  O(n + m)."""
+    mark = [bool(c) for c in cut]
+    for v in reversed(local):
+        if mark[v]:
+            for p in preds[v]:
+                mark[p] = True
+    up = [v for v in local if mark[v]]
+    return up, [v for v in local if not mark[v]]
+
+
 def check_rtt(w_rtt, what: str, total: int) -> int:
     """Validate a round trip ``w_rtt`` (integer µs >= 0, with the problem's times below the ceiling)."""
     value = int(check_int_times(np.asarray([w_rtt]), f"{what}: w_rtt", lambda k: "")[0])
@@ -620,12 +635,14 @@ def check_rtt(w_rtt, what: str, total: int) -> int:
     return value
 
 
-def _same_flow(problem: FmProblem, times, *, w_rtt: int) -> FmProblem:
-    """A flow problem of ``problem``'s class, names and machines with other times / ``w_rtt``."""
+def same_flow(problem: FmProblem, times, *, w_rtt: int, jobs: Sequence[str] | None = None) -> FmProblem:
+    """A flow problem of ``problem``'s class, name and machines with other times / ``w_rtt``
+    (and job names ``jobs``, default ``problem``'s)."""
+    names = problem.jobs if jobs is None else jobs
     if isinstance(problem, J2Problem):
-        return J2Problem(times[:, 0], times[:, 1], jobs=problem.jobs, name=problem.name,
-                         machines=problem.machines, w_rtt=w_rtt)
-    return FmProblem(times, machines=problem.machines, jobs=problem.jobs, name=problem.name, w_rtt=w_rtt)
+        return J2Problem(times[:, 0], times[:, 1], jobs=names, name=problem.name, machines=problem.machines,
+                         w_rtt=w_rtt)
+    return FmProblem(times, machines=problem.machines, jobs=names, name=problem.name, w_rtt=w_rtt)
 
 
 def identical_jobs(dnn: DNN, n: int) -> list[DNN]:

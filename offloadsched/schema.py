@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .device import OPERATOR_CLASSES
 from .errors import ValidationError
 from .units import TIME_CEILING
 
@@ -48,8 +49,8 @@ def _document(kind: str, required: list[str], version: int = VERSION, **properti
 MEASURED: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["device", "server"]},
                             "additionalProperties": {"type": "object", "additionalProperties": {
                                 "type": "object", "additionalProperties": TIME}}}
-#: the device model's rates per operator class (offloadsched.device.OPERATOR_CLASSES)
-RATES: dict[str, Any] = {"type": "object", "propertyNames": {"enum": ["conv", "dwconv", "fc", "memory"]},
+#: the device model's rates per operator class
+RATES: dict[str, Any] = {"type": "object", "propertyNames": {"enum": list(OPERATOR_CLASSES)},
                          "additionalProperties": POSITIVE}
 _PLATFORM_BASE: dict[str, Any] = dict(name={"type": "string"}, r_loc=POSITIVE, r_rem=POSITIVE, bandwidth=POSITIVE,
                                       measured=MEASURED)
