@@ -125,6 +125,6 @@ THEOREMS = ["johnson-j2", "eja-optimal-dominated", "sidney-monma-exact", "prop1-
 def test_theorems_hold_on_a_quick_enumeration(name):
     claim = CATALOG[name]
     need(*(group[0] for group in claim.requires))
-    result, cex, _ = run_claim(claim, budget=4, seed=0, max_evals=250)
+    result, cex, _ = run_claim(claim, budget=600, seed=0, max_evals=250)
     assert result.verdict == "holds on everything tried" and cex is None
     assert result.enumeration["enumerated"] == 250 and result.worst_ratio == 1.0
