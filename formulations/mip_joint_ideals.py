@@ -42,8 +42,35 @@ proven in 5 s instead of 58 s).
 modules of a relaxation (lower) and of an extension (upper) (:func:`offloadsched.formulations.sidney.sp_bounds`);
 the model over the lower modules gives a lower bound, over the upper ones a feasible schedule,
 status ``optimal`` only when they meet, otherwise ``feasible`` with the bound (never a silent
-approximation).  With ``serial`` / ``parallel`` remote the negligible optimum is a lower bound
-(dropping remote work cannot lengthen the local and uplink part): status ``bound``.
+approximation).
+
+**Serial and parallel remote** (MODEL.md problem D with remote compute times; issue 22).  With the
+partitions fixed problem D is NP-hard (it contains F3), so counts no longer determine the makespan.
+The method is a logic-based Benders loop over the counts:
+
+* *relaxation* - the counts model above (dropping the remote work cannot lengthen the local and
+  uplink part, so its rows stay valid) with two rows of
+  :mod:`~offloadsched.formulations._three_stage`: the last upload is followed by the least remote
+  chain after an upload among the offloading partitions used, then ``w_rtt``
+  (``Z >= sum(o) + T + w_rtt + min tail``), and, ``serial``, the server's load after the earliest
+  upload end (``Z >= sum R + min head + w_rtt``); the minima over the partitions used are exact
+  staircases on the binaries ``z``.  Its optimum over the counts not yet excluded is a lower bound
+  on their makespans;
+* *schedules* - every counts vector the model returns is scheduled: the modules' local order
+  (optimal for the uploads), uploads as their layers end, the evaluator's list order on a serial
+  server; when its proven bound (the relaxation at that vector, exact minima, and the core's load and
+  path bounds of its problem D) is below the best schedule, ``cpsat-dagshop`` (through
+  :func:`offloadsched.solve`, warm-started from that schedule) improves it and raises its bound;
+* *no-good cut* - the vector is then excluded (every group's counts sum to its jobs, so another
+  vector puts fewer jobs on some option the excluded one uses: one binary per used option) and its
+  proven bound is remembered.
+
+At every step the least of the model's bound (over the vectors left) and the remembered bounds
+(over those excluded) is a lower bound on every solution except all-local, which is compared apart;
+status ``optimal`` when it reaches the best schedule, else ``feasible`` with it (never ``bound``).
+Pruning keeps its argument with the schedules' makespans as upper bounds.  The relaxation is tight
+when the local and uplink part decides the makespan (fast servers); with slow servers more vectors
+are enumerated (each one CBC solve and at most one CP-SAT run).
 
 Size: one integer and one binary per (DNN, ideal), one row per DNN, plus the generated split rows
 (dense over the options).  Ideal enumeration and module building are cached per (DNN, times).
