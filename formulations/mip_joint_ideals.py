@@ -603,7 +603,8 @@ def _three_stage(sched: _Scheduler, cats: list[Catalogue], pr: Pruned, counts: n
             model.add(q)
     stats = {"rounds": 0, "schedules": 0, "cpsat_runs": 0, "cpsat_s": 0.0}
     model_bound = lagrange  # valid for every counts vector not excluded yet
-    excluded_bound: float = np.inf  # least proven bound of the excluded counts vectors
+    exhausted = False  # every counts vector is excluded
+    excluded: list[list] = []  # per excluded counts vector: [its proven bound, CP-SAT runs, its best candidate]
     start: np.ndarray | None = x
 
     def relaxed(x: np.ndarray) -> int:
@@ -619,19 +620,29 @@ def _three_stage(sched: _Scheduler, cats: list[Catalogue], pr: Pruned, counts: n
             val = max(val, int(x @ three.R) + stair_value(three.head, offl, x) + rtt)
         return val
 
-    while min(model_bound, excluded_bound) < best.value:
-        left = deadline - time.perf_counter()
-        if left <= 0.05:
+    def least() -> float:
+        return min((e[0] for e in excluded), default=np.inf)
+
+    while min(model_bound, least()) < best.value and deadline - time.perf_counter() > 0.05:
+        weakest = min(excluded, key=lambda e: e[0], default=None)
+        if weakest is not None and weakest[0] < model_bound and weakest[1] < IMPROVE_TRIES:
+            # the excluded vectors' bounds decide: a longer CP-SAT run on the weakest one
+            cand, weakest[0] = _improve(weakest[2], weakest[0], deadline, workers, stats, 2 ** weakest[1])
+            weakest[1] += 1
+            weakest[2] = cand
+            best = min(best, cand, key=lambda c: c.value)
+            continue
+        if exhausted:
             break
         if start is not None:
             model.start(start)
-        res = _mip.run(model.prob, solver=solver, time_limit=left, workers=workers, log=log,
-                       warm_start=start is not None)
+        res = _mip.run(model.prob, solver=solver, time_limit=deadline - time.perf_counter(), workers=workers,
+                       log=log, warm_start=start is not None)
         stats["rounds"] += 1
         info["solver_status"] = res.solver_status
-        if res.infeasible:  # every counts vector is excluded
-            model_bound = np.iinfo(np.int64).max
-            break
+        if res.infeasible or (not res.has_solution and model.prob.status == pulp.LpStatusInfeasible):
+            exhausted, model_bound = True, np.iinfo(np.int64).max
+            continue
         b = _mip.int_bound(res.bound)
         if b is not None:
             model_bound = max(model_bound, b)
@@ -646,12 +657,14 @@ def _three_stage(sched: _Scheduler, cats: list[Catalogue], pr: Pruned, counts: n
         start = None
         if any([model.add(q) for q in np.argsort(-over)[:ROWS_PER_ROUND].tolist() if over[q] > 0]):
             continue  # x was not the relaxation's optimum yet
-        bound_x = max(relaxed(x), core_lower_bound(cand.dag))
-        if bound_x < min(cand.value, best.value) and time.perf_counter() < deadline - 0.1:
-            cand, bound_x = _improve(cand, bound_x, deadline, workers, stats)
-            best = min(best, cand, key=lambda c: c.value)
-        excluded_bound = min(excluded_bound, bound_x)
+        entry = [max(relaxed(x), core_lower_bound(cand.dag)), 0, cand]
+        if entry[0] < min(cand.value, best.value) and time.perf_counter() < deadline - 0.1:
+            entry[2], entry[0] = _improve(cand, entry[0], deadline, workers, stats)
+            entry[1] = 1
+            best = min(best, entry[2], key=lambda c: c.value)
+        excluded.append(entry)
         model.exclude(x)
+    excluded_bound = least()
     bound = min(max(int(min(model_bound, excluded_bound)), lagrange), local_only)
     info.update(series_parallel=lower is upper, catalogue_s=round(sum(c.build_s for c in cats), 4),
                 kinds=lower.n_kinds, split_rows=len(model.rows), excluded=model.excluded, **stats)
@@ -659,16 +672,18 @@ def _three_stage(sched: _Scheduler, cats: list[Catalogue], pr: Pruned, counts: n
     return _result(best, bound, info)
 
 
-#: share of the time left that one ``cpsat-dagshop`` run may take, and its cap (s)
+#: share of the time left that one ``cpsat-dagshop`` run may take, and its cap (s, doubled on every
+#: further run on the same counts vector, at most :data:`IMPROVE_TRIES` runs)
 CPSAT_SHARE = 0.25
 CPSAT_MAX = 10.0
+IMPROVE_TRIES = 3
 
 
 def _improve(cand: Candidate, bound: int, deadline: float, workers: int | None,
-             stats: dict) -> tuple[Candidate, int]:
+             stats: dict, scale: float = 1.0) -> tuple[Candidate, int]:
     """``cpsat-dagshop`` on the candidate's problem D, warm-started from its schedule: a better
     schedule of the same partitions and a proven bound on them."""
-    budget = min(CPSAT_MAX, CPSAT_SHARE * (deadline - time.perf_counter()))
+    budget = min(CPSAT_MAX * scale, CPSAT_SHARE * (deadline - time.perf_counter()))
     if budget < 0.05:
         return cand, bound
     opts = {"hint": False, "hint_schedule": cand.schedule, "lower_bound": int(bound)}
