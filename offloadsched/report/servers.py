@@ -72,7 +72,7 @@ def _across(servers: list[str], verdicts: list[Verdict]) -> str:
     return f"holds down to {last}, {first_bad}" if last else f"{first_bad} already"
 
 
-def optimum_table(df: pd.DataFrame, servers: list[str]) -> list[list[object]]:
+def optimum_table(df: pd.DataFrame, servers: list[str]) -> list[list[str]]:
     """Per server and remote model: ``mip-joint-ideals``' instances, proven, status ``bound`` (none
     expected), largest bracket left, median and largest wall time."""
     rows = []
@@ -83,8 +83,8 @@ def optimum_table(df: pd.DataFrame, servers: list[str]) -> list[list[object]]:
                 continue
             ok = runs[runs["makespan"].notna() & runs["bound"].notna()]
             bracket = ((ok["makespan"] - ok["bound"]) / ok["makespan"]).max() if len(ok) else math.nan
-            rows.append([remote, s, str(len(runs)), str(int((runs["status"] == Status.OPTIMAL).sum())),
-                         str(int((runs["status"] == Status.BOUND).sum())), str(int((runs["status"] == Status.ERROR).sum())),
+            count = {st: str(int((runs["status"] == st).sum())) for st in (Status.OPTIMAL, Status.BOUND, Status.ERROR)}
+            rows.append([remote, s, str(len(runs)), count[Status.OPTIMAL], count[Status.BOUND], count[Status.ERROR],
                          fmt_pct(bracket, False, 2) if bracket == bracket else "-",
                          f"{runs['wall_time'].median():.1f}", f"{runs['wall_time'].max():.1f}"])
     return rows
