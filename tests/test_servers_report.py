@@ -17,13 +17,12 @@ from .test_bench_helpers import write_suite
 
 def test_the_servers_suite():
     suite = load_suite("servers")
-    joint = {(p["model"], p["jobs"], p["network"]) for r in suite.rows for p in r.grid}
-    quick = {(p["model"], p["jobs"], p["network"]) for r in load_suite("quick").rows if r.family
-             and r.family.name == "identical" for p in r.grid}
-    assert joint == quick  # the quick suite's joint zoo instances
-    servers = {p["server"] for r in suite.rows for p in r.grid}
+    grid = [p for r in suite.rows for p in r.grid]
+    assert {(p["model"], p["jobs"], p["network"]) for p in grid} == {  # the quick suite's joint zoo instances
+        (m, n, net) for m in ("alexnet", "googlenet", "randwire") for n in (1, 4, 10) for net in ("3g", "4g", "wifi")}
+    servers = {p["server"] for p in grid}
     assert set(SERVERS) <= servers and any("/" in s for s in servers)  # every preset and a shared one
-    assert {p["remote_model"] for r in suite.rows for p in r.grid} == {"serial", "parallel"}
+    assert {p["remote_model"] for p in grid} == {"serial", "parallel"} and len(grid) == 27 * len(servers) * 2
     labels = {m.label for r in suite.rows for m in r.methods_for("joint")}
     assert labels == {"mip-joint-ideals", "lo", "co", "po", "neurosurgeon", "jps", "hps"}
     assert suite.report["sections"] == ["offloadsched.report.servers:servers_section"]
@@ -84,26 +83,32 @@ def test_verdicts_per_server(tmp_path):
         assert servers_section(db, "empty")[1].text == "No joint runs in this suite."
 
 
+TINY = """
+name = "tinyservers"
+[report]
+sections = ["offloadsched.report.servers:servers_section"]
+[[row]]
+family = "identical"
+methods = ["lo", "co", "po", "mip-joint-ideals"]
+model = "alexnet"
+network = "3g"
+server = ["gtx1080", "i5-8250u"]
+remote_model = ["serial", "parallel"]
+"""
+
+
 def test_the_section_in_a_suite_report(tmp_path):
     """A tiny run of the real machinery: AlexNet x1 at 3G on the GTX 1080 and the laptop CPU."""
-    path = write_suite(tmp_path, """
-        name = "tinyservers"
-        [[row]]
-        family = "identical"
-        methods = ["lo", "co", "po", "mip-joint-ideals"]
-        model = "alexnet"
-        server = ["gtx1080", "i5-8250u"]
-        remote_model = ["serial", "parallel"]
-        network = "3g"
-        [report]
-        sections = ["offloadsched.report.servers:servers_section"]
-    """, "tinyservers")
-    with ResultsDB(tmp_path / "r.sqlite") as db:
-        run_suite(load_suite(path), db, jobs=0, quiet=True, stream=open(os.devnull, "w"))
-        doc = build_document(db, "tinyservers")
-    titles = [getattr(b, "text", "") for b in doc.blocks]
+    suite = load_suite(write_suite(tmp_path, TINY, "tinyservers"))
+    db = ResultsDB(tmp_path / "r.sqlite")
+    try:
+        run_suite(suite, db, jobs=0, quiet=True, stream=open(os.devnull, "w"))
+        blocks = build_document(db, suite.name).blocks
+    finally:
+        db.close()
+    titles = [getattr(b, "text", "") for b in blocks]
     assert "Slower servers: serial and parallel remote compute" in titles
-    serial = next(b for b in doc.blocks[titles.index("Conclusions with serial remote"):] if isinstance(b, Table))
+    serial = next(b for b in blocks[titles.index("Conclusions with serial remote"):] if isinstance(b, Table))
     assert serial.headers[2:4] == ["gtx1080 (8.87 TFLOP/s)", "i5-8250u (51 GFLOP/s)"]
-    proofs = next(b for b in doc.blocks if isinstance(b, Table) and "largest bracket" in b.headers)
+    proofs = next(b for b in blocks if isinstance(b, Table) and "largest bracket" in b.headers)
     assert len(proofs.rows) == 4 and all(r[3] == "1" and r[4] == "0" for r in proofs.rows)  # proven, never bound
