@@ -104,3 +104,31 @@ def test_a_time_limit_gives_a_valid_bound(remote_model):
         assert res.bound <= res.makespan
     full = solve(problem, "mip-joint-ideals", time_limit=60)
     assert full.status == "optimal" and res.bound <= full.makespan <= res.makespan
+
+
+def loose_instance(seed: int, remote_model: str) -> JointProblem:
+    """Two jobs of a random 3-4 layer DNN, a fast uplink and a server from 5x slower to 4x faster than the
+    device: the remote work counts, the relaxation is loose and several counts vectors are enumerated."""
+    rng = np.random.default_rng(seed)
+    dnn = random_dnn(int(rng.integers(3, 5)), seed, ("sp", "tree", "chain")[seed % 3])
+    plat = Platform(DEVICE, DEVICE * float(rng.choice([0.2, 2, 4])), 18.88e6, 1e-4,
+                    w_rtt=float(rng.choice([0.0, 1e-3])), name=f"loose-{seed}")
+    return JointProblem([dnn] * 2, plat, remote_model=remote_model, name=f"loose_{seed}")
+
+
+@pytest.mark.parametrize("remote_model", ["serial", "parallel"])
+def test_cpsat_and_no_good_cuts_reach_brute_force(remote_model, monkeypatch):
+    """Without the core's load and path bounds of problem D, every counts vector's bound comes from the
+    relaxation and ``cpsat-dagshop``: the enumeration with no-good cuts still proves the brute-force optimum."""
+    pytest.importorskip("ortools")
+    import offloadsched.formulations.mip_joint_ideals as mji
+
+    monkeypatch.setattr(mji, "core_lower_bound", lambda dag: 0)
+    cpsat = enumerated = 0
+    for seed in range(16):
+        problem = loose_instance(seed, remote_model)
+        res = solve(problem, "mip-joint-ideals", time_limit=30, workers=1)
+        assert res.status == "optimal" and res.makespan == res.bound == brute_force(problem), (seed, res.info)
+        cpsat += res.info["cpsat_runs"] > 0
+        enumerated += res.info["excluded"] >= 2
+    assert cpsat >= 3 and enumerated >= 3, (cpsat, enumerated)
