@@ -30,7 +30,7 @@ over the options below ``t_{k+1}`` (``z_i`` = option ``i`` is used, binary).  Fo
 
 Complexity: O(I (n + e)) per DNN for its I ideals (numpy over the ideals), cached per (catalogue, r).
 
-References (docs/REFERENCES.md): [Seed002], [LagewegLenstraRinnooyKan1978].
+References (docs/REFERENCES.md): [Seed002], [Sidney1979], [Monma1979].
 """
 
 from __future__ import annotations
