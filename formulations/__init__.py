@@ -31,8 +31,8 @@ _register("mip-joint-chain", "offloadsched.formulations.mip_joint_chain:solve_mi
           options=_MIP_OPTIONS)
 _register("mip-joint-ideals", "offloadsched.formulations.mip_joint_ideals:solve_mip_joint_ideals", problems=("joint",),
           kind="exact", summary="joint optimum of DAG DNN jobs: integer counts per (DNN, ideal) over Sidney-Monma "
-          "modules (negligible remote; a bound otherwise)", options=_MIP_OPTIONS[:1] + ("log", "workers", "max_ideals",
-                                                                                        "bracket", "max_types"))
+          "modules (serial / parallel remote: no-good cuts over the counts)",
+          options=_MIP_OPTIONS[:1] + ("log", "workers", "max_ideals", "bracket", "max_types"))
 _register("relaxation", "offloadsched.formulations.relaxation:solve_relaxation", problems=("joint",), kind="exact",
           summary="seed 001 P2 convex relaxation of identical chains: a lower bound (status 'bound')",
           options=("abscissa",))

@@ -42,8 +42,35 @@ proven in 5 s instead of 58 s).
 modules of a relaxation (lower) and of an extension (upper) (:func:`offloadsched.formulations.sidney.sp_bounds`);
 the model over the lower modules gives a lower bound, over the upper ones a feasible schedule,
 status ``optimal`` only when they meet, otherwise ``feasible`` with the bound (never a silent
-approximation).  With ``serial`` / ``parallel`` remote the negligible optimum is a lower bound
-(dropping remote work cannot lengthen the local and uplink part): status ``bound``.
+approximation).
+
+**Serial and parallel remote** (MODEL.md problem D with remote compute times; issue 22).  With the
+partitions fixed problem D is NP-hard (it contains F3), so counts no longer determine the makespan.
+The method is a logic-based Benders loop over the counts:
+
+* *relaxation* - the counts model above (dropping the remote work cannot lengthen the local and
+  uplink part, so its rows stay valid) with two rows of
+  :mod:`~offloadsched.formulations._three_stage`: the last upload is followed by the least remote
+  chain after an upload among the offloading partitions used, then ``w_rtt``
+  (``Z >= sum(o) + T + w_rtt + min tail``), and, ``serial``, the server's load after the earliest
+  upload end (``Z >= sum R + min head + w_rtt``); the minima over the partitions used are exact
+  staircases on the binaries ``z``.  Its optimum over the counts not yet excluded is a lower bound
+  on their makespans;
+* *schedules* - every counts vector the model returns is scheduled: the modules' local order
+  (optimal for the uploads), uploads as their layers end, the evaluator's list order on a serial
+  server; when its proven bound (the relaxation at that vector, exact minima, and the core's load and
+  path bounds of its problem D) is below the best schedule, ``cpsat-dagshop`` (through
+  :func:`offloadsched.solve`, warm-started from that schedule) improves it and raises its bound;
+* *no-good cut* - the vector is then excluded (every group's counts sum to its jobs, so another
+  vector puts fewer jobs on some option the excluded one uses: one binary per used option) and its
+  proven bound is remembered.
+
+At every step the least of the model's bound (over the vectors left) and the remembered bounds
+(over those excluded) is a lower bound on every solution except all-local, which is compared apart;
+status ``optimal`` when it reaches the best schedule, else ``feasible`` with it (never ``bound``).
+Pruning keeps its argument with the schedules' makespans as upper bounds.  The relaxation is tight
+when the local and uplink part decides the makespan (fast servers); with slow servers more vectors
+are enumerated (each one CBC solve and at most one CP-SAT run).
 
 Size: one integer and one binary per (DNN, ideal), one row per DNN, plus the generated split rows
 (dense over the options).  Ideal enumeration and module building are cached per (DNN, times).
@@ -62,29 +89,40 @@ built, the result is the best partitions among the promising ones with the Lagra
 
 Complexity: O(I n) to enumerate the I ideals of an n-layer DNN, O(n log n) per kept ideal for its
 modules (series-parallel), a MIP per round (NP-hard in general; integer counts, so its size does not
-grow with the number of jobs).
+grow with the number of jobs).  Serial / parallel remote: O(I (n + e)) more for the three-stage
+bounds, then per counts vector enumerated a MIP (one binary per used option more each), an O(N + E)
+evaluation of its problem D of N operations and E arcs and at most :data:`IMPROVE_TRIES` CP-SAT runs;
+the number of vectors enumerated is exponential in the worst case (measured with
+``benchmarks/bench_joint_ideals.py --remote serial|parallel``: the quick suite's joint zoo instances on
+the slowest server preset take 1 to 46 rounds, all 54 proven in at most 28 s).
 
 References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1979], [Monma1979], [Xie2019].
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pulp
 
+import offloadsched
+from offloadsched.bounds import lower_bound as core_lower_bound
 from offloadsched.errors import ValidationError
+from offloadsched.evaluate import evaluate
 from offloadsched.ideals import DEFAULT_MAX_IDEALS
 from offloadsched.partition import Partition
-from offloadsched.problems import JointProblem
+from offloadsched.problems import DagProblem, JointProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 from offloadsched.sp import find_n
 
 from . import _mip
 from ._modules import Catalogue, ModuleTable, TimeLimitReached, catalogue, module_table, sequence
+from ._three_stage import OptionBounds, option_bounds, stair_value, staircase
 
 #: split rows added per round: the most violated kinds
 ROWS_PER_ROUND = 8
@@ -142,13 +180,17 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
     deadline = t0 + limit
     rtt = problem.platform.rtt_us
     local_only = int(sum(int(c.F[c.full]) * int(n) for c, n in zip(cats, counts.tolist())))
+    sched = _Scheduler(problem, members, cats) if problem.remote_model != "negligible" else None
     pr = _prune(cats, counts, rtt, local_only,
-                mix={"deadline": deadline, "solver": solver, "workers": workers, "max_types": max_types})
+                mix={"deadline": deadline, "solver": solver, "workers": workers, "max_types": max_types},
+                value=None if sched is None else sched.makespan)
     kept = int(sum(len(k) for k in pr.keep))
     info = {"ideals": [len(c) for c in cats], "groups": [c.dnn.name for c in cats],
             "options": kept, "pruned": int(sum(len(c) for c in cats)) - kept,
             "lagrangian_bound": pr.lower, "prune_upper": pr.upper, "solver": solver, "local_only": local_only}
     sp = all(c.series_parallel for c in cats)
+    if sched is not None:
+        return _three_stage(sched, cats, pr, counts, deadline, solver, workers, log, max_types, local_only, info)
     try:
         upper, up = _side(cats, pr, counts, "upper", deadline, solver, workers, log, max_types, rtt)
         if sp:
@@ -169,30 +211,70 @@ def solve_mip_joint_ideals(problem: JointProblem, *, time_limit: float | None = 
                         strengthened=int(sum(len(c._mods) for c in cats)), passes=[up.passes, low.passes])
     # the model charges w_rtt even when every job is local-only: that one choice is compared here
     lower_bound = min(lower_bound, local_only)
-    offsets = np.cumsum([0] + [len(d) for d in problem.jobs])[:-1].tolist()
     if up.value is None or local_only < up.value:
-        value = local_only
-        parts = [Partition.local_only(d) for d in problem.jobs]
-        order = np.concatenate([off + np.arange(len(d)) for off, d in zip(offsets, problem.jobs)]).astype(np.int64)
-        used = {c.dnn.name: 1 for c in cats}
+        cand = _Scheduler(problem, members, cats).local_only()
     else:
-        value = up.value
-        choice = _assign(up.x, upper, members, len(problem.jobs))
-        parts = [Partition(problem.jobs[k], cats[upper.group_of[i]].local[upper.ideal_of[i]])
+        cand = _Scheduler(problem, members, cats).candidate(upper, up.x, up.value)
+    return _result(cand, lower_bound, info)
+
+
+def _result(cand: Candidate, lower_bound: int, info: dict) -> SolverOutput:
+    """The output of the best candidate with a proven lower bound."""
+    info["partitions_used"] = sum(cand.used.values())
+    info["partitions_per_dnn"] = cand.used
+    status = "optimal" if lower_bound >= cand.value else "feasible"
+    return SolverOutput(cand.schedule, status=status, bound=lower_bound, objective=cand.value, problem=cand.dag,
+                        partitions=cand.parts, info=info)
+
+
+@dataclass
+class Candidate:
+    """Partitions with a schedule of their problem D and its makespan; ``used``: partitions per DNN."""
+
+    value: int
+    schedule: Schedule
+    parts: list[Partition]
+    dag: DagProblem
+    used: dict[str, int]
+
+
+class _Scheduler:
+    """Schedules of counts: each job's partition from the counts, the local order of the modules
+    (:func:`~offloadsched.formulations._modules.sequence`: optimal for the uploads), uploads in the order
+    their layers end, and (serial remote) the evaluator's list order on the server."""
+
+    def __init__(self, problem: JointProblem, members: list[list[int]], cats: list[Catalogue]) -> None:
+        self.problem = problem
+        self.members = members
+        self.cats = cats
+        self.offsets = np.cumsum([0] + [len(d) for d in problem.jobs])[:-1].tolist()
+
+    def candidate(self, table: ModuleTable, x: np.ndarray, value: int | None = None) -> Candidate:
+        """The schedule of counts ``x`` over ``table`` (``value``: its makespan when known)."""
+        problem, cats = self.problem, self.cats
+        choice = _assign(x, table, self.members, len(problem.jobs))
+        parts = [Partition(problem.jobs[k], cats[table.group_of[i]].local[table.ideal_of[i]])
                  for k, i in enumerate(choice)]
-        order = np.array(sequence(upper, choice, offsets), dtype=np.int64)
-        used = {c.dnn.name: int(np.count_nonzero(up.x[upper.group_of == g])) for g, c in enumerate(cats)}
-    dag = problem.dag(parts)
-    schedule = Schedule({"local": order, "uplink": order[dag.cut[order]]})
-    info["partitions_used"] = sum(used.values())
-    info["partitions_per_dnn"] = used
-    if problem.remote_model != "negligible":
-        info["reason"] = (f"the {problem.remote_model} remote model: the negligible-remote "
-                          f"{'optimum' if lower_bound >= value else 'bound'} {lower_bound} is a lower bound")
-        return SolverOutput(schedule, status="bound", bound=lower_bound, problem=dag, partitions=parts, info=info)
-    status = "optimal" if lower_bound >= value else "feasible"
-    return SolverOutput(schedule, status=status, bound=lower_bound, objective=value, problem=dag,
-                        partitions=parts, info=info)
+        order = np.array(sequence(table, choice, self.offsets), dtype=np.int64)
+        used = {c.dnn.name: int(np.count_nonzero(x[table.group_of == g])) for g, c in enumerate(cats)}
+        return self._timed(parts, order, used, value)
+
+    def local_only(self) -> Candidate:
+        cats = self.cats
+        parts = [Partition.local_only(d) for d in self.problem.jobs]
+        order = np.concatenate([off + np.arange(len(d)) for off, d in zip(self.offsets, self.problem.jobs)])
+        return self._timed(parts, order.astype(np.int64), {c.dnn.name: 1 for c in cats}, None)
+
+    def _timed(self, parts: list[Partition], order: np.ndarray, used: dict[str, int], value: int | None) -> Candidate:
+        dag = self.problem.dag(parts)
+        schedule = Schedule({"local": order, "uplink": order[dag.cut[order]]})
+        if value is None or self.problem.remote_model != "negligible":
+            timing = evaluate(dag, schedule)
+            value, schedule = timing.makespan, timing.schedule
+        return Candidate(int(value), schedule, parts, dag, used)
+
+    def makespan(self, table: ModuleTable, x: np.ndarray) -> int:
+        return self.candidate(table, x).value
 
 
 def _side(cats: list[Catalogue], pr: Pruned, counts: np.ndarray, side: str, deadline: float, solver: str,
@@ -251,7 +333,7 @@ class Pruned:
 
 
 def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int, *,
-           mix: dict | None = None) -> Pruned:
+           mix: dict | None = None, value: Callable[[ModuleTable, np.ndarray], int] | None = None) -> Pruned:
     """The ideals that may appear in a solution better than a quick upper bound, per group.
 
     The model's makespan (``w_rtt`` charged unconditionally, :meth:`ModuleTable.makespan`) is >=
@@ -264,8 +346,10 @@ def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int,
     a small MIP given :data:`PRUNE_MIX_SHARE` of the time left,
     or ``local_only``, the makespan with every job local-only) are dropped: no better solution, for
     the true modules or for the relaxation's (loads are the same), uses them; the caller compares
-    with local-only itself, the one solution whose true makespan is below the model's.  O(I) per
-    grid point."""
+    with local-only itself, the one solution whose true makespan is below the model's.  With remote
+    work (``value``: the makespan of a schedule of counts over a table) the upper bounds are those
+    schedules' makespans, not the negligible model's, and the load bounds stay valid (remote work
+    only adds time).  O(I) per grid point."""
     grid = np.linspace(0.0, 1.0, PRUNE_GRID)
     score = [np.outer(grid, c.F) + np.outer(1.0 - grid, c.U) for c in cats]  # (grid, ideals)
     least = np.stack([sc.min(axis=1) for sc in score])  # (groups, grid)
@@ -277,9 +361,10 @@ def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int,
             pick.update(np.argsort(row, kind="stable")[:PRUNE_SEEDS].tolist())
         seeds.append(np.array(sorted(pick), dtype=np.int64))
     table = module_table(cats, seeds, "upper", rtt=rtt)
+    score_of = table.value if value is None else (lambda x: value(table, x))
     x0 = _uniform(table, counts)
-    value = table.value(x0)
-    keep = _kept(score, least, total, table, x0, min(value, local_only))
+    ub = score_of(x0)
+    keep = _kept(score, least, total, table, x0, min(ub, local_only))
     lower = int(np.ceil(total.max() - 1e-6))
     if mix is not None and counts.sum() > 1 and sum(len(k) for k in keep) > PRUNE_MIX_ABOVE:
         # the best mix of the seed ideals (their true modules: a feasible schedule) is a far better
@@ -287,10 +372,11 @@ def _prune(cats: list[Catalogue], counts: np.ndarray, rtt: int, local_only: int,
         left = mix["deadline"] - time.perf_counter()
         side = _loop(table, counts, time.perf_counter() + PRUNE_MIX_SHARE * left, mix["solver"], mix["workers"],
                      False, mix["max_types"], lower, start=x0)
-        if side.x is not None and side.value is not None and side.value < value:
-            x0, value = side.x, int(side.value)
-            keep = _kept(score, least, total, table, x0, min(value, local_only))
-    return Pruned(keep, lower, value, table, x0)
+        mixed = None if side.x is None or side.value is None else score_of(side.x)
+        if mixed is not None and mixed < ub:
+            x0, ub = side.x, mixed
+            keep = _kept(score, least, total, table, x0, min(ub, local_only))
+    return Pruned(keep, lower, ub, table, x0)
 
 
 def _kept(score: list[np.ndarray], least: np.ndarray, total: np.ndarray, table: ModuleTable, x: np.ndarray,
@@ -348,11 +434,13 @@ def _uniform(table: ModuleTable, counts: np.ndarray) -> np.ndarray:
 class _Model:
     """The PuLP model with its lazily added split rows."""
 
-    def __init__(self, table: ModuleTable, counts: np.ndarray, max_types: int | None = None) -> None:
+    def __init__(self, table: ModuleTable, counts: np.ndarray, max_types: int | None = None,
+                 three: OptionBounds | None = None, serial: bool = False) -> None:
         self.table = table
         self.counts = counts
         self.prob = pulp.LpProblem("mip_joint_ideals", pulp.LpMinimize)
         cap = counts[table.group_of]
+        self.cap = cap
         self.x = [self.prob.add_variable(f"x_{i}", lowBound=0, upBound=int(cap[i]), cat=pulp.LpInteger)
                   for i in range(table.n_options)]
         self.z: dict[int, pulp.LpVariable] = {}
@@ -362,15 +450,25 @@ class _Model:
         self.prob += self.mk
         self.prob += self.mk >= pulp.LpAffineExpression([(self.x[i], int(f)) for i, f in enumerate(table.load) if f]), \
             "local_load"
-        self.prob += self.mk >= pulp.LpAffineExpression([(self.x[i], int(o)) for i, o in enumerate(table.o) if o]) \
-            + self.t + table.rtt, "upload_end"
+        upload_end = pulp.LpAffineExpression([(self.x[i], int(o)) for i, o in enumerate(table.o) if o]) \
+            + self.t + table.rtt
+        self.excluded = 0
+        if three is not None:  # remote work: the least tail after the last upload, the server's load
+            offload = np.flatnonzero(three.offload)
+            tail = staircase(self.prob, "tail", three.tail, offload, self._use)
+            if tail is not None:
+                upload_end += tail
+            head = staircase(self.prob, "head", three.head, offload, self._use)
+            if serial and head is not None:
+                self.prob += self.mk >= pulp.LpAffineExpression(
+                    [(self.x[i], int(v)) for i, v in enumerate(three.R) if v]) + head + table.rtt, "server_load"
+        self.prob += self.mk >= upload_end, "upload_end"
         for g, n in enumerate(counts.tolist()):
             self.prob += pulp.lpSum(self.x[i] for i in table.options_of(g).tolist()) == n, f"jobs_{g}"
         for i, r in enumerate(table.own_slopes(cap).tolist()):  # the jobs of one option alone
             if r > 0:
                 self.prob += self.mk >= r * self.x[i] + table.rtt, f"own_{i}"
         self.rows: set[int] = set()
-        self.cap = cap
         owners = {}
         for q, i in zip(table.kind.tolist(), table.owner.tolist()):
             owners.setdefault(q, set()).add(i)
@@ -420,6 +518,17 @@ class _Model:
         self.t.setInitialValue(max(int(e.max(initial=0)), 0))
         self.mk.setInitialValue(value)
 
+    def exclude(self, x: np.ndarray) -> None:
+        """A no-good cut: the counts ``x`` are not taken again.  Every group's counts sum to its jobs,
+        so any other counts put fewer jobs than ``x`` on some option that ``x`` uses."""
+        k = self.excluded = self.excluded + 1
+        less = []
+        for i in np.flatnonzero(x).tolist():
+            d = self.prob.add_variable(f"no{k}_{i}", cat=pulp.LpBinary)
+            self.prob += self.x[i] <= int(x[i]) - 1 + int(self.cap[i]) * (1 - d), f"no{k}_{i}"
+            less.append(d)
+        self.prob += pulp.lpSum(less) >= 1, f"no{k}"
+
     def decode(self) -> np.ndarray:
         return np.array([int(round(v.varValue or 0.0)) for v in self.x], dtype=np.int64)
 
@@ -466,3 +575,135 @@ def _loop(table: ModuleTable, counts: np.ndarray, deadline: float, solver: str, 
             break
     side.x, side.value, side.rows = best, best_val, len(model.rows)
     return side
+
+
+def _three_stage(sched: _Scheduler, cats: list[Catalogue], pr: Pruned, counts: np.ndarray, deadline: float,
+                 solver: str, workers: int | None, log: bool, max_types: int | None, local_only: int,
+                 info: dict) -> SolverOutput:
+    """``serial`` / ``parallel`` remote: the counts model with the three-stage rows
+    (:mod:`~offloadsched.formulations._three_stage`) as a relaxation, every counts vector it returns
+    scheduled (and improved by ``cpsat-dagshop``), then excluded by a no-good cut, until the model's
+    bound reaches the best schedule (see the module docstring)."""
+    problem = sched.problem
+    rtt = problem.platform.rtt_us
+    serial = problem.remote_model == "serial"
+    best = sched.local_only()
+    lagrange = pr.lower
+    try:
+        upper = module_table(cats, pr.keep, "upper", deadline, quick=True, rtt=rtt)
+        lower = upper if all(c.series_parallel for c in cats) else module_table(cats, pr.keep, "lower", deadline,
+                                                                                quick=True, rtt=rtt)
+    except TimeLimitReached:
+        info.update(catalogue_s=round(sum(c.build_s for c in cats), 4),
+                    reason="the time limit was reached while building the partitions' modules: the schedule is the "
+                           "best partitions among a few promising ones, the bound the Lagrangian load bound")
+        cand = sched.candidate(pr.table, pr.x)
+        return _result(min(best, cand, key=lambda c: c.value), min(lagrange, local_only), info)
+    three = option_bounds(cats, lower, [problem.times[ks[0]][2] for ks in sched.members])
+    model = _Model(lower, counts, max_types, three=three, serial=serial)
+    x = _uniform(lower, counts)
+    _, e, _ = lower.makespan(x)
+    if e.size and e.max() >= 0:
+        for q in np.flatnonzero(e == e.max()).tolist():
+            model.add(q)
+    stats = {"rounds": 0, "schedules": 0, "cpsat_runs": 0, "cpsat_s": 0.0}
+    model_bound = lagrange  # valid for every counts vector not excluded yet
+    exhausted = False  # every counts vector is excluded
+    excluded: list[list] = []  # per excluded counts vector: [its proven bound, CP-SAT runs, its best candidate]
+    start: np.ndarray | None = x
+
+    def relaxed(x: np.ndarray) -> int:
+        """The relaxation's value at ``x`` (every split row, exact minima; local-only: its makespan)."""
+        load = int(x @ lower.load)
+        offl = np.flatnonzero(three.offload)
+        if not (x[offl] > 0).any():
+            return load
+        _, e, n = lower.makespan(x)
+        c_up = int(x @ lower.o) + (int(e.max()) if n.any() else 0)
+        val = max(load, c_up + rtt + stair_value(three.tail, offl, x))
+        if serial:
+            val = max(val, int(x @ three.R) + stair_value(three.head, offl, x) + rtt)
+        return val
+
+    def least() -> float:
+        return min((e[0] for e in excluded), default=np.inf)
+
+    while min(model_bound, least()) < best.value and deadline - time.perf_counter() > 0.05:
+        weakest = min(excluded, key=lambda e: e[0], default=None)
+        if weakest is not None and weakest[0] < model_bound and weakest[1] < IMPROVE_TRIES:
+            # the excluded vectors' bounds decide: a longer CP-SAT run on the weakest one
+            cand, weakest[0] = _improve(weakest[2], weakest[0], deadline, workers, stats, 2 ** weakest[1])
+            weakest[1] += 1
+            weakest[2] = cand
+            best = min(best, cand, key=lambda c: c.value)
+            continue
+        if exhausted:
+            break
+        if start is not None:
+            model.start(start)
+        res = _mip.run(model.prob, solver=solver, time_limit=deadline - time.perf_counter(), workers=workers,
+                       log=log, warm_start=start is not None)
+        stats["rounds"] += 1
+        info["solver_status"] = res.solver_status
+        if res.infeasible or (not res.has_solution and model.prob.status == pulp.LpStatusInfeasible):
+            exhausted, model_bound = True, np.iinfo(np.int64).max
+            continue
+        b = _mip.int_bound(res.bound)
+        if b is not None:
+            model_bound = max(model_bound, b)
+        if not res.has_solution:
+            break
+        x = model.decode()
+        cand = sched.candidate(upper, x)
+        stats["schedules"] += 1
+        best = min(best, cand, key=lambda c: c.value)
+        _, e, _ = lower.makespan(x)
+        over = e - (float(model.t.varValue or 0.0) + 0.5)  # kinds where the exact makespan exceeds T
+        start = None
+        if any([model.add(q) for q in np.argsort(-over)[:ROWS_PER_ROUND].tolist() if over[q] > 0]):
+            continue  # x was not the relaxation's optimum yet
+        entry = [max(relaxed(x), core_lower_bound(cand.dag)), 0, cand]
+        if entry[0] < min(cand.value, best.value) and time.perf_counter() < deadline - 0.1:
+            entry[2], entry[0] = _improve(cand, entry[0], deadline, workers, stats)
+            entry[1] = 1
+            best = min(best, entry[2], key=lambda c: c.value)
+        excluded.append(entry)
+        model.exclude(x)
+    excluded_bound = least()
+    bound = min(max(int(min(model_bound, excluded_bound)), lagrange), local_only)
+    info.update(series_parallel=lower is upper, catalogue_s=round(sum(c.build_s for c in cats), 4),
+                kinds=lower.n_kinds, split_rows=len(model.rows), excluded=model.excluded, **stats)
+    info["cpsat_s"] = round(stats["cpsat_s"], 3)
+    return _result(best, bound, info)
+
+
+#: share of the time left that one ``cpsat-dagshop`` run may take, and its cap (s, doubled on every
+#: further run on the same counts vector, at most :data:`IMPROVE_TRIES` runs)
+CPSAT_SHARE = 0.25
+CPSAT_MAX = 10.0
+IMPROVE_TRIES = 3
+
+
+def _improve(cand: Candidate, bound: int, deadline: float, workers: int | None,
+             stats: dict, scale: float = 1.0) -> tuple[Candidate, int]:
+    """``cpsat-dagshop`` on the candidate's problem D, warm-started from its schedule: a better
+    schedule of the same partitions and a proven bound on them."""
+    budget = min(CPSAT_MAX * scale, CPSAT_SHARE * (deadline - time.perf_counter()))
+    if budget < 0.05:
+        return cand, bound
+    opts = {"hint": False, "hint_schedule": cand.schedule, "lower_bound": int(bound)}
+    if workers is not None:
+        opts["workers"] = workers
+    t0 = time.perf_counter()
+    try:
+        res = offloadsched.solve(cand.dag, "cpsat-dagshop", time_limit=budget, **opts)
+    except ValidationError:  # not registered (OR-Tools missing)
+        return cand, bound
+    finally:
+        stats["cpsat_runs"] += 1
+        stats["cpsat_s"] += time.perf_counter() - t0
+    if res.bound is not None:
+        bound = max(bound, int(math.ceil(res.bound - 1e-6)))
+    if res.makespan is not None and res.makespan < cand.value and res.schedule is not None:
+        cand = Candidate(int(res.makespan), res.schedule, cand.parts, cand.dag, cand.used)
+    return cand, min(bound, cand.value)

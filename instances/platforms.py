@@ -37,6 +37,10 @@ The parameters and where each comes from (:func:`calibration_markdown` prints th
 * ``gtx1080`` is NVIDIA's peak FP32 rate of the GeForce GTX 1080 (2560 CUDA cores x 1733 MHz
   boost x 2 = 8.87 TFLOP/s).  Real batch-1 inference reaches a fraction of it; with any
   plausible rate the server's share of a cloud-only time is a few ms, absorbed by ``w_rtt``.
+* Slower servers (MODEL.md "Server presets", :data:`SERVER_RATES`): an embedded GPU board (Jetson
+  Xavier NX, Jetson Nano), a desktop and a laptop CPU (Core i7-8700, Core i5-8250U), each the vendor's
+  peak FP32 rate times a stated efficiency (an assumption, not a fit); ``"<preset>/<k>"`` is a server
+  shared by ``k`` devices, its rate divided by ``k`` (:func:`get_server`).
 
 So five fitted parameters in all: two device rates (from 4 LO rows, one more held out) and
 three round trips (from 9 CO cells, 6 more held out).  The fitted values are constants here
@@ -95,11 +99,58 @@ DEVICES: dict[str, Device] = {
                    {"conv": RPI4_CONV, "dwconv": RPI4_DWCONV, "fc": PI4_STREAM / 2, "memory": PI4_STREAM}),
 }
 
-#: Remote servers.
-SERVERS: dict[str, Device] = {
-    "gtx1080": Device("gtx1080", 8.873e12, "NVIDIA GeForce GTX 1080 peak FP32: 2560 cores x 1.733 GHz x 2 "
-                      "(seed 002's edge server)"),
+@dataclass(frozen=True)
+class ServerRate:
+    """How a server preset's rate is derived: the vendor's peak FP32 rate (``peak``, FLOP/s, from
+    ``units`` x ``clock`` x FLOPs per unit and cycle) times a stated ``efficiency`` (the share of the
+    peak that batch-1 inference is taken to reach)."""
+
+    units: int
+    clock: float  # Hz
+    flops_per_cycle: int  # per unit: 2 for a GPU core's FMA, 32 for a CPU core with two AVX2 FMA units
+    efficiency: float
+
+    @property
+    def peak(self) -> float:
+        return self.units * self.clock * self.flops_per_cycle
+
+    @property
+    def rate(self) -> float:
+        """``peak x efficiency``, to 4 significant digits (the GTX 1080's 8.873 TFLOP/s)."""
+        return float(f"{self.peak * self.efficiency:.4g}")
+
+
+#: Server presets beyond seed 002's GTX 1080 (MODEL.md "Server presets"): peak x stated efficiency.
+#: The efficiencies are assumptions, not measurements: 1 for the GTX 1080 (seed 002's preset, kept at
+#: its peak: with any plausible efficiency its share of a cloud-only time is absorbed by w_rtt), 1/2
+#: for the embedded GPUs and 1/4 for the CPUs (a framework's batch-1 convolutions on a CPU reach a
+#: smaller share of the vector peak than a GPU's).  The servers suite spans rates from 51 GFLOP/s to
+#: 8.9 TFLOP/s, so its conclusions do not hang on one efficiency.
+SERVER_RATES: dict[str, ServerRate] = {
+    "gtx1080": ServerRate(2560, 1.733e9, 2, 1.0),
+    "xavier-nx": ServerRate(384, 1.1e9, 2, 0.5),
+    "jetson-nano": ServerRate(128, 0.9216e9, 2, 0.5),
+    "i7-8700": ServerRate(6, 3.2e9, 32, 0.25),
+    "i5-8250u": ServerRate(4, 1.6e9, 32, 0.25),
 }
+
+_SERVER_SOURCES = {
+    "gtx1080": "NVIDIA GeForce GTX 1080 (desktop GPU, seed 002's edge server): 2560 CUDA cores x 1.733 GHz boost x 2",
+    "xavier-nx": "NVIDIA Jetson Xavier NX (embedded GPU board): 384 Volta CUDA cores x 1.1 GHz x 2",
+    "jetson-nano": "NVIDIA Jetson Nano (embedded GPU board): 128 Maxwell CUDA cores x 921.6 MHz x 2",
+    "i7-8700": "Intel Core i7-8700 (desktop CPU): 6 cores x 3.2 GHz base x 32 (two AVX2 FMA units x 8 FP32 lanes x 2)",
+    "i5-8250u": "Intel Core i5-8250U (laptop CPU): 4 cores x 1.6 GHz base x 32 (two AVX2 FMA units x 8 FP32 lanes x 2)",
+}
+
+
+def _server_device(name: str) -> Device:
+    sr = SERVER_RATES[name]
+    how = "peak FP32" if sr.efficiency == 1 else f"peak FP32 {sr.peak / 1e9:.0f} GFLOP/s x efficiency {sr.efficiency:g}"
+    return Device(name, sr.rate, f"{_SERVER_SOURCES[name]}; {how}")
+
+
+#: Remote servers.  A server shared by ``k`` devices is named ``"<preset>/<k>"`` (:func:`get_server`).
+SERVERS: dict[str, Device] = {name: _server_device(name) for name in SERVER_RATES}
 
 #: Seed 002 Table I (ms): LO, then (RO, Our) for 3G, 4G and Wi-Fi.
 TABLE_I: dict[str, tuple[int, ...]] = {
@@ -127,16 +178,36 @@ CO_FIT: dict[str, str] = dict(LO_FIT)
 def _lookup(table: dict[str, Device], name: str, what: str) -> Device:
     key = name.lower()
     if key not in table:
-        raise ValidationError(f"unknown {what} {name!r}; known: {', '.join(table)}")
+        extra = " (or '<server>/<k>': shared by k devices)" if what == "server" else ""
+        raise ValidationError(f"unknown {what} {name!r}; known: {', '.join(table)}{extra}")
     return table[key]
+
+
+def get_server(name: str) -> Device:
+    """The server preset ``name`` (:data:`SERVERS`), or ``"<preset>/<k>"``: that server shared by ``k``
+    devices (integer ``k >= 1``), its rate divided by ``k`` (each device's jobs see a ``1/k`` share)."""
+    if not isinstance(name, str):
+        raise ValidationError(f"server must be a preset name, got {name!r}")
+    base, sep, share = name.partition("/")
+    srv = _lookup(SERVERS, base.strip(), "server")
+    if not sep:
+        return srv
+    try:
+        k = int(share)
+    except ValueError:
+        k = 0
+    if k < 1 or str(k) != share.strip():
+        raise ValidationError(f"server {name!r}: the share after '/' must be an integer number of devices >= 1 "
+                              f"(e.g. '{srv.name}/8'), got {share!r}")
+    return Device(f"{srv.name}/{k}", srv.rate / k, f"{srv.source}; shared by {k} devices: rate / {k}")
 
 
 def make_platform(device: str = "rpi4", server: str = "gtx1080", network: str = "4g") -> Platform:
     """The calibrated :class:`~offloadsched.platform.Platform` from preset names (``DEVICES``,
-    ``SERVERS``, ``offloadsched.platform.NETWORKS``): device rates per operator class, ``w_msg``
-    and ``w_rtt`` of the network."""
+    ``SERVERS`` or ``"<server>/<k>"`` for a server shared by ``k`` devices, ``offloadsched.platform.NETWORKS``):
+    device rates per operator class, ``w_msg`` and ``w_rtt`` of the network."""
     dev = _lookup(DEVICES, device, "device")
-    srv = _lookup(SERVERS, server, "server")
+    srv = get_server(server)
     net = get_network(network)
     return Platform(dev.rate, srv.rate, net.bandwidth, net.w_msg, w_rtt=net.w_rtt,
                     rates=DeviceRates.from_dict(dev.rates) if dev.rates else None,
@@ -290,6 +361,14 @@ def parameter_rows() -> list[list[object]]:
     return rows
 
 
+def server_rows() -> list[list[object]]:
+    """Per server preset: peak, efficiency, rate, cloud-only GoogLeNet at 4G (ms) and source."""
+    dnn = get_model("googlenet")
+    return [[name, f"{sr.peak / 1e9:.1f}", f"{sr.efficiency:g}", f"{sr.rate / 1e9:.4g}",
+             f"{cloud_only_us(dnn, make_platform('rpi4', name, '4g')) / 1e3:.0f}", _SERVER_SOURCES[name]]
+            for name, sr in SERVER_RATES.items()]
+
+
 def calibration_markdown() -> str:
     """The calibration report (the content of ``instances/CALIBRATION.md``)."""
     headers = ["model", "Table I row", "LO role", "LO ours", "LO paper", "err", "CO role"]
@@ -326,6 +405,16 @@ def calibration_markdown() -> str:
         "## Table I, ours against the paper",
         "",
         format_table(headers, calibration_rows(), markdown=True),
+        "",
+        "## Server presets",
+        "",
+        "The server's rate r_rem (FLOP/s) is the vendor's peak FP32 rate times a stated efficiency (an assumption, "
+        "not a fit: Table I's cloud-only times cannot separate the server's time from w_rtt).  `make_platform` "
+        "and the CLI's `--server` take a preset by name, or `<preset>/<k>` for a server shared by k devices (its "
+        "rate divided by k).  Cloud-only GoogLeNet at 4G on each (ms):",
+        "",
+        format_table(["server", "peak (GFLOP/s)", "efficiency", "r_rem (GFLOP/s)", "CO GoogLeNet 4G", "source"],
+                     server_rows(), markdown=True),
         "",
         "## Leave one out (the conv rate)",
         "",

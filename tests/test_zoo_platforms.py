@@ -136,3 +136,33 @@ def test_make_platform():
 def test_calibration_report_is_current():
     assert CALIBRATION_FILE.read_text(encoding="utf-8") == calibration_markdown(), \
         "instances/CALIBRATION.md is stale: run python -m offloadsched.instances.platforms"
+
+
+def test_server_presets_are_peak_times_efficiency():
+    # by hand from the vendors' figures: cores x clock x FLOPs per cycle x the stated efficiency
+    by_hand = {"gtx1080": 2560 * 1.733e9 * 2, "xavier-nx": 384 * 1.1e9 * 2 * 0.5,
+               "jetson-nano": 128 * 0.9216e9 * 2 * 0.5, "i7-8700": 6 * 3.2e9 * 32 * 0.25,
+               "i5-8250u": 4 * 1.6e9 * 32 * 0.25}
+    assert set(SERVERS) == set(by_hand)
+    for name, rate in by_hand.items():
+        assert SERVERS[name].rate == pytest.approx(rate, rel=1e-3), name
+        assert make_platform("rpi4", name, "4g").r_rem == SERVERS[name].rate
+    assert SERVERS["gtx1080"].rate == 8.873e12  # seed 002's preset unchanged
+    assert max(s.rate for s in SERVERS.values()) == SERVERS["gtx1080"].rate
+    # slower servers lengthen cloud-only GoogLeNet by its FLOPs over the rate
+    dnn = get_model("googlenet")
+    co = {name: cloud_only_us(dnn, make_platform("rpi4", name, "4g")) for name in SERVERS}
+    assert co["i5-8250u"] - co["gtx1080"] == pytest.approx(dnn.flops.sum() * (1 / 51.2e9 - 1 / 8.873e12) * 1e6,
+                                                          abs=len(dnn))
+
+
+def test_shared_server_divides_the_rate():
+    p = make_platform("rpi4", "jetson-nano/4", "wifi")
+    assert p.r_rem == SERVERS["jetson-nano"].rate / 4 and p.name == "rpi4+jetson-nano/4@Wi-Fi"
+    assert make_platform(server="gtx1080/1").r_rem == SERVERS["gtx1080"].rate
+    for bad in ("gtx1080/0", "gtx1080/x", "gtx1080/2.5", "gtx1080/", "tpu/2"):
+        with pytest.raises(ValidationError, match="server") as err:
+            make_platform(server=bad)
+        assert bad.split("/")[0] in str(err.value)
+    with pytest.raises(ValidationError, match="known: gtx1080, xavier-nx, jetson-nano, i7-8700, i5-8250u"):
+        make_platform(server="a100")
