@@ -226,7 +226,7 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     opsets.setdefault("ai.onnx", opsets.get("", 1))
     recorded = {vi.name: vi.type for vi in [*graph.value_info, *graph.output] if vi.type.HasField("tensor_type")}
     why = propagate(onnx, graph, opsets, types, values, recorded, model.ir_version or 8)
-    tensors = _tensor_types(onnx, types, why)
+    tensors = _tensor_types(onnx, types, values, why)
     const = set(init_names) | weights
     # learned tensors (initializers and weight inputs of a non-index type; a copy made by Identity is
     # its own parameter, as exporters share equal weights that way) and, per constant tensor, the
@@ -467,8 +467,13 @@ def _itemsize(onnx, elem_type: int) -> float:
         return 0.5 if "4" in name else 1.0 if "8" in name else 2.0 if "16" in name else 4.0
 
 
-def _tensor_types(onnx, types: Mapping[str, Any], why: Mapping[str, str]) -> dict[str, _Tensor]:
+def _tensor_types(onnx, types: Mapping[str, Any], values: Mapping[str, Any], why: Mapping[str, str]
+                  ) -> dict[str, _Tensor]:
     out: dict[str, _Tensor] = {}
+    for name, value in values.items():
+        if name not in types:
+            out[name] = _Tensor(tuple(value.shape), float(value.dtype.itemsize),
+                                onnx.helper.np_dtype_to_tensor_dtype(value.dtype))
     for name, tp in types.items():
         tt = tp.tensor_type
         dims = (tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in tt.shape.dim)

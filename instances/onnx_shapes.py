@@ -56,95 +56,115 @@ def _is_more_static(new, old) -> bool:
 
 
 class _Evaluator:
-    """Reference implementations of operators, loaded once per (domain, operator, version)."""
+    """Reference implementations of operators; one instance per distinct operator and attributes."""
 
-    def __init__(self, onnx, opsets: Mapping[str, int]) -> None:
+    def __init__(self, opsets: Mapping[str, int]) -> None:
         from onnx.reference import ReferenceEvaluator
         from onnx.reference.ops import load_op
 
-        self.load_op, self.cls = load_op, ReferenceEvaluator
+        self.load_op = load_op
         self.opsets = dict(opsets)
         self.params: dict[str, Any] = {"log": lambda *_: None, "opsets": self.opsets, "verbose": 0, "new_ops": None,
                                        "existing_functions": {}, "evaluator_cls": ReferenceEvaluator}
-        self.ops: dict[tuple[str, str], Any] = {}
+        self.classes: dict[tuple[str, str], Any] = {}
+        self.instances: dict[tuple, Any] = {}
 
     def run(self, node, args: list) -> list | None:
-        key = (node.domain, node.op_type)
+        from onnx import numpy_helper
+
         try:
-            if key not in self.ops:
-                self.ops[key] = self.load_op(node.domain, node.op_type, self.opsets.get(node.domain))
-            result = self.ops[key](node, self.params).run(*args)
+            if node.op_type == "Constant" and not node.domain and len(node.attribute) == 1 \
+                    and node.attribute[0].name == "value":
+                return [numpy_helper.to_array(node.attribute[0].t)]
+            key = (node.domain, node.op_type, len(node.input), len(node.output),
+                   tuple(a.SerializeToString() for a in node.attribute))
+            op = self.instances.get(key)
+            if op is None:
+                cls_key = (node.domain, node.op_type)
+                if cls_key not in self.classes:
+                    self.classes[cls_key] = self.load_op(node.domain, node.op_type, self.opsets.get(node.domain))
+                op = self.instances[key] = self.classes[cls_key](node, self.params)
+            result = op.run(*args)
         except Exception:
             return None  # no reference implementation, or it failed: types come from inference
         return [np.asarray(r) for r in result]
 
 
+def _type_of(helper, types: dict, values: Mapping[str, np.ndarray], name: str):
+    if name not in types and name in values:
+        v = values[name]
+        types[name] = helper.make_tensor_type_proto(helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+    return types.get(name)
+
+
 def propagate(onnx, graph, opsets: Mapping[str, int], types: dict, values: dict[str, np.ndarray],
               recorded: Mapping[str, Any], ir_version: int) -> dict[str, str]:
-    """Fill ``types`` (tensor name -> ``onnx.TypeProto``) and ``values`` (name -> array) for every
-    node output of ``graph``, starting from those of its inputs and initializers (already in
-    them).  ``recorded`` holds the types the file declares.  Returns, per tensor whose shape stayed
+    """Fill ``types`` (tensor name -> ``onnx.TypeProto``) and ``values`` (name -> array) for the
+    node outputs of ``graph``, starting from those of its inputs and initializers (already in
+    them); a tensor with a value may have no entry in ``types`` (see :func:`tensor_type`).
+    ``recorded`` holds the types the file declares.  Returns, per tensor whose shape stayed
     unknown, why (the node and inference's message)."""
     from onnx import defs, helper, numpy_helper
 
-    evaluator = _Evaluator(onnx, opsets)
+    evaluator = _Evaluator(opsets)
     opset_protos = [helper.make_opsetid(domain, version) for domain, version in opsets.items()]
     schemas: dict[tuple[str, str], Any] = {}
     protos: dict[str, Any] = {}  # values as TensorProto, for inference
     why: dict[str, str] = {}
+    subgraph = (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
     for node in graph.node:
         names = list(node.input)
         outputs = [o for o in node.output if o]
         label = f"{node.name!r} ({node.op_type})" if node.name else node.op_type
-        inferred: dict[str, Any] = {}
-        reason = ""
-        if node.op_type in ("Shape", "Size") and names and names[0] in types \
-                and static_dims(types[names[0]]) is not None:
-            dims = static_dims(types[names[0]])
+        has_subgraph = any(a.type in subgraph for a in node.attribute)
+        first = _type_of(helper, types, values, names[0]) if names and names[0] else None
+        if node.op_type in ("Shape", "Size") and first is not None and static_dims(first) is not None:
+            dims = static_dims(first)
             assert dims is not None
             if node.op_type == "Size":
-                value = np.array(int(np.prod(dims)), dtype=np.int64)
+                values[outputs[0]] = np.array(int(np.prod(dims)), dtype=np.int64)
             else:
                 start, end = _attr(node, "start", 0), _attr(node, "end", None)
-                value = np.array(dims[slice(start, end)], dtype=np.int64)
-            values[outputs[0]] = value
-        elif node.op_type not in NONDETERMINISTIC and all(not t or t in values for t in names) \
-                and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+                values[outputs[0]] = np.array(dims[slice(start, end)], dtype=np.int64)
+            continue
+        if node.op_type not in NONDETERMINISTIC and not has_subgraph and all(not t or t in values for t in names):
             result = evaluator.run(node, [values[t] if t else None for t in names])
             if result is not None and len(result) >= len(outputs):
                 for name, value in zip(node.output, result):
-                    if name and value.size <= MAX_VALUE_ELEMENTS and value.dtype != object:
-                        values[name] = value
-        for name in outputs:
-            if name in values:
-                v = values[name]
-                inferred[name] = helper.make_tensor_type_proto(helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-        if len(inferred) < len(outputs):
-            key = (node.domain, node.op_type)
-            if key not in schemas:
-                try:
-                    schemas[key] = defs.get_schema(node.op_type, opsets.get(node.domain, 1), node.domain)
-                except Exception:
-                    schemas[key] = None
-            schema = schemas[key]
-            if schema is None:
-                reason = f"no operator schema for {node.domain or 'ai.onnx'}.{node.op_type}"
-            if schema is not None:
-                known = {t: types[t] for t in names if t and t in types}
-                if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
-                    known = {**types, **known}  # subgraphs see the outer scope
-                data = {}
-                for t in names:
-                    if t in values and values[t].size <= MAX_VALUE_ELEMENTS:
-                        if t not in protos:
-                            protos[t] = numpy_helper.from_array(values[t], t)
-                        data[t] = protos[t]
-                try:
-                    for name, tp in onnx.shape_inference.infer_node_outputs(
-                            schema, node, known, data, opset_imports=opset_protos, ir_version=ir_version).items():
-                        inferred.setdefault(name, tp)
-                except Exception as exc:
-                    reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+                    if name and value.dtype != object:
+                        if value.size <= MAX_VALUE_ELEMENTS:
+                            values[name] = value
+                        else:
+                            types[name] = helper.make_tensor_type_proto(
+                                helper.np_dtype_to_tensor_dtype(value.dtype), value.shape)
+                if all(o in values or o in types for o in outputs):
+                    continue
+        inferred: dict[str, Any] = {}
+        reason = ""
+        key = (node.domain, node.op_type)
+        if key not in schemas:
+            try:
+                schemas[key] = defs.get_schema(node.op_type, opsets.get(node.domain, 1), node.domain)
+            except Exception:
+                schemas[key] = None
+        schema = schemas[key]
+        if schema is None:
+            reason = f"no operator schema for {node.domain or 'ai.onnx'}.{node.op_type}"
+        else:
+            known = {t: tp for t in names if t and (tp := _type_of(helper, types, values, t)) is not None}
+            if has_subgraph:
+                known = {**types, **known}  # subgraphs see the outer scope
+            data = {}
+            for t in names:
+                if t in values:
+                    if t not in protos:
+                        protos[t] = numpy_helper.from_array(values[t], t)
+                    data[t] = protos[t]
+            try:
+                inferred = onnx.shape_inference.infer_node_outputs(schema, node, known, data,
+                                                                   opset_imports=opset_protos, ir_version=ir_version)
+            except Exception as exc:
+                reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         for name in outputs:
             tp = inferred.get(name)
             if name in recorded and (tp is None or _is_more_static(recorded[name], tp)):
@@ -154,6 +174,11 @@ def propagate(onnx, graph, opsets: Mapping[str, int], types: dict, values: dict[
             if tp is None or static_dims(tp) is None:
                 why[name] = f"node {label}" + (f": {reason}" if reason else "")
     return why
+
+
+def tensor_type(helper, types: dict, values: Mapping[str, np.ndarray], name: str):
+    """The ``onnx.TypeProto`` of a tensor after :func:`propagate` (``None`` if unknown)."""
+    return _type_of(helper, types, values, name)
 
 
 def _attr(node, name: str, default=None):
