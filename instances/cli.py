@@ -7,8 +7,8 @@
 * ``instances export NAME -o FILE.json [-p KEY=VALUE ...]`` - the DNN as an offloadsched JSON
   document (:func:`offloadsched.io.save`); with ``--onnx`` an ONNX graph of every operator, the
   weights declared as typed inputs (:mod:`offloadsched.instances.onnx_export`).
-* ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--no-fold]`` - an ONNX
-  model as a DNN document (:mod:`offloadsched.instances.onnx_import`).
+* ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--input NAME] [--no-fold]`` -
+  an ONNX model as a DNN document (:mod:`offloadsched.instances.onnx_import`).
 * ``instances profile MODEL -o PROBLEM.json [--device-times CSV] [--server-times CSV] [--jobs N]``
   - a joint problem of ``N`` jobs of a DNN (JSON, ONNX or zoo name) on a platform, with measured
   per-layer times in place of the FLOP-rate model (:mod:`offloadsched.instances.profiles`).
@@ -98,6 +98,9 @@ def _action(actions, name: str, func, summary: str, description: str, *, model: 
 def _onnx_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1xD2x...",
                         help="shape of an ONNX input with dynamic dimensions, e.g. input=1x3x224x224")
+    parser.add_argument("--input", action="append", default=None, metavar="NAME", dest="inputs",
+                        help="ONNX: a network input among the graph inputs (repeat for several); the other graph "
+                        "inputs are weights. Needed only for a file whose inputs are ambiguous")
     parser.add_argument("--no-fold", action="store_true", help="ONNX: keep every operator as its own layer")
 
 
@@ -191,7 +194,7 @@ def _read_onnx(path: Path, args: argparse.Namespace) -> DNN:
     shapes = dict(parse_shape(text) for text in args.shape)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OnnxImportWarning)
-        dnn = from_onnx(path, fold=not args.no_fold, shapes=shapes)
+        dnn = from_onnx(path, fold=not args.no_fold, shapes=shapes, inputs=args.inputs)
     for w in caught:
         if issubclass(w.category, OnnxImportWarning):
             sys.stderr.write(f"warning: {w.message}\n")

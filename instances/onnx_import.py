@@ -1,26 +1,33 @@
 """ONNX import: a DNN graph (layers with FLOPs, output bytes and parameters) from an ONNX model.
 
-:func:`from_onnx` reads the model without its weight values (external data files are never
-opened), runs the ``onnx`` package's shape inference and makes one layer per operator node:
+:func:`from_onnx` reads the model without its weight values (:mod:`offloadsched.instances.onnx_read`:
+large initializers are read as their headers, external data files are never opened), inlines
+model-local functions, computes every tensor's shape and the values of the constant ones
+(:mod:`offloadsched.instances.onnx_shapes`: constant shape arithmetic is evaluated) and makes one
+layer per operator node:
 
-* **Tensors.** A tensor is *constant* if it is an initializer, a weight input, the output of a
-  ``Constant`` node, of ``Shape`` / ``Size`` (static shapes), or of a node whose inputs are all
-  constant; such nodes make no layer (shape arithmetic of exporters).  A graph input that is no
-  initializer is a *weight input* if it has at most one element or feeds only weight positions
-  (inputs 1.. of ``Conv``, ``ConvTranspose``, ``Gemm``, the normalisations, ``PRelu``; input 1 of
-  ``MatMul``); every other graph input is a network input.  Several network inputs make one
+* **Inputs and weights.** A graph input that is no initializer is a network input or a weight:
+  :func:`network_inputs` tells them apart (the option ``inputs=`` / ``--input NAME`` names the
+  network inputs when the file is ambiguous, which is refused otherwise), so that a weight-free
+  file (weights as typed graph inputs) gives the same graph as the full one.  A node that reads
+  no network data (only initializers, weights, ``Constant`` values, ``Shape`` / ``Size``, or
+  results of such nodes) makes no layer: shape arithmetic and weight preprocessing (a class
+  token's ``Expand``, a relative position bias ``Gather``).  Several network inputs make one
   input layer holding them all (as the zoo's multi-image input); several graph outputs get a
   sink layer ``output`` (0 FLOPs, their bytes).  Nodes that reach no graph output are dropped.
 * **Output bytes** of a layer: the bytes of its data outputs, ``prod(shape) * element size`` of
   the inferred shape and element type (float32: 4).  Every dimension must be static: a dynamic
   input dimension is refused unless given (``shapes={"input": (1, 3, 224, 224)}``, the command
   line's ``--shape input=1x3x224x224``).
-* **Parameters**: the elements of a node's float inputs that are initializers or weight inputs,
-  for the operators of :data:`PARAM_OPS` (weighted layers and element-wise arithmetic) and those
-  without a FLOP rule, and ``Constant`` values at weight positions (inputs 1.. of the weighted
-  operators), except index tensors and ``BatchNormalization``'s running mean and variance
-  (buffers, as torchvision counts); other constant inputs (``Resize`` scales, ``Clip`` bounds,
-  a ``Mul`` by a ``Constant``) are not parameters.  Model-local functions are inlined first.
+* **Parameters** of a layer: the elements of the learned tensors (initializers and weight inputs
+  of a non-index type) that its nodes read, directly or through nodes computing on constants
+  only (a ``Transpose`` of a weight, a class token's ``Expand``), each once per node; an
+  ``Identity`` copy of a learned tensor is a parameter of its own (exporters share equal weights
+  that way: VGG-16's zero biases); ``Constant`` values at weight positions (inputs 1.. of the
+  weighted operators) count too.  Not parameters: index tensors, ``BatchNormalization``'s running
+  mean and variance (buffers, as torchvision counts), the inputs of :data:`NOT_PARAMS` (``Clip``
+  bounds, ``Resize`` scales, ``Pad`` values) and ``Constant`` values elsewhere (a ``Mul`` by a
+  constant).
 * **FLOPs** follow :mod:`offloadsched.instances.layers` (a multiply-add is 2, bias additions not counted):
   ``Conv`` 2 x out_elements x (C_in / groups) x prod(kernel) (groups, dilation and padding act
   through the weight's shape and the inferred output); ``ConvTranspose`` 2 x in_elements x
@@ -95,9 +102,6 @@ GLOBAL_POOLS = frozenset({"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"})
 #: Operators whose inputs 1.. hold weights (a graph input used only there is a weight input).
 WEIGHT_OPS = frozenset({"Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization",
                         "LayerNormalization", "GroupNormalization", "PRelu"})
-#: Operators whose initializer or weight-input operands are parameters (and those without a FLOP rule);
-#: constant inputs of other operators (``Resize`` scales, ``Clip`` bounds, ``Pad`` values) are not.
-PARAM_OPS = WEIGHT_OPS | BINARY | VARIADIC | frozenset({"MatMul", "Mean"})
 #: Layer kinds that ``fold=True`` merges into their producer: the zoo's, other activations and reshapes.
 FOLDABLE = ZOO_FOLDABLE | frozenset({
     "clip", "prelu", "thresholdedrelu", "sigmoid", "tanh", "hardsigmoid", "hardswish", "elu", "selu", "celu",
