@@ -493,7 +493,7 @@ def _shape(tensors: dict[str, _Tensor], name: str, where: str, node=None, k: int
     t = tensors.get(name)
     if t is None or t.dims is None or any(not isinstance(d, int) or d <= 0 for d in t.dims):
         at = f" (at node {_node_label(node, k)})" if node is not None else ""
-        dims = "unknown" if t is None or t.dims is None else "x".join(str(d) for d in t.dims)
+        dims = "unknown" if t is None or t.dims is None else "x".join("?" if d is None else str(d) for d in t.dims)
         cause = f"shape inference stopped at {t.why}" if t is not None and t.why else "shape inference left it open"
         raise ValidationError(f"{where}: tensor {name!r}{at} has no static shape ({dims}); {cause}")
     return t.dims  # type: ignore[return-value]

@@ -380,3 +380,20 @@ def test_large_initializers_are_read_as_headers(tmp_path):
     assert m.graph.initializer[0].ByteSize() > 300 * 512 * 4  # the caller's model is untouched
     d = from_onnx(path)
     assert d["fc"].attrs["params"] == 300 * 512 and d["fc"].flops == 2 * 300 * 512
+
+
+def test_messages_name_the_cause():
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv")
+    relu = helper.make_node("Relu", ["c"], ["y"], name="relu")
+    graph = helper.make_graph([relu, conv], "g", [vi("x", (1, 3, 8, 8))], [vi("y", (1, 4, 6, 6))],
+                              [weight("w", 4, 3, 3, 3)])
+    with pytest.raises(ValidationError, match=r"'relu' \(Relu\) reads tensor 'c' before the node that computes it"):
+        from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    # a shape taken from a weight whose value the file does not hold: no static shape, and where it stopped
+    nodes = [conv, helper.make_node("Reshape", ["c", "shape"], ["r"], name="reshape"),
+             helper.make_node("Relu", ["r"], ["y"], name="relu")]
+    m = model(nodes, [vi("x", (1, 3, 8, 8)), vi("w", (4, 3, 3, 3)), vi("shape", (2,), TensorProto.INT64)],
+              [vi("y", (1, 144))])
+    with pytest.raises(ValidationError, match=r"tensor 'r' .*no static shape \(\?x\?\); shape inference stopped at "
+                                              r"node 'reshape' \(Reshape\)"):
+        from_onnx(m, fold=False)
