@@ -150,8 +150,10 @@ def propagate(onnx, graph, opsets: Mapping[str, int], types: dict, values: dict[
         schema = schemas[key]
         if schema is None:
             reason = f"no operator schema for {node.domain or 'ai.onnx'}.{node.op_type}"
+        elif any(t and _type_of(helper, types, values, t) is None for t in names):
+            reason = "the type of input " + next(repr(t) for t in names if t and t not in types) + " is unknown"
         else:
-            known = {t: tp for t in names if t and (tp := _type_of(helper, types, values, t)) is not None}
+            known = {t: types[t] for t in names if t}
             if has_subgraph:
                 known = {**types, **known}  # subgraphs see the outer scope
             data = {}
