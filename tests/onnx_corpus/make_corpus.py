@@ -47,11 +47,13 @@ PARTITION_CAP = 10**7  # partitions counted up to this many
 def _torch_facts(torch, model, x) -> dict:
     from torch.utils.flop_counter import FlopCounterMode
 
-    # with gradients on, nn.MultiheadAttention takes its decomposed path (linear layers and matrix
-    # products, all counted), not the fused inference kernel, which the counter does not see
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    # attention as linear layers and matrix products, all counted: not nn.MultiheadAttention's
+    # fused inference kernel, nor the CPU's fused scaled-dot-product kernel, which the counter misses
     torch.backends.mha.set_fastpath_enabled(False)
     counter = FlopCounterMode(display=False)
-    with torch.enable_grad(), counter:
+    with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), counter:
         model(x)
     flops = counter.get_total_flops()
     return {"macs": flops // 2, "params": sum(p.numel() for p in model.parameters()),
