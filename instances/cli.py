@@ -61,8 +61,10 @@ def register(sub) -> None:
 
     _onnx_options(_action(actions, "import", _import, "read an ONNX model into an offloadsched DNN document",
                           "Per node of an ONNX model: FLOPs, output bytes (inferred shape and type) and parameters; "
-                          "element-wise layers folded into their producer as in the zoo. Weights in external data "
-                          "files are not read.", model="the .onnx file", output="output .json file"))
+                          "element-wise layers folded into their producer as in the zoo. Weight values are never "
+                          "read (large initializers are skipped, external data files not opened); weights declared "
+                          "as graph inputs (weight-free exports) are told from the network input, which --input "
+                          "names when the file is ambiguous.", model="the .onnx file", output="output .json file"))
 
     q = _action(actions, "profile", _profile, "a joint problem file, optionally on measured per-layer times",
                 "Write a joint problem: JOBS jobs of a DNN on a platform. With --device-times (and --server-times) "
