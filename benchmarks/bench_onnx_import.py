@@ -79,7 +79,7 @@ def corpus(tmp: Path) -> None:
         path = tmp / f"{name}.{exporter}.onnx"
         path.write_bytes(gzip.decompress(gz.read_bytes()))
         r = probe(path, repeat=3)
-        print(f"{name:20} {exporter:8} {r['layers']:6d} {r['edges']:6d} {r['macs'] / 1e9:8.3f} {r['seconds']:9.2f} "
+        print(f"{name:20} {exporter:8} {r['layers']:6d} {r['edges']:6d} {r['macs'] / 1e9:8.3f} {r['seconds']:9.3f} "
               f"{r['peak_mb']:8.0f}", flush=True)
 
 

@@ -45,9 +45,8 @@ PARTITION_CAP = 10**7  # partitions counted up to this many
 
 
 def _torch_facts(torch, model, x) -> dict:
-    from torch.utils.flop_counter import FlopCounterMode
-
     from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
 
     # attention as linear layers and matrix products, all counted: not nn.MultiheadAttention's
     # fused inference kernel, nor the CPU's fused scaled-dot-product kernel, which the counter misses
