@@ -212,7 +212,9 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ValidationError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output} ({dnn.name}: {len(dnn)} layers, {dnn.n_edges} edges, {dnn.structure}; "
-          f"{int(dnn.attrs['params']):,d} params, {dnn.attrs['flops'] / 1e9:.3f} GFLOPs)")
+          f"{int(dnn.attrs['params']):,d} params, {dnn.attrs['flops'] / 1e9:.3f} GFLOPs"
+          + (f"; {dnn.attrs['weight_inputs']} graph inputs taken as weights, input {dnn.names[0]!r})"
+             if dnn.attrs.get("weight_inputs") else ")"))
     return 0
 
 

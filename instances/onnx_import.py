@@ -290,8 +290,10 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     for o in outputs:
         if o not in producer:
             raise ValidationError(f"{where}: graph output {o!r} is not computed from the network input")
-    return _build(model_name, where, model, tensors, data_names, input_layer, groups, producer, outputs,
-                  no_rule, fold)
+    dnn = _build(model_name, where, model, tensors, data_names, input_layer, groups, producer, outputs,
+                 no_rule, fold)
+    dnn.attrs["weight_inputs"] = len(weights)  # graph inputs taken as weights (a weight-free file)
+    return dnn
 
 
 def _node_label(node, k: int) -> str:

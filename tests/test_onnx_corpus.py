@@ -56,6 +56,7 @@ def test_weight_free_export_equals_full_export(tmp_path, name, exporter):
     assert dnn.attrs["macs"] == entry["torch"]["macs"]
     assert dnn.out_bytes[0] == entry["torch"]["input_bytes"]
     assert dnn.layers[0].attrs["out_shape"] == tuple(entry["torch"]["input_shape"][1:])
+    assert dnn.attrs["weight_inputs"] > 0  # weights declared as graph inputs, none taken as the network's
 
 
 def test_parameters_through_identity():
@@ -87,7 +88,8 @@ def test_inputs_out_of_pytorch_order_are_refused_then_named(tmp_path, capsys):
     assert "--input NAME" in capsys.readouterr().err and not out.exists()
     assert main(["instances", "import", str(path), "--input", "x", "-o", str(out)]) == 0
     expected = MANIFEST["vit_b_16"]["classic"]
-    assert f"{expected['layers']} layers, {expected['edges']} edges" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"{expected['layers']} layers, {expected['edges']} edges" in printed and "input 'x'" in printed
     assert summary(load(out)) == expected
     with pytest.raises(ValidationError, match=r"--input 'image' is no graph input; graph inputs .*'class_token'"):
         from_onnx(model, inputs=["image"])
