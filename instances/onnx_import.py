@@ -250,10 +250,11 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
             if node.op_type == "Constant" or (not data_in and all(t in constant_nodes for t in node.input if t)):
                 constant_nodes.update(outs)
             derived = frozenset().union(*(sources.get(t, frozenset()) for t in node.input))
-            if derived:
+            if derived and node.op_type not in ("Shape", "Size"):  # a shape carries no parameters
                 for o in outs:
-                    copy = node.op_type == "Identity" and sources.get(node.input[0]) == {node.input[0]}
-                    sources[o] = frozenset([o]) if copy else derived
+                    if o in tensors and tensors[o].elem_type not in INDEX_TYPES:
+                        copy = node.op_type == "Identity" and sources.get(node.input[0]) == {node.input[0]}
+                        sources[o] = frozenset([o]) if copy else derived
             continue
         for t in data_in:
             if t not in producer:
