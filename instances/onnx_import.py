@@ -406,10 +406,12 @@ def network_inputs(graph, inputs: Sequence[str] | None, where: str) -> tuple[lis
     data = [n for n in undecided if read_as_data(n)]
     if data and names[:len(data)] == data:
         return data, set(names) - set(data)
-    found = f"read as data: {_listing(data)}" if data else "none is read as data by a Conv, Gemm, MatMul, ..."
+    found = (f"{_listing(data)} read as data but not listed first, as PyTorch lists a model's inputs" if data
+             else "none is read as data by a Conv, Gemm, MatMul, ...")
+    candidates = data + [n for n in undecided if n not in data]
     raise ValidationError(f"{where}: cannot tell the network input(s) from the weights among the graph inputs "
-                          f"that are no initializers ({found}; {'not first' if data else 'candidates'}: "
-                          f"{_listing(undecided)}); name them with --input NAME (inputs=[...] in the API)")
+                          f"that are no initializers ({found}); candidates: {_listing(candidates)}; name the "
+                          "network input(s) with --input NAME (inputs=[...] in the API)")
 
 
 def _listing(names: Sequence[str], limit: int = 6) -> str:

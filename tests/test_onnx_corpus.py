@@ -80,7 +80,8 @@ def test_inputs_out_of_pytorch_order_are_refused_then_named(tmp_path, capsys):
     kept = [onnx.ValueInfoProto.FromString(i.SerializeToString()) for i in model.graph.input[1:]]
     del model.graph.input[:]
     model.graph.input.extend([*kept, first])
-    with pytest.raises(ValidationError, match=r"read as data: 'x'; not first: 'class_token', .*--input NAME"):
+    with pytest.raises(ValidationError, match=r"'x' read as data but not listed first.*"
+                                                r"candidates: 'x', 'class_token', .*--input NAME"):
         from_onnx(model)
     path, out = tmp_path / "vit.onnx", tmp_path / "vit.json"
     onnx.save_model(model, str(path))

@@ -361,7 +361,8 @@ def test_weights_listed_first_are_refused_until_named():
     inputs = list(m.graph.input)
     del m.graph.input[:]
     m.graph.input.extend(inputs[1:] + inputs[:1])
-    with pytest.raises(ValidationError, match=r"read as data: 'x'; not first: 'cls', 'pos'.*--input NAME"):
+    with pytest.raises(ValidationError, match=r"'x' read as data but not listed first.*"
+                                                r"candidates: 'x', 'cls', 'pos', 'bias'; .*--input NAME"):
         from_onnx(m)
     assert from_onnx(m, inputs=["x"]).names == from_onnx(_class_token_graph(False)).names
 
