@@ -6,7 +6,9 @@
 * :mod:`offloadsched.instances.platforms` - device, server and network presets calibrated on seed 002.
 * :mod:`offloadsched.instances.generators` - seeded random problems and the Taillard flow-shop generator.
 * :mod:`offloadsched.instances.onnx_import` / :mod:`offloadsched.instances.onnx_export` - ONNX models in and out
-  (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use).
+  (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use), with
+  :mod:`~offloadsched.instances.onnx_read` (a file without its weight values) and
+  :mod:`~offloadsched.instances.onnx_shapes` (shapes and constant values of every tensor).
 * :mod:`offloadsched.instances.profiles` - measured per-layer times from a CSV into a platform.
 * :mod:`offloadsched.instances.cli` - the ``offloadsched instances`` subcommand.
 

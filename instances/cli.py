@@ -7,8 +7,8 @@
 * ``instances export NAME -o FILE.json [-p KEY=VALUE ...]`` - the DNN as an offloadsched JSON
   document (:func:`offloadsched.io.save`); with ``--onnx`` an ONNX graph of every operator, the
   weights declared as typed inputs (:mod:`offloadsched.instances.onnx_export`).
-* ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--no-fold]`` - an ONNX
-  model as a DNN document (:mod:`offloadsched.instances.onnx_import`).
+* ``instances import MODEL.onnx -o FILE.json [--shape NAME=1x3x224x224] [--input NAME] [--no-fold]`` -
+  an ONNX model as a DNN document (:mod:`offloadsched.instances.onnx_import`).
 * ``instances profile MODEL -o PROBLEM.json [--device-times CSV] [--server-times CSV] [--jobs N]``
   - a joint problem of ``N`` jobs of a DNN (JSON, ONNX or zoo name) on a platform, with measured
   per-layer times in place of the FLOP-rate model (:mod:`offloadsched.instances.profiles`).
@@ -61,8 +61,10 @@ def register(sub) -> None:
 
     _onnx_options(_action(actions, "import", _import, "read an ONNX model into an offloadsched DNN document",
                           "Per node of an ONNX model: FLOPs, output bytes (inferred shape and type) and parameters; "
-                          "element-wise layers folded into their producer as in the zoo. Weights in external data "
-                          "files are not read.", model="the .onnx file", output="output .json file"))
+                          "element-wise layers folded into their producer as in the zoo. Weight values are never "
+                          "read (large initializers are skipped, external data files not opened); weights declared "
+                          "as graph inputs (weight-free exports) are told from the network input, which --input "
+                          "names when the file is ambiguous.", model="the .onnx file", output="output .json file"))
 
     q = _action(actions, "profile", _profile, "a joint problem file, optionally on measured per-layer times",
                 "Write a joint problem: JOBS jobs of a DNN on a platform. With --device-times (and --server-times) "
@@ -98,6 +100,9 @@ def _action(actions, name: str, func, summary: str, description: str, *, model: 
 def _onnx_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shape", action="append", default=[], metavar="NAME=D1xD2x...",
                         help="shape of an ONNX input with dynamic dimensions, e.g. input=1x3x224x224")
+    parser.add_argument("--input", action="append", default=None, metavar="NAME", dest="inputs",
+                        help="ONNX: a network input among the graph inputs (repeat for several); the other graph "
+                        "inputs are weights. Needed only for a file whose inputs are ambiguous")
     parser.add_argument("--no-fold", action="store_true", help="ONNX: keep every operator as its own layer")
 
 
@@ -191,7 +196,7 @@ def _read_onnx(path: Path, args: argparse.Namespace) -> DNN:
     shapes = dict(parse_shape(text) for text in args.shape)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", OnnxImportWarning)
-        dnn = from_onnx(path, fold=not args.no_fold, shapes=shapes)
+        dnn = from_onnx(path, fold=not args.no_fold, shapes=shapes, inputs=args.inputs)
     for w in caught:
         if issubclass(w.category, OnnxImportWarning):
             sys.stderr.write(f"warning: {w.message}\n")
@@ -207,7 +212,9 @@ def _import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ValidationError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"wrote {args.output} ({dnn.name}: {len(dnn)} layers, {dnn.n_edges} edges, {dnn.structure}; "
-          f"{int(dnn.attrs['params']):,d} params, {dnn.attrs['flops'] / 1e9:.3f} GFLOPs)")
+          f"{int(dnn.attrs['params']):,d} params, {dnn.attrs['flops'] / 1e9:.3f} GFLOPs"
+          + (f"; {dnn.attrs['weight_inputs']} graph inputs taken as weights, input {dnn.names[0]!r})"
+             if dnn.attrs.get("weight_inputs") else ")"))
     return 0
 
 

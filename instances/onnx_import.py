@@ -1,26 +1,33 @@
 """ONNX import: a DNN graph (layers with FLOPs, output bytes and parameters) from an ONNX model.
 
-:func:`from_onnx` reads the model without its weight values (external data files are never
-opened), runs the ``onnx`` package's shape inference and makes one layer per operator node:
+:func:`from_onnx` reads the model without its weight values (:mod:`offloadsched.instances.onnx_read`:
+large initializers are read as their headers, external data files are never opened), inlines
+model-local functions, computes every tensor's shape and the values of the constant ones
+(:mod:`offloadsched.instances.onnx_shapes`: constant shape arithmetic is evaluated) and makes one
+layer per operator node:
 
-* **Tensors.** A tensor is *constant* if it is an initializer, a weight input, the output of a
-  ``Constant`` node, of ``Shape`` / ``Size`` (static shapes), or of a node whose inputs are all
-  constant; such nodes make no layer (shape arithmetic of exporters).  A graph input that is no
-  initializer is a *weight input* if it has at most one element or feeds only weight positions
-  (inputs 1.. of ``Conv``, ``ConvTranspose``, ``Gemm``, the normalisations, ``PRelu``; input 1 of
-  ``MatMul``); every other graph input is a network input.  Several network inputs make one
+* **Inputs and weights.** A graph input that is no initializer is a network input or a weight:
+  :func:`network_inputs` tells them apart (the option ``inputs=`` / ``--input NAME`` names the
+  network inputs when the file is ambiguous, which is refused otherwise), so that a weight-free
+  file (weights as typed graph inputs) gives the same graph as the full one.  A node that reads
+  no network data (only initializers, weights, ``Constant`` values, ``Shape`` / ``Size``, or
+  results of such nodes) makes no layer: shape arithmetic and weight preprocessing (a class
+  token's ``Expand``, a relative position bias ``Gather``).  Several network inputs make one
   input layer holding them all (as the zoo's multi-image input); several graph outputs get a
   sink layer ``output`` (0 FLOPs, their bytes).  Nodes that reach no graph output are dropped.
 * **Output bytes** of a layer: the bytes of its data outputs, ``prod(shape) * element size`` of
   the inferred shape and element type (float32: 4).  Every dimension must be static: a dynamic
   input dimension is refused unless given (``shapes={"input": (1, 3, 224, 224)}``, the command
   line's ``--shape input=1x3x224x224``).
-* **Parameters**: the elements of a node's float inputs that are initializers or weight inputs,
-  for the operators of :data:`PARAM_OPS` (weighted layers and element-wise arithmetic) and those
-  without a FLOP rule, and ``Constant`` values at weight positions (inputs 1.. of the weighted
-  operators), except index tensors and ``BatchNormalization``'s running mean and variance
-  (buffers, as torchvision counts); other constant inputs (``Resize`` scales, ``Clip`` bounds,
-  a ``Mul`` by a ``Constant``) are not parameters.  Model-local functions are inlined first.
+* **Parameters** of a layer: the elements of the learned tensors (initializers and weight inputs
+  of a non-index type) that its nodes read, directly or through nodes computing on constants
+  only (a ``Transpose`` of a weight, a class token's ``Expand``), each once per node; an
+  ``Identity`` copy of a learned tensor is a parameter of its own (exporters share equal weights
+  that way: VGG-16's zero biases); ``Constant`` values at weight positions (inputs 1.. of the
+  weighted operators) count too.  Not parameters: index tensors, ``BatchNormalization``'s running
+  mean and variance (buffers, as torchvision counts), the inputs of :data:`NOT_PARAMS` (``Clip``
+  bounds, ``Resize`` scales, ``Pad`` values) and ``Constant`` values elsewhere (a ``Mul`` by a
+  constant).
 * **FLOPs** follow :mod:`offloadsched.instances.layers` (a multiply-add is 2, bias additions not counted):
   ``Conv`` 2 x out_elements x (C_in / groups) x prod(kernel) (groups, dilation and padding act
   through the weight's shape and the inferred output); ``ConvTranspose`` 2 x in_elements x
@@ -62,6 +69,8 @@ from offloadsched.dnn import DNN, Layer
 from offloadsched.errors import ValidationError
 
 from .builder import FOLDABLE as ZOO_FOLDABLE
+from .onnx_read import read_structure, strip_model
+from .onnx_shapes import propagate
 
 #: Metadata keys on a node (``NodeProto.metadata_props``) that name its layer and the layer's kind.
 LAYER_KEY = "offloadsched.layer"
@@ -93,9 +102,6 @@ GLOBAL_POOLS = frozenset({"GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool"})
 #: Operators whose inputs 1.. hold weights (a graph input used only there is a weight input).
 WEIGHT_OPS = frozenset({"Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization",
                         "LayerNormalization", "GroupNormalization", "PRelu"})
-#: Operators whose initializer or weight-input operands are parameters (and those without a FLOP rule);
-#: constant inputs of other operators (``Resize`` scales, ``Clip`` bounds, ``Pad`` values) are not.
-PARAM_OPS = WEIGHT_OPS | BINARY | VARIADIC | frozenset({"MatMul", "Mean"})
 #: Layer kinds that ``fold=True`` merges into their producer: the zoo's, other activations and reshapes.
 FOLDABLE = ZOO_FOLDABLE | frozenset({
     "clip", "prelu", "thresholdedrelu", "sigmoid", "tanh", "hardsigmoid", "hardswish", "elu", "selu", "celu",
@@ -125,6 +131,7 @@ class _Tensor:
     dims: tuple | None  # ints, or str / None for dynamic dimensions; None when unknown
     itemsize: float
     elem_type: int = 1
+    why: str = ""  # where shape inference stopped, for an unknown shape
 
     @property
     def numel(self) -> int:
@@ -147,25 +154,31 @@ class _Group:
 
 # -- loading -------------------------------------------------------------------------------
 def load_model(path_or_model, where: str | None = None):
-    """An ``onnx.ModelProto`` from a path (weights in external files are not read) or a model."""
+    """``(model, where, valueless)``: the ``onnx.ModelProto`` of a path or a model without its large
+    weight values (:mod:`offloadsched.instances.onnx_read`; external data files are not read), a
+    label for messages, and the names of the initializers whose values are not at hand."""
     onnx = _onnx()
     if isinstance(path_or_model, onnx.ModelProto):
-        return path_or_model, where or (path_or_model.graph.name or "model")
-    path = Path(path_or_model)
-    where = where or str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationError(f"{where}: no such file") from None
-    except OSError as exc:
-        raise ValidationError(f"{where}: cannot read ({exc.strerror or exc})") from None
-    try:
-        model = onnx.load_model_from_string(data)
-    except Exception as exc:  # protobuf's DecodeError and friends
-        raise ValidationError(f"{where}: not an ONNX model ({_first_line(exc)})") from None
+        model, stripped = strip_model(onnx, path_or_model)
+        where = where or (path_or_model.graph.name or "model")
+    else:
+        path = Path(path_or_model)
+        where = where or str(path)
+        try:
+            model, stripped = read_structure(onnx, path)
+        except FileNotFoundError:
+            raise ValidationError(f"{where}: no such file") from None
+        except IsADirectoryError:
+            raise ValidationError(f"{where}: is a directory, not an ONNX file") from None
+        except OSError as exc:
+            raise ValidationError(f"{where}: cannot read ({exc.strerror or exc})") from None
+        except Exception as exc:  # WireError, protobuf's DecodeError and friends
+            raise ValidationError(f"{where}: not an ONNX model ({_first_line(exc)})") from None
     if model.ir_version <= 0 or not model.opset_import or not model.graph.node:
         raise ValidationError(f"{where}: not an ONNX model (no IR version, opset or graph nodes)")
-    return model, where
+    external = onnx.TensorProto.EXTERNAL
+    valueless = stripped | {t.name for t in model.graph.initializer if t.data_location == external}
+    return model, where, valueless
 
 
 def _first_line(exc: BaseException) -> str:
@@ -188,15 +201,17 @@ def parse_shape(text: str) -> tuple[str, tuple[int, ...]]:
 
 # -- the import ----------------------------------------------------------------------------
 def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence[int]] | None = None,
-              name: str | None = None) -> DNN:
+              name: str | None = None, inputs: Sequence[str] | None = None) -> DNN:
     """The DNN of an ONNX model (a path or an ``onnx.ModelProto``); see the module docstring.
 
-    ``shapes`` fixes the dimensions of network inputs (required for dynamic ones); ``name``
-    names the DNN (default: the file's stem, else the graph's name).  Errors are
-    :class:`ValidationError` naming the tensor, node or input.
+    ``shapes`` fixes the dimensions of network inputs (required for dynamic ones); ``inputs``
+    names the network inputs among the graph inputs (the others are weights; needed only when the
+    graph does not tell, see :func:`network_inputs`); ``name`` names the DNN (default: the file's
+    stem, else the graph's name).  Errors are :class:`ValidationError` naming the tensor, node or
+    input.
     """
     onnx = _onnx()
-    model, where = load_model(path_or_model)
+    model, where, valueless = load_model(path_or_model)
     if model.functions:  # model-local functions (e.g. modules of torch's dynamo exporter): inline them
         try:
             from onnx import inliner
@@ -208,22 +223,21 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
                           else model.graph.name or "onnx_model")
     graph = model.graph
     init_names = {t.name for t in graph.initializer}
-    inputs = [i for i in graph.input if i.name not in init_names]
-    weights = _weight_inputs(graph, inputs)
-    data_inputs = [i for i in inputs if i.name not in weights]
-    if not data_inputs:
-        raise ValidationError(f"{where}: no network input (every graph input looks like a weight)")
-    model = _fix_shapes(onnx, model, where, data_inputs, dict(shapes or {}))
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
-    except Exception as exc:
-        raise ValidationError(f"{where}: shape inference failed: {_first_line(exc)}") from None
-    graph = inferred.graph
-    tensors = _tensor_types(onnx, graph)
+    _check_defined(graph, init_names, where)
+    data_names, weights = network_inputs(graph, inputs, where)
+    types, values = _start_types(onnx, graph, data_names, dict(shapes or {}), valueless, where)
+    opsets = {o.domain: o.version for o in model.opset_import}
+    opsets.setdefault("ai.onnx", opsets.get("", 1))
+    recorded = {vi.name: vi.type for vi in [*graph.value_info, *graph.output] if vi.type.HasField("tensor_type")}
+    why = propagate(onnx, graph, opsets, types, values, recorded, model.ir_version or 8)
+    tensors = _tensor_types(onnx, types, values, why)
     const = set(init_names) | weights
-    learned = set(init_names) | weights
+    # learned tensors (initializers and weight inputs of a non-index type; a copy made by Identity is
+    # its own parameter, as exporters share equal weights that way) and, per constant tensor, the
+    # learned tensors it is computed from
+    sources: dict[str, frozenset[str]] = {t: frozenset([t]) for t in const
+                                          if t in tensors and tensors[t].elem_type not in INDEX_TYPES}
     constant_nodes: set[str] = set()  # outputs of Constant nodes (and of nodes computing on them only)
-    data_names = [i.name for i in data_inputs]
     input_layer = data_names[0] if len(data_names) == 1 else "input"
     producer: dict[str, str] = {t: input_layer for t in data_names}
     groups: dict[str, _Group] = {}
@@ -231,14 +245,21 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     for k, node in enumerate(graph.node):
         data_in = [t for t in node.input if t and t not in const]
         if not data_in or node.op_type in ("Shape", "Size", "Constant"):
-            const.update(o for o in node.output if o)
+            outs = [o for o in node.output if o]
+            const.update(outs)
             if node.op_type == "Constant" or (not data_in and all(t in constant_nodes for t in node.input if t)):
-                constant_nodes.update(o for o in node.output if o)
+                constant_nodes.update(outs)
+            derived = frozenset().union(*(sources.get(t, frozenset()) for t in node.input))
+            if derived and node.op_type not in ("Shape", "Size"):  # a shape carries no parameters
+                for o in outs:
+                    if o in tensors and tensors[o].elem_type not in INDEX_TYPES:
+                        copy = node.op_type == "Identity" and sources.get(node.input[0]) == {node.input[0]}
+                        sources[o] = frozenset([o]) if copy else derived
             continue
         for t in data_in:
             if t not in producer:
-                raise ValidationError(f"{where}: node {_node_label(node, k)} reads tensor {t!r}, which no "
-                                      "earlier node produces (the graph is not topologically sorted)")
+                raise ValidationError(f"{where}: node {_node_label(node, k)} reads tensor {t!r} before the node "
+                                      "that computes it (the graph is not topologically sorted)")
         meta = {p.key: p.value for p in node.metadata_props}
         gname = meta.get(LAYER_KEY) or node.name or next((o for o in node.output if o), f"node{k}")
         group = groups.get(gname)
@@ -254,7 +275,7 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
         for key, value in _node_work(node, tensors, data_in, flops, const, where).items():
             group.work[key] = group.work.get(key, 0) + value
         group.macs += macs
-        group.params += _params(node, tensors, learned, constant_nodes, rule)
+        group.params += _params(node, tensors, sources, constant_nodes)
         for t in data_in:
             if producer[t] != gname and producer[t] not in group.preds:
                 group.preds.append(producer[t])
@@ -270,59 +291,173 @@ def from_onnx(path_or_model, *, fold: bool = True, shapes: Mapping[str, Sequence
     for o in outputs:
         if o not in producer:
             raise ValidationError(f"{where}: graph output {o!r} is not computed from the network input")
-    return _build(model_name, where, inferred, tensors, data_names, input_layer, groups, producer, outputs,
-                  no_rule, fold)
+    dnn = _build(model_name, where, model, tensors, data_names, input_layer, groups, producer, outputs,
+                 no_rule, fold)
+    dnn.attrs["weight_inputs"] = len(weights)  # graph inputs taken as weights (a weight-free file)
+    return dnn
 
 
 def _node_label(node, k: int) -> str:
     return f"{node.name!r} ({node.op_type})" if node.name else f"#{k} ({node.op_type})"
 
 
-def _weight_inputs(graph, inputs) -> set[str]:
-    uses: dict[str, list[tuple[str, int]]] = {i.name: [] for i in inputs}
+def _check_defined(graph, init_names: set[str], where: str) -> None:
+    """Every tensor a node reads is a graph input, an initializer or some node's output; else the
+    file was written without its weights and without declaring them."""
+    defined = init_names | {i.name for i in graph.input} | {o for n in graph.node for o in n.output}
+    missing = list(dict.fromkeys(t for n in graph.node for t in n.input if t and t not in defined))
+    if not missing:
+        return
+    shown = ", ".join(repr(t) for t in missing[:3]) + (", ..." if len(missing) > 3 else "")
+    cause = (f"the graph has no initializers and {len(graph.input)} input(s), so these are weights the file "
+             "leaves out without declaring them (torch.onnx.export(..., export_params=False) with the dynamo "
+             "exporter writes such files; add keep_initializers_as_inputs=True, or use dynamo=False)"
+             if not init_names else "the file is incomplete")
+    raise ValidationError(f"{where}: {len(missing)} tensor(s) read by nodes are defined nowhere (no initializer, "
+                          f"graph input or node output): {shown}; {cause}")
+#: Data positions of the operators that compute on a network's data: a graph input read there
+#: (directly or through single-input data movement) is a network input.
+DATA_SLOTS = frozenset({"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization",
+                        "LayerNormalization", "GroupNormalization", "LRN"}) | POOLS | GLOBAL_POOLS
+#: Positions that hold configuration rather than data (shapes, bounds, pads, scales).
+CONFIG_SLOTS = {"Reshape": (1,), "Expand": (1,), "Tile": (1,), "Slice": (1, 2, 3, 4), "Pad": (1, 2, 3),
+                "Resize": (1, 2, 3), "Upsample": (1,), "Clip": (1, 2), "Squeeze": (1,), "Unsqueeze": (1,),
+                "Split": (1,), "Gather": (1,), "ReduceMean": (1,), "ReduceSum": (1,), "ReduceMax": (1,)}
+
+
+def _at_weight(op: str, pos: int) -> bool:
+    return (op in WEIGHT_OPS and pos >= 1) or (op == "MatMul" and pos == 1)
+
+
+def network_inputs(graph, inputs: Sequence[str] | None, where: str) -> tuple[list[str], set[str]]:
+    """``(network inputs, weight inputs)`` among the graph inputs that are no initializers.
+
+    Named by ``inputs`` (the command line's ``--input``), or else found: a graph input is a *sure
+    weight* if it has at most one element or is read only at weight positions (inputs 1.. of
+    ``Conv``, ``Gemm``, the normalisations, ``PRelu``; input 1 of ``MatMul``), directly or through
+    ``Identity``; it is *read as data* if it reaches the data position of :data:`DATA_SLOTS`
+    (``Conv``'s input 0, ...) directly or through nodes whose other inputs are constants, other
+    weights at weight or configuration positions, or integer tensors.  The network inputs are those
+    read as data, when PyTorch's order confirms it: they come first among the graph inputs (the
+    classic exporter's ``export_params=False`` and the dynamo exporter's
+    ``keep_initializers_as_inputs=True`` list the model's inputs before its weights).  A graph
+    without sure weights takes every graph input as a network input.  Anything else is ambiguous
+    and refused, naming the candidates and the option.
+    """
+    init = {t.name for t in graph.initializer}
+    graph_inputs = [i for i in graph.input if i.name not in init]
+    names = [i.name for i in graph_inputs]
+    if inputs is not None:
+        chosen = list(dict.fromkeys(inputs))
+        unknown = [n for n in chosen if n not in names]
+        if unknown or not chosen:
+            raise ValidationError(f"{where}: --input {unknown[0] if unknown else ''!r} is no graph input; graph "
+                                  f"inputs (no initializers): {_listing(names)}")
+        return chosen, set(names) - set(chosen)
+    if len(names) <= 1:
+        if not names:
+            raise ValidationError(f"{where}: the graph has no input (every graph input is an initializer)")
+        return names, set()
+    uses: dict[str, list[tuple[Any, int]]] = {}
     for node in graph.node:
         for pos, t in enumerate(node.input):
-            if t in uses:
-                uses[t].append((node.op_type, pos))
-    out = set()
-    for i in inputs:
-        dims = [d.dim_value if d.HasField("dim_value") else None for d in i.type.tensor_type.shape.dim]
-        small = i.type.tensor_type.HasField("shape") and None not in dims and math.prod(dims) <= 1
-        at_weights = uses[i.name] and all((op in WEIGHT_OPS and pos >= 1) or (op == "MatMul" and pos == 1)
-                                          for op, pos in uses[i.name])
-        if small or at_weights:
-            out.add(i.name)
-    return out
+            if t:
+                uses.setdefault(t, []).append((node, pos))
+    integer = {i.name for i in graph_inputs if i.type.tensor_type.elem_type in INDEX_TYPES}
 
+    def only_weight(t: str, depth: int = 0) -> bool:
+        return bool(uses.get(t)) and depth < 8 and all(
+            _at_weight(node.op_type, pos) or (node.op_type == "Identity" and only_weight(node.output[0], depth + 1))
+            for node, pos in uses[t])
 
-def _fix_shapes(onnx, model, where: str, data_inputs, shapes: dict[str, Sequence[int]]):
-    known = [i.name for i in data_inputs]
-    for key in shapes:
-        if key not in known:
-            raise ValidationError(f"{where}: --shape names unknown input {key!r}; network inputs: {', '.join(known)}")
-    if shapes:
-        model = onnx.ModelProto.FromString(model.SerializeToString())
-        data_inputs = [i for i in model.graph.input if i.name in known]
-    for i in data_inputs:
+    sure = set(integer)
+    for i in graph_inputs:
         tt = i.type.tensor_type
-        if not i.type.HasField("tensor_type") or not tt.HasField("shape"):
-            if i.name not in shapes:
-                raise ValidationError(f"{where}: input {i.name!r} has no shape; give it with --shape "
-                                      f"{i.name}=1x3x224x224")
+        dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
+        if (tt.HasField("shape") and None not in dims and math.prod(dims) <= 1) or only_weight(i.name):
+            sure.add(i.name)
+    # tensors computed from a graph input that is not a sure weight (data, or an undecided weight)
+    tainted = set(n for n in names if n not in sure)
+    for node in graph.node:
+        if node.op_type not in ("Shape", "Size") and any(t in tainted for t in node.input):
+            tainted.update(o for o in node.output if o)
+
+    def read_as_data(start: str) -> bool:
+        stream, todo = {start}, [start]
+        while todo:
+            t = todo.pop()
+            for node, pos in uses.get(t, []):
+                if node.op_type in DATA_SLOTS and pos == 0:
+                    return True
+                if node.op_type in ("Shape", "Size"):
+                    continue
+                others = [(p, u) for p, u in enumerate(node.input) if u and p != pos and u not in stream]
+                if all(u not in tainted or _at_weight(node.op_type, p) or p in CONFIG_SLOTS.get(node.op_type, ())
+                       for p, u in others):
+                    for o in node.output:
+                        if o and o not in stream:
+                            stream.add(o)
+                            todo.append(o)
+        return False
+
+    undecided = [n for n in names if n not in sure]
+    if not sure - integer:
+        return names, set()
+    data = [n for n in undecided if read_as_data(n)]
+    if data and names[:len(data)] == data:
+        return data, set(names) - set(data)
+    found = (f"{_listing(data)} read as data but not listed first, as PyTorch lists a model's inputs" if data
+             else "none is read as data by a Conv, Gemm, MatMul, ...")
+    candidates = data + [n for n in undecided if n not in data]
+    raise ValidationError(f"{where}: cannot tell the network input(s) from the weights among the graph inputs "
+                          f"that are no initializers ({found}); candidates: {_listing(candidates)}; name the "
+                          "network input(s) with --input NAME (inputs=[...] in the API)")
+
+
+def _listing(names: Sequence[str], limit: int = 6) -> str:
+    return ", ".join(repr(n) for n in names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _start_types(onnx, graph, data_names: list[str], shapes: dict[str, Sequence[int]], valueless: set[str],
+                 where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The types of the graph inputs (network inputs fixed by ``shapes``) and initializers, and the
+    values of the initializers at hand."""
+    from onnx import helper, numpy_helper
+
+    for key in shapes:
+        if key not in data_names:
+            raise ValidationError(f"{where}: --shape names unknown input {key!r}; network inputs: "
+                                  f"{', '.join(data_names)}")
+    types: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    for t in graph.initializer:
+        types[t.name] = helper.make_tensor_type_proto(t.data_type, list(t.dims))
+        if t.name not in valueless:
+            try:
+                values[t.name] = numpy_helper.to_array(t)
+            except Exception:  # a value onnx cannot read (e.g. a type numpy lacks): its type only
+                pass
+    for i in graph.input:
+        if i.name in types or not i.type.HasField("tensor_type"):
+            continue
+        tt = i.type.tensor_type
+        types[i.name] = i.type
+        if i.name not in data_names:
+            continue
         dims = list(tt.shape.dim)
         if i.name in shapes:
             given = [int(d) for d in shapes[i.name]]
-            if dims and len(given) != len(dims):
+            if tt.HasField("shape") and len(given) != len(dims):
                 raise ValidationError(f"{where}: --shape {i.name}: {len(given)} dimensions for an input of rank "
                                       f"{len(dims)}")
             for k, (d, v) in enumerate(zip(dims, given)):
                 if d.HasField("dim_value") and d.dim_value != v:
                     raise ValidationError(f"{where}: --shape {i.name}: dimension {k} is {d.dim_value} in the "
                                           f"model, not {v}")
-            del tt.shape.dim[:]
-            for v in given:
-                tt.shape.dim.add().dim_value = v
+            types[i.name] = helper.make_tensor_type_proto(tt.elem_type, given)
             continue
+        if not tt.HasField("shape"):
+            raise ValidationError(f"{where}: input {i.name!r} has no shape; give it with --shape {i.name}=1x3x224x224")
         for k, d in enumerate(dims):
             if not d.HasField("dim_value") or d.dim_value <= 0:
                 label = d.dim_param or "?"
@@ -330,7 +465,7 @@ def _fix_shapes(onnx, model, where: str, data_inputs, shapes: dict[str, Sequence
                                       f"its shape with --shape {i.name}=" + "x".join(
                                           str(x.dim_value) if x.HasField("dim_value") and x.dim_value > 0
                                           else "N" for x in dims))
-    return model
+    return types, values
 
 
 def _itemsize(onnx, elem_type: int) -> float:
@@ -341,24 +476,21 @@ def _itemsize(onnx, elem_type: int) -> float:
         return 0.5 if "4" in name else 1.0 if "8" in name else 2.0 if "16" in name else 4.0
 
 
-def _tensor_types(onnx, graph) -> dict[str, _Tensor]:
+def _tensor_types(onnx, types: Mapping[str, Any], values: Mapping[str, Any], why: Mapping[str, str]
+                  ) -> dict[str, _Tensor]:
     out: dict[str, _Tensor] = {}
-    for t in graph.initializer:
-        out[t.name] = _Tensor(tuple(t.dims), _itemsize(onnx, t.data_type), t.data_type)
-    for vi in [*graph.input, *graph.value_info, *graph.output]:
-        if not vi.type.HasField("tensor_type"):
-            continue
-        tt = vi.type.tensor_type
+    for name, value in values.items():
+        if name not in types:
+            out[name] = _Tensor(tuple(value.shape), float(value.dtype.itemsize),
+                                onnx.helper.np_dtype_to_tensor_dtype(value.dtype))
+    for name, tp in types.items():
+        tt = tp.tensor_type
         dims = (tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in tt.shape.dim)
                 if tt.HasField("shape") else None)
-        if vi.name not in out or out[vi.name].dims is None:
-            out[vi.name] = _Tensor(dims, _itemsize(onnx, tt.elem_type) if tt.elem_type else 4.0, tt.elem_type)
-    for node in graph.node:  # Constant nodes: shapes from their value
-        if node.op_type == "Constant":
-            for a in node.attribute:
-                if a.name == "value" and node.output:
-                    out.setdefault(node.output[0], _Tensor(tuple(a.t.dims), _itemsize(onnx, a.t.data_type),
-                                                           a.t.data_type))
+        out[name] = _Tensor(dims, _itemsize(onnx, tt.elem_type) if tt.elem_type else 4.0, tt.elem_type,
+                            why.get(name, ""))
+    for name, reason in why.items():
+        out.setdefault(name, _Tensor(None, 4.0, 0, reason))
     return out
 
 
@@ -366,9 +498,9 @@ def _shape(tensors: dict[str, _Tensor], name: str, where: str, node=None, k: int
     t = tensors.get(name)
     if t is None or t.dims is None or any(not isinstance(d, int) or d <= 0 for d in t.dims):
         at = f" (at node {_node_label(node, k)})" if node is not None else ""
-        dims = "unknown" if t is None or t.dims is None else "x".join(str(d) for d in t.dims)
-        raise ValidationError(f"{where}: tensor {name!r}{at} has no static shape ({dims}); fix the network "
-                              "input's shape with --shape")
+        dims = "unknown" if t is None or t.dims is None else "x".join("?" if d is None else str(d) for d in t.dims)
+        cause = f"shape inference stopped at {t.why}" if t is not None and t.why else "shape inference left it open"
+        raise ValidationError(f"{where}: tensor {name!r}{at} has no static shape ({dims}); {cause}")
     return t.dims  # type: ignore[return-value]
 
 
@@ -474,15 +606,27 @@ def _flops(node, tensors, where: str, k: int) -> tuple[int, int, bool]:
 INDEX_TYPES = frozenset({6, 7, 9})
 
 
-def _params(node, tensors, learned: set[str], constants: set[str], rule: bool) -> int:
-    if rule and node.op_type not in PARAM_OPS:
-        return 0
-    total = 0
+#: Inputs that hold no parameters though they may be learned-looking constants: batch-norm
+#: running statistics (buffers, as torchvision counts) and the bounds, scales and pads of operators.
+NOT_PARAMS = {"BatchNormalization": (3, 4), "Clip": (1, 2), "Resize": (1, 2, 3), "Upsample": (1,), "Pad": (1, 2, 3)}
+
+
+def _params(node, tensors: dict[str, _Tensor], sources: Mapping[str, frozenset[str]], constants: set[str]) -> int:
+    """The elements of the learned tensors (:data:`INDEX_TYPES` excluded) that ``node`` reads,
+    directly or through constant-only nodes (a class token's ``Expand``, a weight's ``Transpose``),
+    each once, except at :data:`NOT_PARAMS` positions; and ``Constant`` values at weight positions
+    (inputs 1.. of :data:`WEIGHT_OPS` and ``MatMul``)."""
+    skip = NOT_PARAMS.get(node.op_type, ())
+    seen: set[str] = set()
     for pos, t in enumerate(node.input):
-        weight_from_constant = t in constants and pos >= 1 and node.op_type in WEIGHT_OPS | {"MatMul"}
-        if not t or (t not in learned and not weight_from_constant) or (
-                node.op_type == "BatchNormalization" and pos >= 3):
+        if not t or pos in skip:
             continue
+        if t in sources:
+            seen.update(sources[t])
+        elif t in constants and pos >= 1 and node.op_type in WEIGHT_OPS | {"MatMul"}:
+            seen.add(t)
+    total = 0
+    for t in seen:
         info = tensors.get(t)
         if info is not None and info.dims is not None and info.elem_type not in INDEX_TYPES and all(
                 isinstance(d, int) for d in info.dims):

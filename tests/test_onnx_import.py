@@ -296,3 +296,105 @@ def test_cli_export_import_profile_solve(tmp_path, capsys):
     assert run(capsys, "profile", str(g_json), "--jobs", "2", "-o", str(problem))[0] == 0
     assert main(["solve", str(problem), "-m", "po"]) == 0
     assert "status heuristic" in capsys.readouterr().out
+
+
+# -- constant shape arithmetic, weight-free files, reading without weights ------------------
+def _const(name, values):
+    return helper.make_node("Constant", [], [name], name=name, value=numpy_helper.from_array(np.array(values)))
+
+
+def test_channel_split_computed_from_shapes():
+    """ShuffleNet's split as the classic exporter writes it: the half of Shape(x)[1] by Div,
+    used as Slice bounds; the shapes after it are static and the arithmetic makes no layer."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"], name="shape"), _const("one", [1]), _const("two", [2]),
+             _const("zero", [0]), helper.make_node("Gather", ["s", "one"], ["c"], name="channels"),
+             helper.make_node("Div", ["c", "two"], ["half"], name="half"),
+             helper.make_node("Slice", ["x", "zero", "half", "one"], ["a"], name="left"),
+             helper.make_node("Slice", ["x", "half", "c", "one"], ["b"], name="right"),
+             helper.make_node("Conv", ["b", "w"], ["cb"], name="conv"),
+             helper.make_node("Concat", ["a", "cb"], ["y"], name="concat", axis=1)]
+    m = model(nodes, [vi("x", (1, 8, 4, 4))], [vi("y", (1, 8, 4, 4))], [weight("w", 4, 4, 1, 1)])
+    d = from_onnx(m)
+    assert d.names == ["x", "left", "right", "conv", "concat"]
+    assert d["left"].out_bytes == d["right"].out_bytes == 4 * 16 * 4 and d["conv"].flops == 2 * 64 * 4
+
+
+def _class_token_graph(weight_free: bool):
+    """A ViT-like stem: conv patches, a class token expanded and concatenated, a positional
+    embedding and a bias added, a bias shared through Identity (as the classic exporter writes
+    equal weights); weights as initializers or, weight-free, as graph inputs after the image."""
+    ws = [weight("cls", 1, 1, 4), weight("patch", 4, 3, 2, 2), weight("pos", 1, 5, 4), weight("bias", 4),
+          weight("fc", 4, 4)]
+    nodes = [helper.make_node("Conv", ["x", "patch"], ["p"], name="patch_conv", strides=[2, 2]),
+             _const("flat_shape", [1, 4, 4]), _const("perm_shape", [1, 1, 4]),
+             helper.make_node("Reshape", ["p", "flat_shape"], ["pr"], name="flatten"),
+             helper.make_node("Transpose", ["pr"], ["pt"], name="tokens", perm=[0, 2, 1]),
+             helper.make_node("Expand", ["cls", "perm_shape"], ["ce"], name="expand"),
+             helper.make_node("Concat", ["ce", "pt"], ["seq"], name="concat", axis=1),
+             helper.make_node("Add", ["seq", "pos"], ["e"], name="embed"),
+             helper.make_node("MatMul", ["e", "fc"], ["f"], name="fc"),
+             helper.make_node("Add", ["f", "bias"], ["fb"], name="fc_bias"),
+             helper.make_node("Identity", ["bias"], ["bias_copy"], name="copy"),
+             helper.make_node("Add", ["fb", "bias_copy"], ["y"], name="out_bias")]
+    inputs = [vi("x", (1, 3, 4, 4))]
+    if weight_free:
+        inputs += [vi(w.name, tuple(w.dims)) for w in ws]
+        ws = []
+    return model(nodes, inputs, [vi("y", (1, 5, 4))], ws)
+
+
+@pytest.mark.parametrize("fold", [True, False])
+def test_weight_free_graph_equals_full_graph(fold):
+    full, free = from_onnx(_class_token_graph(False), fold=fold), from_onnx(_class_token_graph(True), fold=fold)
+    assert free.names == full.names and sorted(free.edges) == sorted(full.edges)
+    assert [(a.flops, a.out_bytes, a.attrs["params"]) for a in free.layers] == \
+        [(a.flops, a.out_bytes, a.attrs["params"]) for a in full.layers]
+    assert "expand" not in full.index and "copy" not in full.index  # constant-only nodes make no layer
+    # the class token and the positional embedding count where they are read; the Identity copy of
+    # the bias is a parameter of its own, as the model had two equal biases
+    assert full.attrs["params"] == 4 + 4 * 3 * 2 * 2 + 5 * 4 + 4 + 16 + 4
+    assert full["concat"].attrs["params"] == 4 and full["out_bias"].attrs["params"] == 4
+
+
+def test_weights_listed_first_are_refused_until_named():
+    m = _class_token_graph(True)
+    inputs = list(m.graph.input)
+    del m.graph.input[:]
+    m.graph.input.extend(inputs[1:] + inputs[:1])
+    with pytest.raises(ValidationError, match=r"'x' read as data but not listed first.*"
+                                                r"candidates: 'x', 'cls', 'pos', 'bias'; .*--input NAME"):
+        from_onnx(m)
+    assert from_onnx(m, inputs=["x"]).names == from_onnx(_class_token_graph(False)).names
+
+
+def test_large_initializers_are_read_as_headers(tmp_path):
+    from offloadsched.instances.onnx_read import KEEP_BYTES, read_structure, strip_model
+
+    m = model([helper.make_node("Gemm", ["x", "w"], ["y"], name="fc", transB=1)], [vi("x", (1, 512))],
+              [vi("y", (1, 300))], [weight("w", 300, 512)])
+    path = tmp_path / "big.onnx"
+    onnx.save_model(m, str(path))
+    for read, stripped in (read_structure(onnx, path), strip_model(onnx, m)):
+        w = read.graph.initializer[0]
+        assert stripped == {"w"} and list(w.dims) == [300, 512] and not w.raw_data and not w.float_data
+        assert read.ByteSize() < KEEP_BYTES and read.graph.node == m.graph.node
+    assert m.graph.initializer[0].ByteSize() > 300 * 512 * 4  # the caller's model is untouched
+    d = from_onnx(path)
+    assert d["fc"].attrs["params"] == 300 * 512 and d["fc"].flops == 2 * 300 * 512
+
+
+def test_messages_name_the_cause():
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv")
+    relu = helper.make_node("Relu", ["c"], ["y"], name="relu")
+    graph = helper.make_graph([relu, conv], "g", [vi("x", (1, 3, 8, 8))], [vi("y", (1, 4, 6, 6))],
+                              [weight("w", 4, 3, 3, 3)])
+    with pytest.raises(ValidationError, match=r"'relu' \(Relu\) reads tensor 'c' before the node that computes it"):
+        from_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    # a shape taken from a weight whose value the file does not hold: no static shape, and where it stopped
+    nodes = [conv, helper.make_node("Reshape", ["c", "shape"], ["r"], name="reshape"),
+             helper.make_node("Relu", ["r"], ["y"], name="relu")]
+    m = model(nodes, [vi("x", (1, 3, 8, 8)), vi("w", (4, 3, 3, 3)), vi("shape", (2,), TensorProto.INT64)],
+              [vi("y", (1, 144))])
+    with pytest.raises(ValidationError, match=r"tensor 'r' .*no static shape \(\?x\?\); shape inference stopped at "
+                                              r"node 'reshape' \(Reshape\)"):
+        from_onnx(m, fold=False)
