@@ -13,6 +13,7 @@ from offloadsched.cli import main
 from offloadsched.report.claims import claims_section
 from offloadsched.report.render import Document, Figure, Heading, Table, to_html, to_markdown
 
+from .browser import NO_BROWSER, Chromium, find_browser
 from .test_bench_helpers import register, write_suite
 
 SUITE = """
@@ -123,3 +124,22 @@ def test_report_errors(db, tmp_path, capsys):
     assert main(["report", "--db", str(tmp_path / "missing.sqlite")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no results for suite 'nope'" in err[0] and "no results database" in err[1]
+
+
+def test_html_report_in_a_browser(db):
+    """The HTML report in headless Chromium: every image decodes, nothing is logged as an error, and
+    the gap figure comes first, on the first screen, before any table."""
+    binary = find_browser()
+    if binary is None:
+        pytest.skip(NO_BROWSER)
+    with Chromium(binary) as browser:
+        page = browser.open(db.path.parent / "out" / "mini.html")
+    state = page.state
+    assert page.errors == []
+    assert state["title"] == "offloadsched benchmark: suite mini"
+    images = state["images"]
+    assert len(images) == len(re.findall(r"!\[", (db.path.parent / "out" / "mini.md").read_text()))
+    assert all(i["complete"] and i["width"] > 0 and i["height"] > 0 for i in images)
+    assert images[0]["alt"].startswith("Gap of each heuristic") and images[0]["top"] < state["viewport"]
+    tags = state["tags"]
+    assert tags.index("figure") < tags.index("table")
