@@ -2,8 +2,8 @@
 
 The site is built from the repository: the API reference from the docstrings (autodoc,
 autosummary, numpydoc sections through napoleon), the Markdown pages with MyST, the notebooks
-with MyST-NB as they are committed (without outputs, not executed), and the methods table
-from the registry at build time (``_ext/offloadsched_docs.py``).
+with MyST-NB (the two quick ones executed, the others as committed, without outputs), and the
+methods table from the registry at build time (``_ext/offloadsched_docs.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +42,17 @@ for _nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
     _dst = NOTEBOOKS / _nb.name
     if not _dst.exists() or _dst.read_bytes() != _nb.read_bytes():
         shutil.copyfile(_nb, _dst)
-nb_execution_mode = "off"
+# The notebooks are committed without outputs.  The two quick ones (about 10 s each) run during the
+# build so that their tables and plots show; the three long ones (a slice of the quick suite, the
+# bandwidth sweep, the scaling timings: minutes together, already executed by `make test`) are
+# shown as committed, code and text without outputs.
+EXECUTED = ("01_quickstart", "03_paper_claims")
+nb_execution_mode = "force"
+nb_execution_excludepatterns = [f"notebooks/{nb.stem}.ipynb" for nb in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                                if nb.stem not in EXECUTED]
+nb_execution_timeout = 300
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
 
 # -- MyST ------------------------------------------------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist"]
