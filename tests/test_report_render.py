@@ -11,7 +11,7 @@ import pytest
 from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.cli import main
 from offloadsched.report.claims import claims_section
-from offloadsched.report.render import Document, Figure, Heading, Table, to_html, to_markdown
+from offloadsched.report.render import Document, Figure, Heading, Para, Table, to_html, to_markdown
 
 from .browser import NO_BROWSER, Chromium, find_browser
 from .test_bench_helpers import register, write_suite
@@ -117,6 +117,8 @@ def test_render_blocks():
     md = to_markdown(doc, "d")
     assert "| x\\|y | 1.5 % |" in md and "|---|---:|" in md and "![f](d/f.png)" in md
     assert '<td class="r">1.5 %</td>' in to_html(doc)
+    para = to_html(Document("T", [Para("*optimal*: **bold**, `a*b*c`, 1,234* and 5 * 6 * 7")]))
+    assert "<p><em>optimal</em>: <strong>bold</strong>, <code>a*b*c</code>, 1,234* and 5 * 6 * 7</p>" in para
 
 
 def test_report_errors(db, tmp_path, capsys):
