@@ -8,12 +8,12 @@ names another).  :func:`find_browser` returns None where there is none; the test
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -53,11 +53,18 @@ class BrowserError(RuntimeError):
     pass
 
 
-def _high(fd: int) -> int:
-    """A close-on-exec copy of ``fd`` numbered 10 or above (out of the way of 3 and 4)."""
-    copy = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+#: Run by a helper interpreter (argv: the two pipe ends, then the browser's command): the pipe ends
+#: become descriptors 3 and 4 (through copies numbered 10 and up, whatever their numbers), then exec.
+EXEC_WITH_PIPES = """
+import fcntl, os, sys
+ends = [fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]]
+for fd in sys.argv[1:3]:
+    os.close(int(fd))
+for target, fd in zip((3, 4), ends):
+    os.dup2(fd, target)
     os.close(fd)
-    return copy
+os.execv(sys.argv[3], sys.argv[3:])
+"""
 
 
 class Chromium:
@@ -66,18 +73,14 @@ class Chromium:
     def __init__(self, binary: str, timeout: float = 60.0):
         self.timeout = timeout
         self._profile = tempfile.TemporaryDirectory(prefix="offloadsched-browser-")
-        to_browser_r, self._to_browser = map(_high, os.pipe())
-        self._from_browser, from_browser_w = map(_high, os.pipe())
-
-        def pipes_as_3_and_4() -> None:  # in the child, before exec
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
-
-        args = [binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        args = [sys.executable, "-c", EXEC_WITH_PIPES, str(to_browser_r), str(from_browser_w),
+                binary, "--headless", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
                 "--window-size=1280,900", f"--user-data-dir={self._profile.name}", "about:blank"]
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, close_fds=False, preexec_fn=pipes_as_3_and_4)
+                                      stderr=subprocess.DEVNULL, pass_fds=(to_browser_r, from_browser_w))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
