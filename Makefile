@@ -1,10 +1,11 @@
-# The two commands of the README: `make bench` (the main job) and `make test`.
+# The two commands of the README: `make bench` (the main job) and `make test`; `make docs` builds the site.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: bench test install clean
+.PHONY: bench test docs install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +14,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/offloadsched bench --suite quick
@@ -23,5 +28,9 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --nbmake tests notebooks --nbmake-timeout=120
 
+# The documentation site, docs/_build/html/index.html; a warning fails the build.
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) results reports .pytest_cache .mypy_cache
+	rm -rf $(VENV) results reports .pytest_cache .mypy_cache docs/_build docs/notebooks/*.ipynb

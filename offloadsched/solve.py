@@ -131,14 +131,6 @@ def check_options(fn, method: str, options: dict[str, Any]) -> None:
 def solve(problem: Problem, method: str, time_limit: float | None = None, **options: Any) -> Result:
     """Solve ``problem`` with the registered ``method``.
 
-    Parameters
-    ----------
-    problem : J2Problem, FmProblem, DagProblem or JointProblem.
-    method : a registered name (``offloadsched.methods()`` lists them).
-    time_limit : seconds for exact methods (None: the method's default); reaching it is a
-        result (status ``feasible`` with a bound), never an exception.
-    **options : method-specific keyword options (unknown ones are rejected).
-
     A method's output is never trusted: its schedule is scored by the core evaluator on the
     problem given here (a joint method's problem D is rebuilt from its partitions and this joint
     problem; the problem it returns is only compared), every job must be scheduled, the timed
@@ -147,6 +139,18 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
     an exact method's ``feasible`` whose bound reaches the makespan becomes ``optimal``, and a
     bound above the makespan or an objective that disagrees makes the status ``error``.  The
     reason is in ``Result.info["inconsistency"]`` (``error``) or ``info["downgraded"]``.
+
+    Parameters
+    ----------
+    problem : J2Problem, FmProblem, DagProblem or JointProblem
+        The problem to solve.
+    method : str
+        A registered name (``offloadsched.methods()`` lists them).
+    time_limit : float or None
+        Seconds for exact methods (None: the method's default); reaching it is a result
+        (status ``feasible`` with a bound), never an exception.
+    **options
+        Method-specific keyword options (unknown ones are rejected).
 
     Returns
     -------

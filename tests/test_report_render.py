@@ -11,8 +11,9 @@ import pytest
 from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.cli import main
 from offloadsched.report.claims import claims_section
-from offloadsched.report.render import Document, Figure, Heading, Table, to_html, to_markdown
+from offloadsched.report.render import Document, Figure, Heading, Para, Table, to_html, to_markdown
 
+from .browser import NO_BROWSER, Chromium, find_browser
 from .test_bench_helpers import register, write_suite
 
 SUITE = """
@@ -116,6 +117,8 @@ def test_render_blocks():
     md = to_markdown(doc, "d")
     assert "| x\\|y | 1.5 % |" in md and "|---|---:|" in md and "![f](d/f.png)" in md
     assert '<td class="r">1.5 %</td>' in to_html(doc)
+    para = to_html(Document("T", [Para("*optimal*: **bold**, `a*b*c`, 1,234* and 5 * 6 * 7")]))
+    assert "<p><em>optimal</em>: <strong>bold</strong>, <code>a*b*c</code>, 1,234* and 5 * 6 * 7</p>" in para
 
 
 def test_report_errors(db, tmp_path, capsys):
@@ -123,3 +126,22 @@ def test_report_errors(db, tmp_path, capsys):
     assert main(["report", "--db", str(tmp_path / "missing.sqlite")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no results for suite 'nope'" in err[0] and "no results database" in err[1]
+
+
+def test_html_report_in_a_browser(db):
+    """The HTML report in headless Chromium: every image decodes, nothing is logged as an error, and
+    the gap figure comes first, on the first screen, before any table."""
+    binary = find_browser()
+    if binary is None:
+        pytest.skip(NO_BROWSER)
+    with Chromium(binary) as browser:
+        page = browser.open(db.path.parent / "out" / "mini.html")
+    state = page.state
+    assert page.errors == []
+    assert state["title"] == "offloadsched benchmark: suite mini"
+    images = state["images"]
+    assert len(images) == len(re.findall(r"!\[", (db.path.parent / "out" / "mini.md").read_text()))
+    assert all(i["complete"] and i["width"] > 0 and i["height"] > 0 for i in images)
+    assert images[0]["alt"].startswith("Gap of each heuristic") and images[0]["top"] < state["viewport"]
+    tags = state["tags"]
+    assert tags.index("figure") < tags.index("table")

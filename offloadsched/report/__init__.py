@@ -1,11 +1,12 @@
 """Reports of a suite from the results database: ``<out>/<suite>.md`` (figures in
 ``<out>/<suite>_files/``) and a self-contained ``<out>/<suite>.html``.
 
-Sections: what ran; the gap table per group and method against the proven optimum (marked "≤"
-where only a bound is known); exact methods' outcomes; the papers' tables beside ours (suites
-with ``[[published]]`` tables); the suite's own sections (``[report] sections = ["module:function"]``,
-each ``fn(db, suite) -> list of report blocks``); figures; consistency checks; errors; claims
-(:mod:`~offloadsched.report.claims`); every instance.
+Sections: what ran; the gaps per heuristic (the main picture, first), then the gap table per group
+and method against the proven optimum (marked "≤" where only a bound is known); exact methods'
+outcomes; the papers' tables beside ours (suites with ``[[published]]`` tables); the suite's own
+sections (``[report] sections = ["module:function"]``, each ``fn(db, suite) -> list of report
+blocks``); the other figures; consistency checks; errors; claims (:mod:`~offloadsched.report.claims`);
+every instance.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def build_document(db: ResultsDB, suite: str) -> Document:
     doc = Document(f"offloadsched benchmark: suite {suite}")
     doc.add(*_overview(raw, df, refs, spec, db))
     if not df.empty:
-        doc.add(Heading("Optimality gaps"), Para(
+        lead = gap_figure(df)  # the main picture leads the report: each heuristic's gaps, then the tables
+        doc.add(Heading("Optimality gaps"), *([lead] if lead is not None else []), Para(
             "Gap = (makespan - optimum) / optimum against the best proven optimum (an exact method's "
             "`optimal` status, or a best makespan equal to the best lower bound). Where no optimum is "
             "proven the gap is an upper limit against the best bound, marked ≤. *optimal*: for exact methods "
@@ -72,7 +74,7 @@ def build_document(db: ResultsDB, suite: str) -> Document:
     doc.add(*_published(spec, suite, df, refs))
     doc.add(*_sections(spec, db, suite))
     notes: list[str] = []
-    figures = [f for f in (gap_figure(df), bandwidth_figure(df, refs), jobs_figure(df, refs), time_figure(df))
+    figures = [f for f in (bandwidth_figure(df, refs), jobs_figure(df, refs), time_figure(df))
                if f is not None] if not df.empty else []
     figures += gantt_figures(df, refs, notes) if not df.empty else []
     if figures:

@@ -18,7 +18,7 @@ class Heading:
 
 @dataclass
 class Para:
-    """A paragraph; ``code`` spans in backticks and **bold** are kept in both formats."""
+    """A paragraph; ``code`` spans in backticks, **bold** and *italics* are kept in both formats."""
 
     text: str
 
@@ -127,7 +127,8 @@ figcaption { font-style: italic; color: #555; }
 def _inline(text: str) -> str:
     text = html.escape(str(text))
     text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
-    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+    text = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"(?<![\w*])\*([^*\s](?:[^*]*[^*\s])?)\*(?![\w*])", r"<em>\1</em>", text)
 
 
 def to_html(doc: Document) -> str:
