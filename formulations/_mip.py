@@ -150,11 +150,11 @@ def too_big(terms: float, time_limit: float | None, t0: float) -> str | None:
             "left of the time limit; returning a heuristic schedule")
 
 
-def unbuilt(solver: str, reason: str, bound: int) -> MipRun:
+def unbuilt(solver: str, reason: str, bound: int | None) -> MipRun:
     """The run of a model that was not built (:func:`too_big`): no solution, ``bound`` a bound known
     without it (e.g. the core's lower bound); :func:`output` then scores a heuristic schedule."""
     return MipRun(solver, has_solution=False, proven_optimal=False, infeasible=False, objective=None,
-                  bound=float(bound), solver_status=reason)
+                  bound=None if bound is None else float(bound), solver_status=reason)
 
 
 def time_left(time_limit: float | None, t0: float) -> float | None:
