@@ -58,7 +58,7 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     extra = [_cpsat.warm_from_schedule(problem, Schedule.from_order(range(n)), "fifo")]
     reason = _cpsat.too_big(opts, n * m * (1 + ((n - 1) if permutation else 0)))
     if reason:  # the model cannot be built in time: the cheap heuristics, within half of the limit
-        warm = _cpsat.warm_start(problem, WARM_START, extra=extra, deadline=opts.t0 + opts.time_limit / 2,
+        warm = _cpsat.warm_start(problem, ("johnson", "neh"), extra=extra, deadline=opts.t0 + opts.time_limit / 2,
                                  limit_methods=True)
         return _cpsat.unbuilt(warm, reason, model_name=name, lower=lower_bound(problem, permutation=permutation))
     p = problem.times.tolist()

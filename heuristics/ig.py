@@ -30,6 +30,7 @@ References (docs/REFERENCES.md): [NawazEnscoreHam1983], [Taillard1990], [RuizStu
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -41,6 +42,7 @@ from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
+from offloadsched.units import is_integer, is_real
 
 from .neh import FINISH_SECONDS_PER_OP
 
@@ -289,12 +291,14 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     real makespan ``max(P1, C + w_rtt)`` increases with) and the local-only jobs are appended
     (:mod:`offloadsched.flow_rtt`); ``info``'s makespans and bound are then those of the offloading jobs."""
     for name, val, low in (("iterations", iterations, 0), ("destruction", destruction, 1)):
-        if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < low):
+        if val is not None and (not is_integer(val) or val < low):
             raise ValidationError(f"ig: {name} must be an integer >= {low}, got {val!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+    if not is_integer(seed) or not 0 <= seed < 2**32:
         raise ValidationError(f"ig: seed must be an integer in 0..2^32-1, got {seed!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+    if not is_real(temperature) or not math.isfinite(temperature) or not temperature > 0:
         raise ValidationError(f"ig: temperature must be a positive number, got {temperature!r}")
+    iterations = None if iterations is None else int(iterations)
+    destruction, seed, temperature = int(destruction), int(seed), float(temperature)
     compile_s = _load()
     p = np.ascontiguousarray(problem.times, dtype=np.int64)
     n, m = p.shape

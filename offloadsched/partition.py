@@ -126,7 +126,8 @@ def _as_mask(dnn: DNN, local) -> np.ndarray:
             if local.shape != (n,):
                 raise ValidationError(f"{where}: mask has shape {local.shape}, expected ({n},)")
             return local.copy()
-        refuse_array_kind(local, f"{where}: local layers", "layer indices or names")
+        if local.dtype.kind != "U" or isinstance(local, np.ma.MaskedArray):  # an array of names is fine
+            refuse_array_kind(local, f"{where}: local layers", "layer indices or names")
         if local.ndim != 1:
             raise ValidationError(f"{where}: local layers must be 1-d, got shape {local.shape}")
         if local.dtype.kind in "iu" and n >= 2 and local.shape == (n,) and set(np.unique(local).tolist()) <= {0, 1}:
