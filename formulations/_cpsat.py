@@ -87,8 +87,8 @@ def too_big(opts: Options, constraints: float) -> str | None:
     left = opts.time_limit - (time.perf_counter() - opts.t0)
     if seconds <= left:
         return None
-    return (f"model not built: about {constraints:.3g} constraints, {seconds:.3g} s to build, with {max(0.0, left):.3g} s "
-            "left of the time limit; returning the warm start")
+    return (f"model not built: about {constraints:.3g} constraints, {seconds:.3g} s to build, with "
+            f"{max(0.0, left):.3g} s left of the time limit; returning the warm start")
 
 
 def over_time(opts: Options) -> str | None:

@@ -260,7 +260,7 @@ def _warm_start(p: np.ndarray, clock: _Clock):
         t0 = time.perf_counter()
         state = [cost, False]
 
-        def step(a: int, b: int) -> None:
+        def step(a: int, b: int, perm=perm, state=state) -> None:
             c, imp = _move_jobs(p, seq, state[0], e, q, perm[a:b])
             state[0], state[1] = c, state[1] or imp
 

@@ -103,8 +103,9 @@ class Platform:
     def __post_init__(self) -> None:
         _store_numbers(self, f"platform {self.name!r}", ("r_loc", "r_rem", "bandwidth", "w_msg", "w_rtt"))
         for field_name in ("r_loc", "r_rem", "bandwidth"):
-            if getattr(self, field_name) <= 0:
-                raise ValidationError(f"platform {self.name!r}: {field_name} must be > 0, got {getattr(self, field_name):g}")
+            value = getattr(self, field_name)
+            if value <= 0:
+                raise ValidationError(f"platform {self.name!r}: {field_name} must be > 0, got {value:g}")
         if seconds_to_us(self.w_rtt, "w_rtt") > 0 and seconds_to_us(self.w_msg, "w_msg") < 1:
             raise ValidationError(f"platform {self.name!r}: w_rtt > 0 needs w_msg >= 1 µs (got w_msg = "
                                   f"{self.w_msg:g} s): every offloaded tensor's upload must take time")
