@@ -24,6 +24,7 @@ import numpy as np
 
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, ValidationError, solve
 from offloadsched.dnn import DNN, Layer, chain
+from offloadsched.instances import generators
 from offloadsched.io import load, save
 from offloadsched.partition import Partition
 from offloadsched.platform import Network, Platform
@@ -276,6 +277,23 @@ CASES: list[ApiCase] = [
         lambda r: r.makespan == 9),
     _err("ig-fraction-iterations", lambda: solve(J2, "ig", iterations=2.5), "iterations must be an integer"),
     _err("ig-nan-temperature", lambda: solve(J2, "ig", temperature=float("nan")), "temperature must be a positive"),
+    # -- instance generators ----------------------------------------------------------------------
+    _err("gen-seed-negative", lambda: generators.random_j2(5, seed=-1), "seed must be an integer >= 0"),
+    _err("gen-seed-fraction", lambda: generators.random_j2(5, seed=2.5), "seed must be an integer >= 0"),
+    _err("gen-seed-string", lambda: generators.random_fm(5, seed="x"), "seed must be an integer >= 0"),
+    _err("gen-seed-bool", lambda: generators.random_j2(5, seed=True), "seed must be an integer >= 0"),
+    _ok("gen-seed-numpy", lambda: generators.random_j2(5, seed=np.int64(3)),
+        lambda p: p.a.tolist() == generators.random_j2(5, seed=3).a.tolist()),
+    _err("gen-high-huge", lambda: generators.random_j2(5, high=10**30), "need integers 0 <= low <= high < 2**62"),
+    _err("gen-high-float", lambda: generators.random_j2(5, high=2.5), "need integers 0 <= low <= high"),
+    _err("gen-n-fraction", lambda: generators.random_j2(2.5), "n must be an integer >= 1"),
+    _err("gen-flops-string", lambda: generators.random_dnn(5, flops="ab"), "flops range must be a pair"),
+    _err("gen-flops-inf", lambda: generators.random_dnn(5, flops=(1.0, float("inf"))), "flops range must be a pair"),
+    _err("gen-n-local-fraction", lambda: generators.random_partition([[], [0]], n_local=1.5),
+         "n_local must be in 0..2"),
+    _err("gen-models-string", lambda: generators.heterogeneous_mix(3, models="alexnet"),
+         "models must be a non-empty list of model names"),
+    _err("gen-identical-fraction", lambda: generators.identical("alexnet", 1.5), "number of jobs must be an integer"),
     # -- limits at scale --------------------------------------------------------------------------
     _err("neh-huge-no-limit", lambda: solve(_big_j2(20_000), "neh"), "above its size limit without a time limit"),
     _ok("neh-huge-time-limit", lambda: solve(_big_j2(20_000), "neh", time_limit=0.2),
