@@ -19,10 +19,10 @@ kept for the work after the search.  On 10^5 jobs with a 2 s limit ``solve`` ret
 Compilation is not counted in ``time_limit``: the inner loops are compiled with numba once per
 process, before the clock starts (:func:`_load`; ``info["compile_s"]`` gives its seconds), from
 numba's cache when it is warm (about 0.5 s on a quiet machine), else compiled and cached (5-6 s,
-the first run after an install or a change of this file).  numba caches next to this file in
-``__pycache__`` when that folder is writable, else in the user's cache folder (``~/.cache/numba``),
-or in ``NUMBA_CACHE_DIR`` when set; so the first call in a process returns that much later than
-its limit.  Deterministic for a given ``seed`` and ``iterations``; with a ``time_limit`` the
+the first run after an install or a change of this file).  numba caches in ``NUMBA_CACHE_DIR`` when
+it is set, else next to this file in ``__pycache__`` when that folder is writable, else in the user's
+cache folder (``~/.cache/numba``), so an installed package caches too; the first call in a process
+returns that much later than its limit.  Deterministic for a given ``seed`` and ``iterations``; with a ``time_limit`` the
 number of iterations depends on the machine.
 
 References (docs/REFERENCES.md): [NawazEnscoreHam1983], [Taillard1990], [RuizStutzle2007].
