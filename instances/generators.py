@@ -86,7 +86,7 @@ def _check_n(n: int, what: str, minimum: int = 1, ceiling: int = MAX_NODES) -> i
 def _check_range(low: int, high: int, what: str) -> None:
     """Integer times ``low..high``: integers (not booleans or floats), ``0 <= low <= high < 2**62``."""
     if not (is_integer(low) and is_integer(high)) or not 0 <= low <= high < 2**62:
-        raise ValidationError(f"{what}: need integers 0 <= low <= high < 2**62, got {low!r}..{high!r}"[:200])
+        raise ValidationError(f"{what}: need 0 <= low <= high (integers below 2**62), got {low!r}..{high!r}"[:200])
 
 
 # -- jobs of zoo models ----------------------------------------------------------------------

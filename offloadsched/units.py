@@ -80,6 +80,8 @@ def require_numbers(values, what: str) -> None:
 def is_real(x) -> bool:
     """Is ``x`` one real number (int, float, numpy integer or floating, Fraction), not a boolean,
     complex number, timedelta64, string or array?"""
+    if type(x) is int or type(x) is float:  # the common case, fast
+        return True
     return (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_, np.timedelta64))
             and not isinstance(x, np.ndarray))
 
