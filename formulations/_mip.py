@@ -51,6 +51,7 @@ import pulp
 from offloadsched.errors import SolverError, ValidationError
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
+from offloadsched.units import is_integer
 
 SOLVERS = ("cbc", "highs")
 #: seconds, when ``solve()`` is given no time limit
@@ -71,7 +72,7 @@ def check_solver(solver: str) -> str:
 
 
 def check_workers(workers: int | None) -> int | None:
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (not is_integer(workers) or workers < 1):  # numpy integers too
         raise ValidationError(f"workers must be a positive integer or None, got {workers!r}")
     return workers
 

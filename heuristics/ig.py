@@ -22,8 +22,8 @@ numba's cache when it is warm (about 0.5 s on a quiet machine), else compiled an
 the first run after an install or a change of this file).  numba caches in ``NUMBA_CACHE_DIR`` when
 it is set, else next to this file in ``__pycache__`` when that folder is writable, else in the user's
 cache folder (``~/.cache/numba``), so an installed package caches too; the first call in a process
-returns that much later than its limit.  Deterministic for a given ``seed`` and ``iterations``; with a ``time_limit`` the
-number of iterations depends on the machine.
+returns that much later than its limit.  Deterministic for a given ``seed`` and ``iterations``; with a
+``time_limit`` the number of iterations depends on the machine.
 
 References (docs/REFERENCES.md): [NawazEnscoreHam1983], [Taillard1990], [RuizStutzle2007].
 """

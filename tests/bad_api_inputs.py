@@ -275,6 +275,12 @@ CASES: list[ApiCase] = [
     _err("time-limit-inf", lambda: solve(J2, "johnson", time_limit=float("inf")), "time_limit must be a positive"),
     _ok("ig-numpy-options", lambda: solve(J2, "ig", seed=np.int64(3), iterations=np.int64(5)),
         lambda r: r.makespan == 9),
+    _ok("mip-path-numpy-workers", lambda: solve(J2, "mip-path", workers=np.int64(1), time_limit=10),
+        lambda r: r.makespan == 9 and r.status == "optimal"),
+    _err("mip-path-bool-workers", lambda: solve(J2, "mip-path", workers=True), "workers must be a positive integer"),
+    _ok("cpsat-numpy-options", lambda: solve(J2, "cpsat-flowshop", workers=np.int64(1), seed=np.int32(2),
+                                              time_limit=np.float32(10)),
+        lambda r: r.makespan == 9 and r.status == "optimal"),
     _err("ig-fraction-iterations", lambda: solve(J2, "ig", iterations=2.5), "iterations must be an integer"),
     _err("ig-nan-temperature", lambda: solve(J2, "ig", temperature=float("nan")), "temperature must be a positive"),
     # -- instance generators ----------------------------------------------------------------------
