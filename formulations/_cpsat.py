@@ -72,6 +72,42 @@ def common_options(time_limit: float | None, workers: int, hint: bool, log: bool
     return Options(float(time_limit), int(workers), bool(hint), bool(log), None if seed is None else int(seed), t0)
 
 
+# -- models too large for the time limit -------------------------------------------------------
+
+#: Constraints per second the Python CP-SAT API adds while a model is built (about 7.5e4 measured on
+#: a loaded 2-core machine, 2-3 times more on a quiet one): a model whose estimated building time
+#: exceeds what is left of the time limit is not built (:func:`too_big`).
+BUILD_PER_SECOND = 7.5e4
+
+
+def too_big(opts: Options, constraints: float) -> str | None:
+    """Why a model of about ``constraints`` constraints is not built (its estimated building time at
+    :data:`BUILD_PER_SECOND` exceeds what is left of the time limit), or None when it fits."""
+    seconds = constraints / BUILD_PER_SECOND
+    left = opts.time_limit - (time.perf_counter() - opts.t0)
+    if seconds <= left:
+        return None
+    return (f"model not built: about {constraints:.3g} constraints, {seconds:.3g} s to build, with "
+            f"{max(0.0, left):.3g} s left of the time limit; returning the warm start")
+
+
+def over_time(opts: Options) -> str | None:
+    """Why building stopped (the time limit passed while building), or None while time is left."""
+    if time.perf_counter() - opts.t0 < opts.time_limit:
+        return None
+    return "model not finished: the time limit passed while building it; returning the warm start"
+
+
+def unbuilt(warm: Warm, reason: str, *, model_name: str, lower: int = 0, info: dict | None = None) -> SolverOutput:
+    """The warm start as the :class:`SolverOutput` of a model that was not built or solved (``reason`` in
+    ``info["note"]``): status feasible, or optimal when ``lower`` (a proven lower bound) reaches it."""
+    info = dict(info or {}, model=model_name, model_built=False, note=reason, warm_start=warm.method,
+                warm_makespan=warm.makespan)
+    status = "optimal" if lower >= warm.makespan else "feasible"
+    return SolverOutput(warm.schedule, status=status, bound=min(int(lower), warm.makespan), objective=warm.makespan,
+                        problem=warm.problem, partitions=warm.partitions, info=info)
+
+
 # -- warm start -------------------------------------------------------------------------------
 
 @dataclass
@@ -94,10 +130,11 @@ class Warm:
 
 
 def warm_start(problem: Problem, methods: Sequence[str], *, extra: Sequence[Warm] = (),
-               deadline: float | None = None) -> Warm | None:
+               deadline: float | None = None, limit_methods: bool = False) -> Warm | None:
     """The best (smallest makespan) of ``extra`` and of the registered ``methods`` that accept
     ``problem``; a method that is not registered (yet) or refuses the instance is skipped, and
-    no further method is started once :func:`time.perf_counter` passes ``deadline``."""
+    no further method is started once :func:`time.perf_counter` passes ``deadline`` (with
+    ``limit_methods``, each method is also given what is left until ``deadline`` as its time limit)."""
     best = None
     for w in extra:
         if best is None or w.makespan < best.makespan:
@@ -105,8 +142,9 @@ def warm_start(problem: Problem, methods: Sequence[str], *, extra: Sequence[Warm
     for name in methods:
         if deadline is not None and time.perf_counter() > deadline and best is not None:
             break
+        limit = {"time_limit": max(0.05, deadline - time.perf_counter())} if limit_methods and deadline else {}
         try:
-            res = offloadsched.solve(problem, name)
+            res = offloadsched.solve(problem, name, **limit)
         except ValidationError:  # unknown method, wrong problem type, size limit
             continue
         if res.timing is None or res.status == "error":

@@ -33,3 +33,18 @@ def fallback_order(problem: FmProblem) -> list[int]:
     except ValidationError:
         return list(range(problem.times.shape[0]))
     return [int(j) for j in res.schedule[problem.machines[0]]]
+
+
+def quick_order(problem: FmProblem, time_limit: float) -> list[int]:
+    """The better of ``johnson`` (two machines) and ``neh`` within ``time_limit`` (each through
+    :func:`offloadsched.solve`; the identity if neither applies): the schedule of a model too large to
+    build in its time limit."""
+    best, order = None, list(range(problem.times.shape[0]))
+    for name in ("johnson", "neh"):
+        try:
+            res = offloadsched.solve(problem, name, time_limit=time_limit)
+        except ValidationError:
+            continue
+        if best is None or res.makespan < best:
+            best, order = res.makespan, [int(j) for j in res.schedule[problem.machines[0]]]
+    return order

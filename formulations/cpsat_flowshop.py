@@ -8,7 +8,10 @@ machine ``k``.  The shared literals make the job order the same on every machine
 evaluator can replay per machine but which are not solutions of problem Fm.
 
 Size for n jobs and m machines: n m interval variables, n (n - 1) / 2 order literals,
-m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedences.
+m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedences.  A model whose
+estimated building time exceeds what is left of the time limit (10^5 jobs: 10^10 constraints) is not
+built, nor finished when the limit passes while building it: the warm start is returned (status
+feasible, the core's lower bound, ``info["note"]`` says why; :func:`offloadsched.formulations._cpsat.too_big`).
 Identical jobs (equal rows) are ordered by index (swapping two of them changes no makespan).
 With a round trip ``w_rtt > 0`` the model is built over the offloading jobs only and the
 local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
@@ -51,8 +54,14 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     if not isinstance(permutation, bool):
         raise ValidationError(f"permutation must be True or False, got {permutation!r}")
     n, m = problem.times.shape
-    p = problem.times.tolist()
+    name = "cpsat-flowshop" + ("" if permutation else " (non-permutation)")
     extra = [_cpsat.warm_from_schedule(problem, Schedule.from_order(range(n)), "fifo")]
+    reason = _cpsat.too_big(opts, n * m * (1 + ((n - 1) if permutation else 0)))
+    if reason:  # the model cannot be built in time: the cheap heuristics, within half of the limit
+        warm = _cpsat.warm_start(problem, ("johnson", "neh"), extra=extra, deadline=opts.t0 + opts.time_limit / 2,
+                                 limit_methods=True)
+        return _cpsat.unbuilt(warm, reason, model_name=name, lower=lower_bound(problem, permutation=permutation))
+    p = problem.times.tolist()
     ig_order = ig_warm_start(problem, opts.time_limit, seed) if opts.hint and n > 1 else None
     if ig_order is not None:
         extra.append(_cpsat.warm_from_schedule(problem, Schedule.from_order(ig_order), "ig"))
@@ -75,6 +84,9 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     if permutation:
         same = {(i, j) for g in groups for a, i in enumerate(g) for j in g[a + 1:]}
         for i in range(n):
+            reason = _cpsat.over_time(opts)
+            if reason:
+                return _cpsat.unbuilt(warm, reason, model_name=name, lower=lower)
             for j in range(i + 1, n):
                 x = before[i, j] = None if (i, j) in same else model.new_bool_var(f"x{i}_{j}")
                 for k in range(m):
@@ -112,7 +124,6 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
         return _cpsat.Candidate(Schedule(seqs), problem)
 
     rn = _cpsat.run(model, opts)
-    name = "cpsat-flowshop" + ("" if permutation else " (non-permutation)")
     return _cpsat.package(rn, extract, warm, model_name=name, info={"identical_groups": len(groups)},
                           lower=lower)
 

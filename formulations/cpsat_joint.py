@@ -34,11 +34,13 @@ References (docs/REFERENCES.md): [Seed001].
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
-from offloadsched.problems import JointProblem
+from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
@@ -52,15 +54,29 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
                 hint: bool = True, log: bool = False, seed: int | None = None) -> SolverOutput:
     """CP-SAT joint partitioning and scheduling (exact; contains problem D, NP-hard).
 
-    Warm start: the best of ``hps``, ``jps`` (when registered) and local-only for every job."""
+    Warm start: the best of ``hps``, ``jps`` (when registered; each given what is left of half the time
+    limit) and local-only for every job.  Limits: a joint problem whose answer (problem D of every
+    layer) cannot be built and checked within the time limit is refused
+    (:func:`offloadsched.problems.check_answer_fits`), and that cost is kept from the limit; a model
+    whose estimated building time exceeds what is left (:func:`offloadsched.formulations._cpsat.too_big`),
+    or that is still being built when the limit passes, is abandoned: the warm start is returned with
+    status feasible and ``info["note"]`` saying so."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     jp = problem
+    check_answer_fits(jp, opts.time_limit, "cpsat-joint")
+    # what the answer costs (problem D, solve()'s checks) is kept from the limit
+    opts = replace(opts, time_limit=max(0.1, opts.time_limit - jp.size * ANSWER_SECONDS_PER_LAYER))
     lo = [Partition.local_only(d) for d in jp.jobs]
     base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
     lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
-    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm])
-    H = warm.makespan
+    # the heuristics get what is left of half the limit, each through solve(..., time_limit=...)
+    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm],
+                             deadline=opts.t0 + opts.time_limit / 2, limit_methods=True)
     n = len(base)
+    reason = _cpsat.too_big(opts, 8 * n + 3 * sum(len(ps) for ps in base.preds))
+    if reason:
+        return _cpsat.unbuilt(warm, reason, model_name="cpsat-joint")
+    H = warm.makespan
     f, u, r = base.f.tolist(), base.u.tolist(), base.r.tolist()
     preds, succs = base.preds, base.succs
     remote = jp.remote_model != "negligible"
@@ -79,6 +95,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     sr: dict[int, cp_model.IntVar] = {}
     ir = []
     for v in range(n):
+        if v % 1000 == 0 and _cpsat.over_time(opts):
+            return _cpsat.unbuilt(warm, _cpsat.over_time(opts) or "", model_name="cpsat-joint")
         if v in inputs:
             m.add(L[v] == 1)
         for p in preds[v]:

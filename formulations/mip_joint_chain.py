@@ -35,7 +35,12 @@ holds: lowering a job's ``a`` or ``b`` (to 0 included, which also drops its ``w`
 lengthens the schedule.
 
 Size: ``n C`` binaries (``C`` Pareto cuts), ``2n + 1`` continuous, ``4n + (n-1)(C-1)`` rows.
-Warm start: the best uniform partition (all jobs cut at one layer).
+Warm start: the best uniform partition (all jobs cut at one layer).  Limits: a joint problem whose
+answer (problem D of every layer) cannot be built and checked within the time limit is refused
+(:func:`offloadsched.problems.check_answer_fits`; 10^5 AlexNet jobs); a model whose estimated
+building time exceeds what is left of the limit is not built, and the best uniform partition is
+returned with status feasible, no bound and ``info["note"]`` saying so
+(:func:`offloadsched.formulations._mip.too_big`).
 
 References (docs/REFERENCES.md): [Seed001], [Johnson1954].
 """
@@ -46,7 +51,7 @@ import time
 
 import pulp
 
-from offloadsched.problems import JointProblem
+from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
 from offloadsched.registry import SolverOutput
 
 from . import _mip
@@ -59,10 +64,21 @@ def solve_mip_joint_chain(problem: JointProblem, *, time_limit: float | None = N
     t0 = time.perf_counter()
     _mip.check_solver(solver)
     _mip.check_workers(workers)
+    limit = _mip.DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    check_answer_fits(problem, limit, "mip-joint-chain")
+    time_limit = max(0.1, limit - problem.size * ANSWER_SECONDS_PER_LAYER)  # the rest is for the answer
     chains = chain_jobs(problem, "mip-joint-chain")
     cuts = chains.pareto
-    prob, z, aux = _model(chains)
     uniform = [chains.best_uniform(cuts)] * chains.n
+    c = len(cuts)
+    reason = _mip.too_big(chains.n * (4 * c + 8 + 2 * (c - 1) * c), time_limit, t0)
+    if reason:  # the best uniform partition, with no bound
+        schedule, dag, parts = chains.solution(uniform)
+        return _mip.output(_mip.unbuilt(solver, reason, None), schedule, chains.makespan(uniform),
+                           source="uniform", problem=dag, partitions=parts,
+                           info={"pareto_cuts": cuts.tolist(), "binaries": chains.n * c, "model_built": False,
+                                 "note": reason, "cuts": uniform})
+    prob, z, aux = _model(chains)
     start = uniform if hint else None
     if start is not None:
         _set_start(chains, start, z, aux)

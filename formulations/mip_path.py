@@ -13,7 +13,11 @@ Permutation flow shop (J2 and Fm of MODEL.md section 2), jobs j, positions k, ma
 * minimise ``sum_{i<m} sum_j y[j,1] p_i(j) + sum_k I[m,k] + sum_j p_m(j)``: the last machine's
   start, idle and (constant) busy time, i.e. the makespan.
 
-Size: ``n^2`` binaries, ``2 (m-1)(n-1)`` continuous variables, ``2n + (m-1)(n-1)`` rows.
+Size: ``n^2`` binaries, ``2 (m-1)(n-1)`` continuous variables, ``2n + (m-1)(n-1)`` rows, about
+``2 n^2 m`` nonzero coefficients.  A model whose estimated building time exceeds what is left of the time
+limit (10^5 jobs: 10^10 binaries) is not built: the better of ``johnson`` and ``neh`` within half of the
+time left is returned with the core's lower bound, ``info["note"]`` says so
+(:func:`offloadsched.formulations._mip.too_big`).
 Every feasible point is a (possibly delayed) schedule of its order, so the optimum is the best
 permutation makespan.  With a round trip ``w_rtt > 0`` the MIP orders the offloading jobs and the
 local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
@@ -40,7 +44,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _mip
-from ._flowshop import fallback_order, ig_warm_start
+from ._flowshop import fallback_order, ig_warm_start, quick_order
 
 
 @reduce_round_trip
@@ -58,8 +62,16 @@ def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solve
     n = p.shape[0]
     if n == 0:
         return SolverOutput(Schedule.from_order([]), status="optimal", bound=0, objective=0)
-    prob, y, idle, wait = _model(p)
+    m = p.shape[1]
     lower = lower_bound(problem)
+    reason = _mip.too_big(2 * n * n + (m - 1) * (n - 1) * (2 * n + 3), time_limit, t0)
+    if reason:  # 10^5 jobs: 10^10 binaries; the schedule of a quick heuristic instead, within half the limit
+        left = _mip.time_left(time_limit, t0)
+        order = quick_order(problem, (_mip.DEFAULT_TIME_LIMIT if left is None else left) / 2)
+        return _mip.output(_mip.unbuilt(solver, reason, lower), Schedule.from_order(order), flow_makespan(p, order),
+                           source="heuristic", info={"binaries": n * n, "model_built": False, "note": reason,
+                                                     "lower_bound": lower})
+    prob, y, idle, wait = _model(p)
     if solver == "cbc":  # HiGHS 1.12-1.14's presolve returns a wrong "optimal" with this row (e.g. on
         prob += prob.objective >= lower, "lower_bound"  # [[2, 1, 0], [1, 3, 3]]: 9, the optimum is 7)
     start = _warm_order(problem, time_limit) if hint else None

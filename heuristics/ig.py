@@ -10,16 +10,27 @@ improves) and accepts it when it is better than the current sequence, or else wi
 ``exp(-(new - current) / T)``, ``T = temperature * sum(p) / (10 n m)`` (the paper's constant
 temperature).  One iteration costs O(d n m) plus O(n^2 m) per local-search pass.
 
-The inner loops are compiled with numba (once per process, before the clock of ``time_limit``
-starts: about 0.5 s from numba's cache, a few seconds on the first run).  Deterministic for a
-given ``seed`` and ``iterations``; with a ``time_limit`` the number of iterations depends on the
-machine.
+Time limit at any size: NEH and the first local search run in compiled chunks of about
+:data:`CHUNK_SECONDS` between checks of the clock (a limit reached during NEH appends the jobs not
+yet inserted in NEH's order, and ``info["stopped"]`` says so), an iteration is started only when
+a local-search pass (measured) still fits, and :data:`FINISH_SECONDS_PER_OP` per job and machine is
+kept for the work after the search.  On 10^5 jobs with a 2 s limit ``solve`` returns in about 2 s.
+
+Compilation is not counted in ``time_limit``: the inner loops are compiled with numba once per
+process, before the clock starts (:func:`_load`; ``info["compile_s"]`` gives its seconds), from
+numba's cache when it is warm (about 0.5 s on a quiet machine), else compiled and cached (5-6 s,
+the first run after an install or a change of this file).  numba caches in ``NUMBA_CACHE_DIR`` when
+it is set, else next to this file in ``__pycache__`` when that folder is writable, else in the user's
+cache folder (``~/.cache/numba``), so an installed package caches too; the first call in a process
+returns that much later than its limit.  Deterministic for a given ``seed`` and ``iterations``; with a
+``time_limit`` the number of iterations depends on the machine.
 
 References (docs/REFERENCES.md): [NawazEnscoreHam1983], [Taillard1990], [RuizStutzle2007].
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -31,6 +42,9 @@ from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
+from offloadsched.units import is_integer, is_real
+
+from .neh import FINISH_SECONDS_PER_OP
 
 #: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 5e7 elementary
 #: operations of local search (1000 iterations for Taillard's 50 x 5, fewer for large n).
@@ -87,23 +101,36 @@ def _remove(seq, n_seq, pos):
 
 
 @njit(cache=True)
+def _move_jobs(p, seq, cost, e, q, jobs):
+    """One stretch of an insertion local-search pass: each of ``jobs`` moved to its best position;
+    returns the new cost and whether a move improved it."""
+    n = seq.shape[0]
+    improved = False
+    for job in jobs:
+        pos = 0
+        while seq[pos] != job:
+            pos += 1
+        _remove(seq, n, pos)
+        new_pos, ms = _best_insertion(p, seq, n - 1, job, e, q)
+        _insert(seq, n - 1, new_pos, job)
+        if ms < cost:
+            cost = ms
+            improved = True
+    return cost, improved
+
+
+@njit(cache=True)
 def _local_search(p, seq, cost, e, q):
     """Insertion local search (Ruiz and Stützle's iterative improvement): returns the new cost."""
-    n = seq.shape[0]
     improved = True
     while improved:
-        improved = False
-        for job in np.random.permutation(n):
-            pos = 0
-            while seq[pos] != job:
-                pos += 1
-            _remove(seq, n, pos)
-            new_pos, ms = _best_insertion(p, seq, n - 1, job, e, q)
-            _insert(seq, n - 1, new_pos, job)
-            if ms < cost:
-                cost = ms
-                improved = True
+        cost, improved = _move_jobs(p, seq, cost, e, q, np.random.permutation(seq.shape[0]))
     return cost
+
+
+@njit(cache=True)
+def _permutation(n):
+    return np.random.permutation(n)
 
 
 @njit(cache=True)
@@ -142,29 +169,109 @@ def _iterate(p, cur, cur_cost, best, best_cost, d, temp, iterations):
 
 
 @njit(cache=True)
-def _neh(p, order):
-    n = order.shape[0]
-    seq = np.empty(n, dtype=np.int64)
-    e = np.empty((n + 1, p.shape[1]), dtype=np.int64)
-    q = np.empty((n + 1, p.shape[1]), dtype=np.int64)
+def _makespan(p, seq):
+    m = p.shape[1]
+    c = np.zeros(m, dtype=np.int64)
+    for j in seq:
+        t = 0
+        for k in range(m):
+            t = max(t, c[k]) + p[j, k]
+            c[k] = t
+    return c[m - 1]
+
+
+@njit(cache=True)
+def _neh_steps(p, order, seq, first, last, e, q):
+    """NEH insertions of ``order[first:last]`` into ``seq[:first]``; returns the cost of the last one."""
     cost = 0
-    for i in range(n):
+    for i in range(first, last):
         pos, cost = _best_insertion(p, seq, i, order[i], e, q)
         _insert(seq, i, pos, order[i])
-    return seq, cost, e, q
+    return cost
 
 
 _LOADED = False
 
 
-def _load() -> None:
-    """Compile (or load from numba's cache) the kernels once per process, outside the time limit."""
+def _load() -> float:
+    """Compile (or load from numba's cache) the kernels once per process, outside the time limit;
+    returns the seconds it took (0 once loaded)."""
     global _LOADED
-    if not _LOADED:
-        p = np.ones((3, 2), dtype=np.int64)
-        seq, cost, e, q = _neh(p, np.arange(3, dtype=np.int64))
-        _iterate(p, seq, cost, seq.copy(), cost, 1, 1.0, 1)
-        _LOADED = True
+    if _LOADED:
+        return 0.0
+    t0 = time.perf_counter()
+    p = np.ones((3, 2), dtype=np.int64)
+    seq = np.arange(3, dtype=np.int64)
+    e, q = np.empty((4, 2), dtype=np.int64), np.empty((4, 2), dtype=np.int64)
+    cost = _neh_steps(p, seq.copy(), seq, 0, 3, e, q)
+    _move_jobs(p, seq, cost, e, q, _permutation(3))
+    _makespan(p, seq)
+    _iterate(p, seq, cost, seq.copy(), cost, 1, 1.0, 1)
+    _LOADED = True
+    return time.perf_counter() - t0
+
+
+class _Clock:
+    """The time limit of one run, less :data:`FINISH_SECONDS_PER_OP` per job and machine: ``over()``
+    once it has passed."""
+
+    def __init__(self, time_limit: float | None, ops: int) -> None:
+        self.start = time.perf_counter()
+        self.deadline = None if time_limit is None else self.start + time_limit - FINISH_SECONDS_PER_OP * ops
+
+    def left(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - time.perf_counter()
+
+    def over(self) -> bool:
+        return self.left() <= 0
+
+
+def _chunked(step, total: int, clock: _Clock, unit_work: float) -> int:
+    """Run ``step(first, last)`` over ``0..total`` in chunks of about :data:`CHUNK_SECONDS` (sized from
+    the measured time per unit of ``unit_work``) until done or the clock is over; returns how far it got."""
+    done, size = 0, max(1, int(1e6 / max(unit_work, 1.0)))
+    while done < total and not clock.over():
+        last = min(total, done + size)
+        t0 = time.perf_counter()
+        step(done, last)
+        spent = time.perf_counter() - t0
+        done = last
+        size = max(1, int(size * min(4.0, CHUNK_SECONDS / max(spent, 1e-6))))
+    return done
+
+
+def _warm_start(p: np.ndarray, clock: _Clock):
+    """NEH then insertion local search from NEH, both in chunks that check the clock.  Returns the
+    sequence, the NEH cost (None if the clock stopped NEH: the jobs not inserted are then appended in
+    NEH's order), the cost after local search, whether local search converged, and the seconds of its
+    last full pass (None if none completed)."""
+    n, m = p.shape
+    order = np.argsort(-p.sum(axis=1), kind="stable").astype(np.int64)
+    seq = order.copy()  # the jobs not yet inserted stay in NEH's order behind the inserted ones
+    e = np.empty((n + 1, m), dtype=np.int64)
+    q = np.empty((n + 1, m), dtype=np.int64)
+    costs = [0]
+    inserted = _chunked(lambda a, b: costs.append(_neh_steps(p, order, seq, a, b, e, q)), n, clock, n * m)
+    cost = int(_makespan(p, seq))
+    neh_cost = cost if inserted == n else None
+    converged, pass_s = False, None
+    while not clock.over():
+        perm = _permutation(n)
+        t0 = time.perf_counter()
+        state = [cost, False]
+
+        def step(a: int, b: int, perm=perm, state=state) -> None:
+            c, imp = _move_jobs(p, seq, state[0], e, q, perm[a:b])
+            state[0], state[1] = c, state[1] or imp
+
+        if _chunked(step, n, clock, n * m) < n:
+            cost = state[0]
+            break
+        cost, pass_s = state[0], time.perf_counter() - t0
+        if not state[1]:
+            converged = True
+            break
+    return seq, neh_cost, int(cost), converged, pass_s
 
 
 @reduce_round_trip
@@ -184,41 +291,47 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     real makespan ``max(P1, C + w_rtt)`` increases with) and the local-only jobs are appended
     (:mod:`offloadsched.flow_rtt`); ``info``'s makespans and bound are then those of the offloading jobs."""
     for name, val, low in (("iterations", iterations, 0), ("destruction", destruction, 1)):
-        if val is not None and (isinstance(val, bool) or not isinstance(val, int) or val < low):
+        if val is not None and (not is_integer(val) or val < low):
             raise ValidationError(f"ig: {name} must be an integer >= {low}, got {val!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+    if not is_integer(seed) or not 0 <= seed < 2**32:
         raise ValidationError(f"ig: seed must be an integer in 0..2^32-1, got {seed!r}")
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+    if not is_real(temperature) or not math.isfinite(temperature) or not temperature > 0:
         raise ValidationError(f"ig: temperature must be a positive number, got {temperature!r}")
-    _load()
-    start = time.perf_counter()
+    iterations = None if iterations is None else int(iterations)
+    destruction, seed, temperature = int(destruction), int(seed), float(temperature)
+    compile_s = _load()
     p = np.ascontiguousarray(problem.times, dtype=np.int64)
     n, m = p.shape
+    clock = _Clock(time_limit, n * m)
     if n <= 1:
         return SolverOutput(Schedule.from_order(range(n)), info={"iterations": 0})
     if iterations is None and time_limit is None:
         iterations = int(max(10, min(MAX_DEFAULT_ITERATIONS, DEFAULT_WORK // (n * n * m))))
     _seed(seed)
-    order = np.argsort(-p.sum(axis=1), kind="stable").astype(np.int64)
-    cur, neh_cost, e, q = _neh(p, order)
-    cur_cost = _local_search(p, cur, neh_cost, e, q)
+    lb = lower_bound(problem)  # reaching it proves the sequence optimal: nothing left to improve
+    cur, neh_cost, cur_cost, converged, pass_s = _warm_start(p, clock)
     best, best_cost = cur.copy(), cur_cost
     temp = max(temperature * float(p.sum()) / (10.0 * n * m), 1e-9)
     d = min(destruction, n - 1)
-    lb = lower_bound(problem)  # reaching it proves the sequence optimal: nothing left to improve
-    done, chunk, found = 0, 1, time.perf_counter() - start
-    while (iterations is None or done < iterations) and best_cost > lb:
-        if time_limit is not None and time.perf_counter() - start >= time_limit:
-            break
+    done, chunk, found = 0, 1, time.perf_counter() - clock.start
+    while converged and (iterations is None or done < iterations) and best_cost > lb:
+        # an iteration runs at least one local-search pass, which the compiled loop cannot interrupt
+        if clock.left() <= (pass_s or 0.0) * chunk:
+            if chunk == 1 or clock.left() <= (pass_s or 0.0):
+                break
+            chunk = 1
         k = chunk if iterations is None else min(chunk, iterations - done)
         t0 = time.perf_counter()
         before = best_cost
         cur_cost, best_cost = _iterate(p, cur, cur_cost, best, best_cost, d, temp, k)
         done += k
         if best_cost < before:
-            found = time.perf_counter() - start
+            found = time.perf_counter() - clock.start
         if time.perf_counter() - t0 < CHUNK_SECONDS / 2:
             chunk *= 2
-    info = {"iterations": done, "neh": int(neh_cost), "makespan": int(best_cost), "lower_bound": int(lb),
-            "time_to_best_s": round(found, 3)}
-    return SolverOutput(Schedule.from_order(best.tolist()), objective=int(best_cost), info=info)
+    info = {"iterations": done, "neh": None if neh_cost is None else int(neh_cost), "makespan": int(best_cost),
+            "lower_bound": int(lb), "time_to_best_s": round(found, 3), "compile_s": round(compile_s, 3)}
+    if not converged:
+        info["stopped"] = ("time limit during NEH: the jobs not inserted are appended in NEH's order"
+                           if neh_cost is None else "time limit during the first local search")
+    return SolverOutput(Schedule.from_order(best), objective=int(best_cost), info=info)

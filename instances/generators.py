@@ -31,6 +31,7 @@ from offloadsched.dnn import DNN, Layer
 from offloadsched.errors import ValidationError
 from offloadsched.platform import Platform
 from offloadsched.problems import DagProblem, FmProblem, J2Problem, JointProblem, identical_jobs
+from offloadsched.units import is_integer, is_real
 
 from .zoo import get_model
 
@@ -42,8 +43,12 @@ Seed = int | np.random.Generator
 
 def _rng(seed: Seed) -> np.random.Generator:
     """``numpy.random.default_rng(seed)``; a Generator passes through (families that draw several
-    parts share one stream)."""
-    return np.random.default_rng(seed)
+    parts share one stream).  A seed is an integer >= 0 (not a boolean, a float or a string)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if not is_integer(seed) or seed < 0:
+        raise ValidationError(f"seed must be an integer >= 0 or a numpy Generator, got {seed!r}"[:200])
+    return np.random.default_rng(int(seed))
 
 
 def _tag(seed: Seed) -> str:
@@ -79,8 +84,9 @@ def _check_n(n: int, what: str, minimum: int = 1, ceiling: int = MAX_NODES) -> i
 
 
 def _check_range(low: int, high: int, what: str) -> None:
-    if not 0 <= low <= high:
-        raise ValidationError(f"{what}: need 0 <= low <= high, got {low}..{high}")
+    """Integer times ``low..high``: integers (not booleans or floats), ``0 <= low <= high < 2**62``."""
+    if not (is_integer(low) and is_integer(high)) or not 0 <= low <= high < 2**62:
+        raise ValidationError(f"{what}: need 0 <= low <= high (integers below 2**62), got {low!r}..{high!r}"[:200])
 
 
 # -- jobs of zoo models ----------------------------------------------------------------------
@@ -97,8 +103,8 @@ def heterogeneous_mix(n: int, seed: int = 0, models: Sequence[str] = ("alexnet",
     With ``n`` not a multiple of ``len(models)`` the remainder goes to randomly chosen models;
     each model is built once and its jobs share the DNN object."""
     _check_n(n, "number of jobs", ceiling=MAX_JOBS)
-    if not models:
-        raise ValidationError("heterogeneous_mix: needs at least one model")
+    if isinstance(models, str) or not models:
+        raise ValidationError(f"heterogeneous_mix: models must be a non-empty list of model names, got {models!r}")
     rng = _rng(seed)
     k = len(models)
     counts = [n // k] * k
@@ -194,7 +200,7 @@ def random_partition(preds: Sequence[Sequence[int]], seed: Seed = 0, n_local: in
     rng = _rng(seed)
     if n_local is None:
         n_local = int(rng.integers(1, n)) if n > 1 else n
-    if not 0 <= n_local <= n:
+    if not is_integer(n_local) or not 0 <= n_local <= n:
         raise ValidationError(f"random_partition: n_local must be in 0..{n}, got {n_local}")
     waiting = [len(ps) for ps in preds]
     succs: list[list[int]] = [[] for _ in range(n)]
@@ -236,8 +242,10 @@ def random_dnn(n: int, seed: Seed = 0, shape: str = "tree", *, flops: tuple[floa
     ``input_bytes`` (default a 3x224x224 float32 image)."""
     n = _check_n(n, "number of layers", 3)
     for lo_hi, what in ((flops, "flops"), (out_bytes, "out_bytes")):
-        if not 0 < lo_hi[0] <= lo_hi[1]:
-            raise ValidationError(f"random_dnn: {what} range must satisfy 0 < low <= high, got {lo_hi}")
+        if (not isinstance(lo_hi, (tuple, list)) or len(lo_hi) != 2 or not all(map(is_real, lo_hi))
+                or not 0 < lo_hi[0] <= lo_hi[1] < 1e300):
+            raise ValidationError(f"random_dnn: {what} range must be a pair 0 < low <= high (finite), "
+                                  f"got {lo_hi!r}"[:200])
     rng = _rng(seed)
     inner = random_graph(n - 2, rng, shape, p=p)
     fl = np.exp(rng.uniform(np.log(flops[0]), np.log(flops[1]), n - 1))

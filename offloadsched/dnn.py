@@ -17,7 +17,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import ValidationError
-from .units import check_nonneg
+from .units import check_nonneg, is_integer
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Layer:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValidationError(f"layer name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.kind, str):
+            raise ValidationError(f"layer {self.name!r}: kind must be a string, got {self.kind!r}")
         object.__setattr__(self, "flops", check_nonneg(self.flops, f"layer {self.name!r}: flops"))
         object.__setattr__(
             self, "out_bytes", check_nonneg(self.out_bytes, f"layer {self.name!r}: out_bytes")
@@ -65,18 +67,23 @@ class DNN:
         *,
         attrs: Mapping[str, Any] | None = None,
     ) -> None:
-        self.name = str(name)
+        if not isinstance(name, str):
+            raise ValidationError(f"DNN name must be a string, got {name!r}")
+        self.name = name
         self.attrs: dict[str, Any] = dict(attrs or {})
         layers = list(layers)
         if not layers:
             raise ValidationError(f"DNN {self.name!r}: has no layers")
         by_name: dict[str, Layer] = {}
-        for layer in layers:
+        position: dict[str, int] = {}
+        for k, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise ValidationError(f"DNN {self.name!r}: {layer!r} is not a Layer")
             if layer.name in by_name:
-                raise ValidationError(f"DNN {self.name!r}: duplicate layer name {layer.name!r}")
+                raise ValidationError(f"DNN {self.name!r}: duplicate layer name {layer.name!r} (layers "
+                                      f"{position[layer.name]} and {k}; layer names must be unique)")
             by_name[layer.name] = layer
+            position[layer.name] = k
         g = nx.DiGraph()
         g.add_nodes_from(by_name)
         for edge in edges:
@@ -211,6 +218,9 @@ class DNN:
             if item not in self.index:
                 raise ValidationError(f"DNN {self.name!r}: unknown layer {item!r}")
             return self.index[item]
+        if not is_integer(item):  # int(1.5) or int(True) would silently pick a layer
+            raise ValidationError(f"DNN {self.name!r}: a layer is given by its name or its integer index, "
+                                  f"got {item!r}"[:200])
         i = int(item)
         if not 0 <= i < len(self):
             raise ValidationError(f"DNN {self.name!r}: layer index {i} out of range 0..{len(self) - 1}")

@@ -17,6 +17,7 @@ References (docs/REFERENCES.md): [Taillard1993].
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -239,8 +240,11 @@ def save(obj, path) -> None:
 
 
 def load(path, *, instance: int | None = None):
-    """Load a JSON document or a Taillard text file (``instance`` selects one, 1-based)."""
-    path = Path(path)
+    """Load a JSON document or a Taillard text file (``instance`` selects one, 1-based); ``path`` is a
+    str, bytes or os.PathLike."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise ValidationError(f"load: path must be a str, bytes or os.PathLike, got {type(path).__name__}")
+    path = Path(os.fsdecode(path))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

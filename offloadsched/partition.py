@@ -13,25 +13,27 @@ import numpy as np
 
 from .dnn import DNN
 from .errors import ValidationError
+from .units import refuse_array_kind
 
 
 class Partition:
-    """A validated partition of ``dnn``: ``local[i]`` is True when layer ``i`` runs locally."""
+    """A validated partition of ``dnn``: ``local[i]`` is True when layer ``i`` runs locally.
+
+    ``local`` is either a boolean mask (a numpy bool array, or a list of booleans, of length
+    ``len(dnn)``: ``local[i]`` says whether layer ``i`` is local) or a collection of distinct layer
+    names and integer indices (the local layers).  An integer array is always indices, never a mask;
+    so a repeated layer, a string (``'in'``: pass ``['in']`` for one layer), a float, a masked array
+    or an integer array of 0s and 1s as long as the DNN (a 0/1 mask? pass ``mask.astype(bool)``) is
+    refused with a :class:`ValidationError`.
+    """
 
     __slots__ = ("dnn", "local")
 
     def __init__(self, dnn: DNN, local: Iterable[str | int] | np.ndarray) -> None:
+        if not isinstance(dnn, DNN):
+            raise ValidationError(f"partition: {dnn!r} is not a DNN"[:200])
         self.dnn = dnn
-        mask = np.zeros(len(dnn), dtype=bool)
-        if isinstance(local, np.ndarray) and local.dtype == bool:
-            if local.shape != (len(dnn),):
-                raise ValidationError(
-                    f"partition of {dnn.name!r}: mask has shape {local.shape}, expected ({len(dnn)},)"
-                )
-            mask[:] = local
-        else:
-            for item in local:
-                mask[dnn.resolve(item)] = True
+        mask = _as_mask(dnn, local)
         if not mask[dnn.input]:
             raise ValidationError(
                 f"partition of {dnn.name!r}: must contain the input layer {dnn.layers[dnn.input].name!r}"
@@ -110,3 +112,47 @@ class Partition:
     def __repr__(self) -> str:
         cuts = [self.dnn.layers[i].name for i in self.cut_points]
         return f"Partition({self.dnn.name!r}, {int(self.local.sum())}/{len(self.dnn)} local, cuts={cuts})"
+
+
+def _as_mask(dnn: DNN, local) -> np.ndarray:
+    """The boolean mask of ``local`` (see :class:`Partition`), refusing ambiguous or wrong inputs."""
+    where = f"partition of {dnn.name!r}"
+    n = len(dnn)
+    if isinstance(local, (str, bytes)):
+        raise ValidationError(f"{where}: local layers must be a collection of layer names or indices, or a "
+                              f"boolean mask, got the string {local!r}"[:200] + " (for one layer, pass a list of it)")
+    if isinstance(local, np.ndarray):
+        if local.dtype == bool and not isinstance(local, np.ma.MaskedArray):
+            if local.shape != (n,):
+                raise ValidationError(f"{where}: mask has shape {local.shape}, expected ({n},)")
+            return local.copy()
+        if local.dtype.kind != "U" or isinstance(local, np.ma.MaskedArray):  # an array of names is fine
+            refuse_array_kind(local, f"{where}: local layers", "layer indices or names")
+        if local.ndim != 1:
+            raise ValidationError(f"{where}: local layers must be 1-d, got shape {local.shape}")
+        if local.dtype.kind in "iu" and n >= 2 and local.shape == (n,) and set(np.unique(local).tolist()) <= {0, 1}:
+            raise ValidationError(f"{where}: an integer array of 0s and 1s as long as the DNN is ambiguous (layer "
+                                  "indices are read, not a mask); pass a boolean array for a mask, e.g. "
+                                  "mask.astype(bool), or a list of the local layers' indices")
+    try:
+        items = list(local)
+    except TypeError:
+        raise ValidationError(f"{where}: local layers must be a collection of layer names or indices, or a "
+                              f"boolean mask, got {local!r}"[:200]) from None
+    flags = [isinstance(x, (bool, np.bool_)) for x in items]
+    if items and all(flags):  # a list of booleans: a mask
+        if len(items) != n:
+            raise ValidationError(f"{where}: mask has {len(items)} entries, expected {n}")
+        return np.array(items, dtype=bool)
+    mask = np.zeros(n, dtype=bool)
+    given: dict[int, object] = {}
+    for item in items:
+        if isinstance(item, (bool, np.bool_)):
+            raise ValidationError(f"{where}: {item!r} mixed with layer names or indices (a mask holds booleans only)")
+        i = dnn.resolve(item)
+        if i in given:
+            raise ValidationError(f"{where}: layer {dnn.layers[i].name!r} is given twice ({given[i]!r} and {item!r}); "
+                                  "a list of local layers holds each once (a 0/1 mask? pass booleans)")
+        given[i] = item
+        mask[i] = True
+    return mask

@@ -31,6 +31,15 @@ from .errors import ValidationError
 from .units import check_nonneg, seconds_to_us
 
 
+def _store_numbers(obj, where: str, fields: tuple[str, ...]) -> None:
+    """Check that ``obj``'s ``fields`` are finite real numbers >= 0 (not booleans, strings or numbers too
+    large for a float) and store them as floats in the frozen dataclass."""
+    if not isinstance(obj.name, str):
+        raise ValidationError(f"{type(obj).__name__.lower()} name must be a string, got {obj.name!r}")
+    for field_name in fields:
+        object.__setattr__(obj, field_name, check_nonneg(getattr(obj, field_name), f"{where}: {field_name}"))
+
+
 @dataclass(frozen=True)
 class Network:
     """An uplink: bandwidth in bit/s, per-tensor overhead ``w_msg`` and round trip ``w_rtt`` in seconds."""
@@ -41,9 +50,8 @@ class Network:
     w_rtt: float = 0.0
 
     def __post_init__(self) -> None:
-        check_nonneg(self.w_msg, f"network {self.name!r}: w_msg")
-        check_nonneg(self.w_rtt, f"network {self.name!r}: w_rtt")
-        if check_nonneg(self.bandwidth, f"network {self.name!r}: bandwidth") <= 0:
+        _store_numbers(self, f"network {self.name!r}", ("w_msg", "w_rtt", "bandwidth"))
+        if self.bandwidth <= 0:
             raise ValidationError(f"network {self.name!r}: bandwidth must be > 0")
 
 
@@ -93,12 +101,11 @@ class Platform:
     rates: DeviceRates | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
+        _store_numbers(self, f"platform {self.name!r}", ("r_loc", "r_rem", "bandwidth", "w_msg", "w_rtt"))
         for field_name in ("r_loc", "r_rem", "bandwidth"):
-            value = check_nonneg(getattr(self, field_name), f"platform {self.name!r}: {field_name}")
+            value = getattr(self, field_name)
             if value <= 0:
                 raise ValidationError(f"platform {self.name!r}: {field_name} must be > 0, got {value:g}")
-        check_nonneg(self.w_msg, f"platform {self.name!r}: w_msg")
-        check_nonneg(self.w_rtt, f"platform {self.name!r}: w_rtt")
         if seconds_to_us(self.w_rtt, "w_rtt") > 0 and seconds_to_us(self.w_msg, "w_msg") < 1:
             raise ValidationError(f"platform {self.name!r}: w_rtt > 0 needs w_msg >= 1 µs (got w_msg = "
                                   f"{self.w_msg:g} s): every offloaded tensor's upload must take time")

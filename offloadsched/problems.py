@@ -26,10 +26,10 @@ from functools import cached_property
 import numpy as np
 
 from .dnn import DNN
-from .errors import ValidationError
+from .errors import SizeLimitError, ValidationError
 from .partition import Partition
 from .platform import Platform
-from .units import TIME_CEILING, check_int_times, require_numbers
+from .units import TIME_CEILING, check_int_times, is_integer, refuse_array_kind, require_numbers
 from .vocab import PROBLEM_TYPES, ProblemType
 
 REMOTE_MODELS = ("negligible", "serial", "parallel")
@@ -111,12 +111,12 @@ class FmProblem:
             raise ValidationError(f"{self.type} problem: needs at least 2 machines, got {m}")
         self.times = check_int_times(arr, f"{self.type} problem", lambda k: self._time_label(k, m))
         self.times.flags.writeable = False
-        self.machines = tuple(machines) if machines is not None else tuple(f"M{i + 1}" for i in range(m))
-        if len(self.machines) != m or len(set(self.machines)) != m:
-            raise ValidationError(f"{self.type} problem: need {m} distinct machine names, got {self.machines}")
-        self.jobs = tuple(jobs) if jobs is not None else tuple(f"J{j}" for j in range(n))
-        if len(self.jobs) != n:
-            raise ValidationError(f"{self.type} problem: {len(self.jobs)} job names for {n} jobs")
+        if machines is not None and (not isinstance(machines, (Sequence, np.ndarray)) or len(machines) != m
+                                     or len(set(map(repr, machines))) != m):
+            raise ValidationError(f"{self.type} problem: need {m} distinct machine names, got {machines!r}"[:200])
+        self.machines = (_names(machines, m, f"{self.type} problem", "machine", "") if machines is not None
+                         else tuple(f"M{i + 1}" for i in range(m)))
+        self.jobs = _names(jobs, n, f"{self.type} problem", "job", "J")
         self.name = name
         self.info: dict = {}
         self.w_rtt = check_rtt(w_rtt, f"{self.type} problem", int(self.times.sum(dtype=object)))
@@ -285,10 +285,11 @@ class DagProblem:
         if remote_model not in REMOTE_MODELS:
             raise ValidationError(f"unknown remote model {remote_model!r}; known: {', '.join(REMOTE_MODELS)}")
         self.remote_model = remote_model
+        if isinstance(preds, (str, bytes, np.ndarray)) or not isinstance(preds, Sequence):
+            raise ValidationError(f"dag problem: preds must be a list of predecessor lists, one per node, "
+                                  f"got {type(preds).__name__}")
         n = len(preds)
-        self.names = tuple(names) if names is not None else tuple(f"v{i}" for i in range(n))
-        if len(self.names) != n:
-            raise ValidationError(f"dag problem: {len(self.names)} names for {n} nodes")
+        self.names = _names(names, n, "dag problem", "node", "v")
         arrays = {}
         for key, val in (("f", f), ("u", u), ("r", r)):
             require_numbers(val, f"dag problem: {key}")  # before numpy reads [True, 2] as [1, 2]
@@ -303,10 +304,8 @@ class DagProblem:
                                   "ceiling 2**53 µs so that makespans stay exact")
         self.f, self.u = arrays["f"], arrays["u"]
         self.r = arrays["r"] if remote_model != "negligible" else np.zeros(n, dtype=np.int64)
-        self.local = np.asarray(local, dtype=bool).copy()
-        if self.local.shape != (n,):
-            raise ValidationError(f"dag problem: local has {self.local.size} entries for {n} nodes")
-        self.preds = tuple(tuple(int(p) for p in ps) for ps in preds)
+        self.local = _flags(local, n, "dag problem: local")
+        self.preds = _preds(preds, n)
         succs: list[list[int]] = [[] for _ in range(n)]
         for v, ps in enumerate(self.preds):
             for p in ps:
@@ -320,10 +319,7 @@ class DagProblem:
                         f"dag problem: local node {self.names[v]!r} has remote predecessor "
                         f"{self.names[p]!r} (partition not predecessor-closed)")
         self.succs = tuple(tuple(s) for s in succs)
-        try:
-            self.job = np.zeros(n, dtype=np.int64) if job is None else np.asarray(job, dtype=np.int64)
-        except (TypeError, ValueError, OverflowError):
-            raise ValidationError(f"dag problem: job must list one job index per node, got {job!r}"[:200]) from None
+        self.job = np.zeros(n, dtype=np.int64) if job is None else _indices(job, "dag problem: job")
         if self.job.shape != (n,):
             raise ValidationError(f"dag problem: job has {self.job.size} entries for {n} nodes")
         if n and (self.job.min() < 0 or self.job.max() >= n):
@@ -331,9 +327,7 @@ class DagProblem:
             raise ValidationError(f"dag problem: node {self.names[v]!r} has job index {self.job[v]}; job indices "
                                   f"must be in 0..{n - 1} (one job per node at most)")
         n_jobs = int(self.job.max()) + 1 if n else 0
-        self.job_names = tuple(job_names) if job_names is not None else tuple(f"J{j}" for j in range(n_jobs))
-        if len(self.job_names) < n_jobs:
-            raise ValidationError(f"dag problem: {len(self.job_names)} job names for {n_jobs} jobs")
+        self.job_names = _names(job_names, n_jobs, "dag problem", "job", "J", at_least=True)
         self.name = name
         for arr in (self.f, self.u, self.r, self.local, self.job):
             arr.flags.writeable = False
@@ -493,9 +487,14 @@ class JointProblem:
         jobs = list(jobs)
         if not jobs:
             raise ValidationError("joint problem: needs at least one DNN job")
-        for job in jobs:
+        first: dict[str, tuple[int, DNN]] = {}
+        for k, job in enumerate(jobs):
             if not isinstance(job, DNN):
-                raise ValidationError(f"joint problem: job {job!r} is not a DNN")
+                raise ValidationError(f"joint problem: job {k} ({job!r}) is not a DNN"[:200])
+            k0, dnn0 = first.setdefault(job.name, (k, job))
+            if dnn0 is not job and not _same_dnn(dnn0, job):  # measured times and job names go by DNN name
+                raise ValidationError(f"joint problem: jobs {k0} and {k} are different DNNs both named {job.name!r} "
+                                      "(DNN names must be unique; rename one with DNN.rename)")
         if not isinstance(platform, Platform):
             raise ValidationError(f"joint problem: platform {platform!r} is not a Platform")
         if remote_model not in REMOTE_MODELS:
@@ -530,6 +529,29 @@ class JointProblem:
         """Problem D for the given partitions (one per job)."""
         return build_dag(self.jobs, self.platform, partitions, self.remote_model, times=self.times,
                          job_names=self.job_names, name=self.name)
+
+
+#: Seconds per layer (node of problem D) that the answer of a joint method costs however it is found:
+#: building problem D of its partitions, then solve()'s rebuild, evaluation and checks of it (about
+#: 3e-5 s measured on a loaded 2-core machine for 10^4 AlexNet jobs, 1.2e5 layers).
+ANSWER_SECONDS_PER_LAYER = 3e-5
+
+
+def check_answer_fits(problem: JointProblem, time_limit: float, method: str) -> None:
+    """Refuse (:class:`SizeLimitError`) a joint problem whose answer alone, problem D of its ``problem.size``
+    layers, would take more than 1 s longer than ``time_limit`` seconds (:data:`ANSWER_SECONDS_PER_LAYER`):
+    an exact method could not even return a schedule in time (10^5 AlexNet jobs: 1.2e6 layers, about 36 s)."""
+    seconds = problem.size * ANSWER_SECONDS_PER_LAYER
+    if seconds > time_limit + 1.0:  # within about 1 s of the limit is kept
+        raise SizeLimitError(f"{method}: {len(problem.jobs)} jobs with {problem.size} layers in all: problem D of "
+                             f"any answer takes about {seconds:.3g} s to build and check, more than the time limit "
+                             f"({time_limit:g} s); use a heuristic (jps, hps, lo) or a larger time_limit")
+
+
+def _same_dnn(a: DNN, b: DNN) -> bool:
+    """Do two DNN objects describe the same graph (layers with their attributes, edges)?"""
+    return (a.layers == b.layers and a.edges == b.edges
+            and all(x.attrs == y.attrs for x, y in zip(a.layers, b.layers)))
 
 
 def _job_names(jobs: Sequence[DNN]) -> tuple[str, ...]:
@@ -645,11 +667,19 @@ def same_flow(problem: FmProblem, times, *, w_rtt: int, jobs: Sequence[str] | No
     return FmProblem(times, machines=problem.machines, jobs=names, name=problem.name, w_rtt=w_rtt)
 
 
+#: Most jobs :func:`identical_jobs` makes (a list of that many references is about 80 MB).
+MAX_IDENTICAL_JOBS = 10**7
+
+
 def identical_jobs(dnn: DNN, n: int) -> list[DNN]:
-    """``n`` jobs of one DNN (the same object; job names get ``#k`` suffixes)."""
-    if n < 1:
-        raise ValidationError(f"number of jobs must be >= 1, got {n}")
-    return [dnn] * n
+    """``n`` jobs of one DNN (the same object; job names get ``#k`` suffixes); ``n`` is an integer in
+    1..:data:`MAX_IDENTICAL_JOBS`."""
+    if not isinstance(dnn, DNN):
+        raise ValidationError(f"identical_jobs: {dnn!r} is not a DNN"[:200])
+    if not is_integer(n) or not 1 <= n <= MAX_IDENTICAL_JOBS:
+        raise ValidationError(f"identical_jobs: number of jobs must be an integer in 1..{MAX_IDENTICAL_JOBS}, "
+                              f"got {n!r}"[:200])
+    return [dnn] * int(n)
 
 
 Problem = J2Problem | FmProblem | DagProblem | JointProblem
@@ -676,3 +706,76 @@ def as_items(seq: Iterable, n: int, what: str) -> list[int]:
             raise ValidationError(f"{what}: index {i} out of range 0..{n - 1}")
         out.append(i)
     return out
+
+
+def _names(names, n: int, where: str, what: str, prefix: str, *, at_least: bool = False) -> tuple[str, ...]:
+    """``n`` distinct non-empty string names (default ``prefix0..``; ``at_least``: n or more), or a
+    :class:`ValidationError` naming the first bad or repeated one (both of its positions)."""
+    if names is None:
+        return tuple(f"{prefix}{i}" for i in range(n))
+    if isinstance(names, (str, bytes)) or not isinstance(names, (Sequence, np.ndarray)):
+        raise ValidationError(f"{where}: {what} names must be a list of strings, got {type(names).__name__}")
+    out = tuple(names)
+    if len(out) < n or (len(out) != n and not at_least):
+        raise ValidationError(f"{where}: {len(out)} {what} names for {n} {what}s")
+    seen: dict[str, int] = {}
+    for k, name in enumerate(out):
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"{where}: {what} name {k} must be a non-empty string, got {name!r}"[:200])
+        if name in seen:
+            raise ValidationError(f"{where}: duplicate {what} name {name!r} ({what}s {seen[name]} and {k}; "
+                                  f"{what} names must be unique)")
+        seen[name] = k
+    return out
+
+
+def _indices(values, what: str) -> np.ndarray:
+    """A 1-d int64 array of integers (integral floats accepted), refusing booleans, fractions, strings and
+    the other array kinds of :func:`offloadsched.units.refuse_array_kind`, naming the entry."""
+    refuse_array_kind(values, what, "integer indices")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise ValidationError(f"{what}: must be a list of integer indices, got {type(values).__name__}")
+    out = np.empty(len(values), dtype=np.int64)
+    for k, x in enumerate(values):
+        ok = is_integer(x) or (isinstance(x, (float, np.floating)) and float(x).is_integer())
+        if not ok or abs(x) >= 2**62:
+            raise ValidationError(f"{what}[{k}]: must be an integer index, got {x!r}"[:200])
+        out[k] = int(x)
+    return out
+
+
+def _flags(values, n: int, what: str) -> np.ndarray:
+    """``n`` booleans: a bool array, or a list of booleans and integers 0 / 1 (a string such as
+    ``'False'`` is refused: numpy would read it as True)."""
+    if not (isinstance(values, np.ndarray) and values.dtype == bool) or isinstance(values, np.ma.MaskedArray):
+        refuse_array_kind(values, what, "booleans")
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biu":
+        arr = values
+    elif isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)):
+        raise ValidationError(f"{what}: must be a list of booleans, one per node, got {type(values).__name__}")
+    else:
+        for k, x in enumerate(values):
+            if not isinstance(x, (bool, np.bool_)) and not (is_integer(x) and x in (0, 1)):
+                raise ValidationError(f"{what}[{k}]: must be True or False, got {x!r}"[:200])
+        arr = np.asarray(values, dtype=np.int64 if len(values) else bool)
+    if arr.shape != (n,):
+        raise ValidationError(f"{what} has {arr.size} entries for {n} nodes")
+    if arr.dtype.kind in "iu" and arr.size and not np.isin(arr, (0, 1)).all():
+        k = int(np.flatnonzero(~np.isin(arr, (0, 1)))[0])
+        raise ValidationError(f"{what}[{k}]: must be True or False, got {arr[k]!r}")
+    return arr.astype(bool)
+
+
+def _preds(preds: Sequence, n: int) -> tuple[tuple[int, ...], ...]:
+    """Every node's predecessor list as a tuple of integer indices (checked against the order by the caller)."""
+    out = []
+    for v, ps in enumerate(preds):
+        if (type(ps) is tuple or type(ps) is list) and all(type(p) is int for p in ps):  # the common case, fast
+            out.append(tuple(ps))
+            continue
+        if isinstance(ps, (str, bytes)) or not isinstance(ps, (Sequence, np.ndarray)):
+            raise ValidationError(f"dag problem: preds[{v}] must be a list of node indices, got {ps!r}"[:200])
+        out.append(tuple(int(p) for p in _indices(ps, f"dag problem: preds[{v}]")))
+    return tuple(out)

@@ -25,6 +25,7 @@ from .jsonable import jsonable
 from .problems import JointProblem, Problem, problem_type
 from .registry import SolverOutput, get_method
 from .schedule import Schedule, Timing
+from .units import is_real
 from .vocab import FLOW_TYPES, STATUSES, Status
 
 
@@ -190,9 +191,10 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
     if ptype not in spec.problems:
         raise ValidationError(f"method {method!r} does not accept {ptype} problems "
                               f"(it takes {', '.join(spec.problems)})")
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
-                                   or not math.isfinite(time_limit) or not time_limit > 0):
-        raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if time_limit is not None:  # numpy numbers too (np.int64(5)); a bool, nan, inf or <= 0 is refused
+        if not is_real(time_limit) or not math.isfinite(time_limit) or not time_limit > 0:
+            raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+        time_limit = float(time_limit)
     fn = spec.load()
     check_options(fn, method, options)
     reason = spec.not_applicable(problem)

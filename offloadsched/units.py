@@ -7,6 +7,7 @@ instance is built, and rounded to the nearest microsecond, never below 0.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -46,34 +47,69 @@ def seconds_to_us(seconds, what: str = "time"):
     return int(out) if out.ndim == 0 else out
 
 
+#: numpy array kinds that are never numbers here, with the word a message uses for them
+_NOT_NUMBER_KINDS = {"b": "booleans", "U": "strings", "S": "bytes", "c": "complex numbers",
+                     "M": "datetimes (datetime64)", "m": "time deltas (timedelta64)", "V": "structured values"}
+
+
+def refuse_array_kind(values, what: str, expected: str = "numbers") -> None:
+    """Refuse a masked array (its masked entries would silently take the fill value) and a numpy
+    array whose kind cannot hold ``expected`` (booleans, strings, bytes, complex numbers,
+    datetime64 / timedelta64, structured), naming ``what``."""
+    if isinstance(values, np.ma.MaskedArray):
+        raise ValidationError(f"{what}: masked arrays are refused (a masked entry would silently take the "
+                              "fill value); pass .filled(value) or .compressed()")
+    if isinstance(values, np.ndarray) and values.dtype.kind in _NOT_NUMBER_KINDS:
+        raise ValidationError(f"{what}: must be {expected}, got an array of {_NOT_NUMBER_KINDS[values.dtype.kind]}")
+
+
 def require_numbers(values, what: str) -> None:
-    """Refuse booleans and strings where numbers are expected, naming the first such entry
-    (``what[i][j]``): numpy would read ``True`` as 1 and ``"3"`` as 3, and a list mixing booleans with
-    numbers (``[True, 2]``) silently becomes an integer array, so nested lists are checked entry by
-    entry, before any conversion."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "bUS":
-        got = "booleans" if values.dtype.kind == "b" else "strings"
-        raise ValidationError(f"{what}: times must be numbers, got {got}")
+    """Refuse booleans, strings, complex numbers, datetimes and masked arrays where numbers are
+    expected, naming the first such entry (``what[i][j]``): numpy would read ``True`` as 1 and
+    ``"3"`` as 3, and a list mixing booleans with numbers (``[True, 2]``) silently becomes an integer
+    array, so nested lists are checked entry by entry, before any conversion."""
+    refuse_array_kind(values, what, "numbers")
     if isinstance(values, np.ndarray) and values.dtype != object:
         return
     found = _not_a_number(values, ())
     if found is not None:
         path, x = found
-        raise ValidationError(f"{what}{''.join(f'[{i}]' for i in path)}: times must be numbers, got {x!r}")
+        raise ValidationError(f"{what}{''.join(f'[{i}]' for i in path)}: times must be numbers, got {_short(x)}")
+
+
+def is_real(x) -> bool:
+    """Is ``x`` one real number (int, float, numpy integer or floating, Fraction), not a boolean,
+    complex number, timedelta64, string or array?"""
+    if type(x) is int or type(x) is float:  # the common case, fast
+        return True
+    return (isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_, np.timedelta64))
+            and not isinstance(x, np.ndarray))
+
+
+def is_integer(x) -> bool:
+    """Is ``x`` one integer (int or numpy integer), not a boolean or a timedelta64?"""
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_, np.timedelta64))
 
 
 def _not_a_number(values, path: tuple[int, ...]) -> tuple[tuple[int, ...], object] | None:
     """The index path and value of the first entry of nested lists / tuples / arrays that is not a number."""
+    if isinstance(values, np.ma.MaskedArray):
+        return path, "a masked array"
     if isinstance(values, (list, tuple)) or (isinstance(values, np.ndarray) and values.ndim):
         for i, x in enumerate(values):
             found = _not_a_number(x, (*path, i))
             if found is not None:
                 return found
         return None
-    x = values.item() if isinstance(values, np.ndarray) else values
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.number)):
+    x = values.item() if isinstance(values, np.ndarray) and values.dtype.kind in "iuf" else values
+    if not is_real(x):
         return path, x
     return None
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_int_times(values, what: str, label=None) -> np.ndarray:
@@ -107,11 +143,15 @@ def check_int_times(values, what: str, label=None) -> np.ndarray:
 
 
 def check_nonneg(value, what: str) -> float:
-    """Validate one finite, non-negative float quantity (flops, bytes, rates)."""
+    """Validate one finite, non-negative real quantity (flops, bytes, rates) and return it as a float:
+    a boolean, a string, a complex number or an array is refused, as is a number too large for a
+    float (``10**400``)."""
+    if not is_real(value):
+        raise ValidationError(f"{what} must be a number, got {_short(value)}")
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"{what} must be a number, got {value!r}") from None
+    except OverflowError:
+        raise ValidationError(f"{what} must be finite, got a number too large for a float (above 1.8e308)") from None
     if math.isnan(v) or math.isinf(v):
         raise ValidationError(f"{what} must be finite, got {value!r}")
     if v < 0:
