@@ -12,24 +12,18 @@ position)`` over the distinct local prefixes through it, and its depth in that i
 
 An item is written as its root's rank and the ranks of the successors it takes (a crossing to
 the server is the rank of the first remote successor), so depth-first order is lexicographic
-order.  First items are found either by listing the distinct prefixes (when there are at most
-``limit``; this also gives the path model's makespan) or by dynamic programming over the local
-graph (min-weight and lexicographically least prefixes and suffixes per end point, O(ends x
-arcs x depth)), and once per class of identical jobs (equal connected components of the local
-graph).  A test checks both against the full path list on random DAGs.
+order.  First items are found by dynamic programming over the local graph (min-weight and
+lexicographically least prefixes and suffixes per end point, O(ends x arcs x depth)), once per
+class of identical jobs (equal connected components of the local graph).  A test checks them
+against the listed prefixes and the full path list on random DAGs.
 
 References (docs/REFERENCES.md): [Johnson1954].
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from offloadsched.evaluate import single_machine_ends
 from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem
-
-from ._common import johnson_key, johnson_order
 
 # Per relative node: (f, u, successor positions with -1 for a remote successor).
 Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
@@ -89,35 +83,6 @@ def count_prefixes(sig: Signature) -> int:
     return total
 
 
-def first_by_listing(sig: Signature) -> tuple[dict[int, First], np.ndarray]:
-    """First items by listing the distinct prefixes depth first; also their ``(p1, p2)``."""
-    items: list[tuple[tuple[int, int], int, tuple[int, ...], tuple[int, ...]]] = []
-    times: list[tuple[int, int]] = []
-    for rank, root in enumerate(_roots(sig)):
-        stack: list[tuple[int, tuple[int, ...], tuple[int, ...], int]] = [(root, (root,), (), sig[root][0])]
-        while stack:
-            v, path, code, p1 = stack.pop()
-            succ = sig[v][2]
-            if not succ:
-                items.append((johnson_key(p1, 0), rank, code, path))
-                times.append((p1, 0))
-                continue
-            entries = []
-            for k, s in enumerate(succ):
-                if s >= 0:
-                    entries.append((s, path + (s,), code + (k,), p1 + sig[s][0]))
-            stack.extend(reversed(entries))
-            if -1 in succ:  # the crossing item: its code ends with the first remote successor's rank
-                k = succ.index(-1)
-                items.append((johnson_key(p1, sig[v][1]), rank, code + (k,), path))
-                times.append((p1, sig[v][1]))
-    first: dict[int, First] = {}
-    for key, rank, code, path in sorted(items, key=lambda it: it[:3]):
-        for depth, v in enumerate(path):
-            first.setdefault(v, (key, rank, code, depth))
-    return first, np.array(times, dtype=np.int64).reshape(len(times), 2)
-
-
 def first_by_dp(sig: Signature) -> dict[int, First]:
     """First items by dynamic programming: for every end point ``e`` (a cut-point, crossing, or
     a local sink) and layer ``v`` reaching it, the best item through ``v`` ending at ``e`` has key
@@ -166,44 +131,28 @@ def first_by_dp(sig: Signature) -> dict[int, First]:
     return best
 
 
-def johnson_path_order(dag: DagProblem, limit: int) -> tuple[list[int], dict]:
+def johnson_path_order(dag: DagProblem) -> tuple[list[int], dict]:
     """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
     depth-first path order on ties) and executed with replicas once; see the module docstring.
 
-    Lists the distinct prefixes when there are at most ``limit`` of them (identical jobs counted
-    once), else uses the dynamic program.  ``info``: ``paths`` (local prefixes, every job counted),
-    ``distinct_paths``, ``first_items`` (``listing`` or ``dynamic programming``) and, when
-    listed, ``path_model_makespan`` (the sorted prefixes as a J2 flow shop, replicas counted).
+    First items by dynamic programming (:func:`first_by_dp`), once per class of identical jobs.
+    ``info``: ``paths`` (local prefixes, every job counted), ``distinct_paths`` (identical jobs
+    once).
     """
     comps = _components(dag)
     classes: dict[Signature, list[list[int]]] = {}
     for comp in comps:
         classes.setdefault(signature(dag, comp), []).append(comp)
     counts = {sig: count_prefixes(sig) for sig in classes}
-    distinct = sum(counts.values())
-    listing = distinct <= limit
     root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
     prio: dict[int, First] = {}
-    all_times = []
     for sig, members in classes.items():
-        if listing:
-            first, times = first_by_listing(sig)
-            all_times += [times] * len(members)
-        else:
-            first = first_by_dp(sig)
+        first = first_by_dp(sig)
         roots = _roots(sig)
         for comp in members:
             for rel, (key, rank, code, depth) in first.items():
                 prio[comp[rel]] = (key, root_rank[comp[roots[rank]]], code, depth)
     ranked = sorted(prio, key=prio.__getitem__)
     order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, {v: k for k, v in enumerate(ranked)})
-    info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": distinct,
-            "first_items": "listing" if listing else "dynamic programming"}
-    if listing:
-        t = np.concatenate(all_times) if all_times else np.zeros((0, 2), dtype=np.int64)
-        seq = t[johnson_order(t[:, 0], t[:, 1])]
-        ends = single_machine_ends(single_machine_ends(np.zeros(len(seq), dtype=np.int64), seq[:, 0]), seq[:, 1])
-        off = seq[:, 1] > 0  # offloading paths pay the round trip after their upload
-        last = int(ends[off].max()) + dag.w_rtt if dag.w_rtt and off.any() else 0
-        info["path_model_makespan"] = max(int(ends.max()), last) if len(t) else 0
+    info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": sum(counts.values())}
     return order, info

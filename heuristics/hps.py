@@ -4,7 +4,6 @@ References (docs/REFERENCES.md): [Seed001], [Johnson1954]."""
 
 from __future__ import annotations
 
-from offloadsched.paths import DEFAULT_PATH_LIMIT
 from offloadsched.problems import DagProblem, JointProblem
 from offloadsched.registry import SolverOutput
 
@@ -25,8 +24,7 @@ def layer_schedule(dag: DagProblem) -> SolverOutput:
     return out
 
 
-def hps(problem: JointProblem, *, time_limit: float | None = None,
-        path_limit: int = DEFAULT_PATH_LIMIT) -> SolverOutput:
+def hps(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001 Sec. 6 (HPS) for heterogeneous jobs: the jobs' graphs are merged under a dummy
     source and sink (both zero-time, so the merged graph's source-to-sink paths are the jobs'
     paths and its partition is the jobs' partitions), every path is cut by Alg. 2 (Sec. 6.2, as
@@ -41,5 +39,5 @@ def hps(problem: JointProblem, *, time_limit: float | None = None,
     ``w_rtt > 0``; the evaluator scores the result with w_rtt.
     """
     jp = check_joint(problem, "hps")
-    parts, info = path_partitions(jp, path_limit)
+    parts, info = path_partitions(jp)
     return joint_output(jp, parts, layer_schedule, **info)

@@ -12,7 +12,7 @@ import pytest
 from offloadsched import DNN, JointProblem, Layer, Partition, Platform, SizeLimitError, ValidationError, chain, solve
 from offloadsched.heuristics import chain_conditions
 from offloadsched.heuristics._common import chain_curves
-from offloadsched.heuristics.jps import binary_search_cut, chain_cut, dfs_path_cuts, path_partitions
+from offloadsched.heuristics.jps import binary_search_cut, chain_cut, path_partitions
 from offloadsched.heuristics.po import dads_partition
 
 #: f (µs) = flops, u (µs) = out_bytes, remote time = flops / 10
