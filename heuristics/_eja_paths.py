@@ -66,10 +66,14 @@ def components(dag: DagProblem) -> list[list[int]]:
     return [comps[r] for r in sorted(comps)]
 
 
-def full_signature(dag: DagProblem, comp: list[int]) -> FullSignature:
-    pos = {v: i for i, v in enumerate(comp)}
+def full_signatures(dag: DagProblem, comps: list[list[int]]) -> list[FullSignature]:
+    """Everything the paths through each component depend on, in positions relative to it."""
     f, u, r, loc = dag.f.tolist(), dag.u.tolist(), dag.r.tolist(), dag.local.tolist()
-    return tuple((f[v], u[v], r[v], bool(loc[v]), tuple(pos[s] for s in dag.succs[v])) for v in comp)
+    out = []
+    for comp in comps:
+        pos = {v: i for i, v in enumerate(comp)}
+        out.append(tuple((f[v], u[v], r[v], loc[v], tuple(pos[s] for s in dag.succs[v])) for v in comp))
+    return out
 
 
 class _Component:
@@ -278,8 +282,9 @@ def eja_path_priority(dag: DagProblem, remote_items: bool) -> dict[int, int]:
     """Every layer's rank in the order of first appearance in the EJA-sorted full paths (local
     layers always; remote layers when ``remote_items``), once per class of identical jobs."""
     classes: dict[FullSignature, list[list[int]]] = {}
-    for comp in components(dag):
-        classes.setdefault(full_signature(dag, comp), []).append(comp)
+    comps = components(dag)
+    for comp, sig in zip(comps, full_signatures(dag, comps)):
+        classes.setdefault(sig, []).append(comp)
     sources = [v for v in range(len(dag)) if not dag.preds[v]]
     root_rank = {v: i for i, v in enumerate(sources)}
     prio: dict[int, First] = {}

@@ -22,6 +22,8 @@ References (docs/REFERENCES.md): [Johnson1954].
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem
 
@@ -52,11 +54,14 @@ def _components(dag: DagProblem) -> list[list[int]]:
     return [comps[r] for r in sorted(comps)]
 
 
-def signature(dag: DagProblem, comp: list[int]) -> Signature:
-    """Everything the paths through ``comp`` depend on, in positions relative to ``comp``."""
-    pos = {v: i for i, v in enumerate(comp)}
+def signatures(dag: DagProblem, comps: list[list[int]]) -> list[Signature]:
+    """Everything the paths through each component depend on, in positions relative to it."""
     f, u = dag.f.tolist(), dag.u.tolist()
-    return tuple((f[v], u[v], tuple(pos.get(s, -1) for s in dag.succs[v])) for v in comp)
+    out = []
+    for comp in comps:
+        pos = {v: i for i, v in enumerate(comp)}
+        out.append(tuple((f[v], u[v], tuple(pos.get(s, -1) for s in dag.succs[v])) for v in comp))
+    return out
 
 
 def _roots(sig: Signature) -> list[int]:
@@ -131,23 +136,25 @@ def first_by_dp(sig: Signature) -> dict[int, First]:
     return best
 
 
-def johnson_path_order(dag: DagProblem) -> tuple[list[int], dict]:
+def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[int, First]] | None = None,
+                       ) -> tuple[list[int], dict]:
     """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
     depth-first path order on ties) and executed with replicas once; see the module docstring.
 
-    First items by dynamic programming (:func:`first_by_dp`), once per class of identical jobs.
+    First items by dynamic programming (:func:`first_by_dp`; a test passes the listing oracle as
+    ``first_items``), once per class of identical jobs.
     ``info``: ``paths`` (local prefixes, every job counted), ``distinct_paths`` (identical jobs
     once).
     """
     comps = _components(dag)
     classes: dict[Signature, list[list[int]]] = {}
-    for comp in comps:
-        classes.setdefault(signature(dag, comp), []).append(comp)
+    for comp, sig in zip(comps, signatures(dag, comps)):
+        classes.setdefault(sig, []).append(comp)
     counts = {sig: count_prefixes(sig) for sig in classes}
     root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
     prio: dict[int, First] = {}
     for sig, members in classes.items():
-        first = first_by_dp(sig)
+        first = (first_items or first_by_dp)(sig)
         roots = _roots(sig)
         for comp in members:
             for rel, (key, rank, code, depth) in first.items():

@@ -7,6 +7,7 @@ the polynomial dynamic programs of ``heuristics/jps.py`` and ``heuristics/_paths
 * :func:`first_by_listing` - the Johnson first items of the distinct local prefixes, listed.
 * :func:`enumerated_eja_schedule` - the DAG's full paths ordered by EJA and executed with
   replicas once (Alg. 3 line 6 with seed 002's three stages).
+* :func:`enumerated_jps_schedule` - JPS's schedule step (Johnson or EJA) from the listed paths.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from bisect import bisect_right
 import numpy as np
 
 from offloadsched.dnn import DNN
-from offloadsched.heuristics._common import johnson_key, stage_order
-from offloadsched.heuristics._paths import First, Signature, _roots
+from offloadsched.heuristics._common import defer_local_tail, johnson_key, stage_order
+from offloadsched.heuristics._paths import (First, Signature, _components, _roots, count_prefixes, johnson_path_order,
+                                           signatures)
 from offloadsched.partition import Partition
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 from offloadsched.problems import DagProblem, JointProblem
@@ -118,3 +120,17 @@ def first_by_listing(sig: Signature) -> tuple[dict[int, First], np.ndarray]:
         for depth, v in enumerate(path):
             first.setdefault(v, (key, rank, code, depth))
     return first, np.array(times, dtype=np.int64).reshape(len(times), 2)
+
+
+def enumerated_jps_schedule(dag: DagProblem, rule: str, limit: int = 100_000) -> Schedule:
+    """JPS's schedule step from listed paths: Johnson (the distinct local prefixes, listed: local
+    order only, default uploads) or EJA (the full paths), then the layers no upload waits for moved
+    last (round trip)."""
+    if rule == "johnson":
+        comps = _components(dag)
+        if sum(count_prefixes(sig) for sig in set(signatures(dag, comps))) > limit:
+            raise TooManyPaths(dag.name)
+        local, _ = johnson_path_order(dag, first_items=lambda sig: first_by_listing(sig)[0])
+        return Schedule({"local": defer_local_tail(dag, local)})
+    ref = enumerated_eja_schedule(dag, limit)
+    return Schedule(dict(ref.sequences, local=defer_local_tail(dag, ref["local"].tolist())))
