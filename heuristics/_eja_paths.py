@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from offloadsched.problems import DagProblem
 
+from ._clock import Clock
+
 # Per relative node: (f, u, r, local, successor positions).
 FullSignature = tuple[tuple[int, int, int, bool, tuple[int, ...]], ...]
 Code = tuple[int, ...]
@@ -278,9 +280,10 @@ class _Component:
                                         len(lcode) + 1 + len(code)))
 
 
-def eja_path_priority(dag: DagProblem, remote_items: bool) -> dict[int, int]:
+def eja_path_priority(dag: DagProblem, remote_items: bool, clock: Clock | None = None) -> dict[int, int]:
     """Every layer's rank in the order of first appearance in the EJA-sorted full paths (local
-    layers always; remote layers when ``remote_items``), once per class of identical jobs."""
+    layers always; remote layers when ``remote_items``), once per class of identical jobs;
+    ``clock`` is checked before each class."""
     classes: dict[FullSignature, list[list[int]]] = {}
     comps = components(dag)
     for comp, sig in zip(comps, full_signatures(dag, comps)):
@@ -289,6 +292,8 @@ def eja_path_priority(dag: DagProblem, remote_items: bool) -> dict[int, int]:
     root_rank = {v: i for i, v in enumerate(sources)}
     prio: dict[int, First] = {}
     for sig, members in classes.items():
+        if clock is not None:
+            clock.check()
         comp_items = _Component(sig, remote_items)
         for comp in members:
             roots = [comp[v] for v in comp_items.roots]

@@ -27,6 +27,8 @@ from collections.abc import Callable
 from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem
 
+from ._clock import Clock
+
 # Per relative node: (f, u, successor positions with -1 for a remote successor).
 Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
 # A layer's first item: (Johnson key, root rank, successor-rank code, depth).
@@ -137,12 +139,12 @@ def first_by_dp(sig: Signature) -> dict[int, First]:
 
 
 def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[int, First]] | None = None,
-                       ) -> tuple[list[int], dict]:
+                       clock: Clock | None = None) -> tuple[list[int], dict]:
     """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
     depth-first path order on ties) and executed with replicas once; see the module docstring.
 
     First items by dynamic programming (:func:`first_by_dp`; a test passes the listing oracle as
-    ``first_items``), once per class of identical jobs.
+    ``first_items``), once per class of identical jobs; ``clock`` is checked before each class.
     ``info``: ``paths`` (local prefixes, every job counted), ``distinct_paths`` (identical jobs
     once).
     """
@@ -154,6 +156,8 @@ def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[
     root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
     prio: dict[int, First] = {}
     for sig, members in classes.items():
+        if clock is not None:
+            clock.check()
         first = (first_items or first_by_dp)(sig)
         roots = _roots(sig)
         for comp in members:

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from offloadsched.dnn import DNN
+from offloadsched.errors import SizeLimitError
 from offloadsched.partition import Partition
 from offloadsched.problems import JointProblem
 from offloadsched.registry import SolverOutput
 
+from ._clock import Clock, TimeLimitReached
 from ._common import chain_curves, check_joint, joint_output
 from .path_johnson import check_rule, path_johnson
 
@@ -24,6 +26,10 @@ PathCut = tuple[int | None, int, int]
 
 _INF = np.int64(1 << 62)  # unreachable (every sum of times is below 2**53)
 _BLOCK = 512  # candidates per numpy pass
+#: Ceilings of jps and hps (and of their +sidney variants): layers of one DNN (the partition's
+#: passes are O(candidates x (layers + edges))), layers over all jobs (problem D's nodes).
+MAX_DNN_LAYERS = 10_000
+MAX_TOTAL_LAYERS = 500_000
 
 
 def binary_search_cut(F: np.ndarray, G: np.ndarray) -> tuple[int, int]:
@@ -95,8 +101,12 @@ def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
     """
     if dnn.is_chain:
         c1, c2, ratio = chain_cut(f, u)
-        uncrossed = (c1,) if c1 is not None else ()
-        return PathCuts(uncrossed, {c2: ratio})
+        return PathCuts((c1,) if c1 is not None else (), {c2: ratio})
+    return dag_path_cuts(dnn, f, u)
+
+
+def dag_path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
+    """The two passes of :func:`path_cuts` (any DNN; on a chain its closures are :func:`chain_cut`'s)."""
     f = np.asarray(f, dtype=np.int64)
     G = np.asarray(u, dtype=np.int64).copy()
     G[dnn.output] = 0
@@ -148,7 +158,19 @@ def _closure_mask(dnn: DNN, nodes) -> np.ndarray:
     return mask
 
 
-def path_partitions(jp: JointProblem) -> tuple[list[Partition], dict]:
+def check_size(jp: JointProblem, method: str) -> None:
+    """Refuse problems above :data:`MAX_DNN_LAYERS` layers in one DNN or :data:`MAX_TOTAL_LAYERS`
+    layers over all jobs (problem D has a node per layer of every job)."""
+    big = max(jp.jobs, key=len)
+    if len(big) > MAX_DNN_LAYERS:
+        raise SizeLimitError(f"{method}: DNN {big.name!r} has {len(big)} layers, above the ceiling {MAX_DNN_LAYERS}")
+    total = sum(len(d) for d in jp.jobs)
+    if total > MAX_TOTAL_LAYERS:
+        raise SizeLimitError(f"{method}: {len(jp.jobs)} jobs with {total} layers in all, above the ceiling "
+                             f"{MAX_TOTAL_LAYERS} (problem D has a node per layer of every job)")
+
+
+def path_partitions(jp: JointProblem, clock: Clock | None = None) -> tuple[list[Partition], dict]:
     """Every job's partition by Alg. 2 per path (Alg. 3), with Alg. 2's ratio across identical jobs.
 
     Jobs of one DNN (the same object) are ranked 0..n-1.  For a path with cuts ``l* - 1``,
@@ -158,14 +180,27 @@ def path_partitions(jp: JointProblem) -> tuple[list[Partition], dict]:
     of its layers): by :class:`PathCuts`, the closure of the uncrossed candidates and of the
     first crossings ``v`` with ``floor(n R_min(v) / (R_min(v) + 1)) <= rank`` (``n1`` increases
     with ``R``).  ``info["partition_types"]``: distinct partitions per DNN.
+
+    ``clock`` is checked before each DNN; if it runs out, the remaining DNNs' jobs stay local
+    (``info["stopped"]`` names how many).
     """
     groups: dict[int, list[int]] = {}
     for k, dnn in enumerate(jp.jobs):
         groups.setdefault(id(dnn), []).append(k)
     parts: list[Partition | None] = [None] * len(jp.jobs)
     types = []
-    for ks in groups.values():
+    info: dict = {}
+    for g, ks in enumerate(groups.values()):
         dnn = jp.jobs[ks[0]]
+        try:
+            if clock is not None:
+                clock.check()
+        except TimeLimitReached:
+            rest = [k for kk in list(groups.values())[g:] for k in kk]
+            for k in rest:
+                parts[k] = Partition.local_only(jp.jobs[k])
+            info["stopped"] = f"time limit: {len(rest)} jobs left local-only, not partitioned"
+            break
         f, u, _ = jp.times[ks[0]]
         cuts = path_cuts(dnn, f, u)
         n = len(ks)
@@ -179,7 +214,7 @@ def path_partitions(jp: JointProblem) -> tuple[list[Partition], dict]:
                 cache[key] = Partition(dnn, _closure_mask(dnn, list(cuts.uncrossed) + chosen))
             parts[k] = cache[key]
         types.append(len(cache))
-    return parts, {"partition_types": types}  # type: ignore[return-value]
+    return parts, {"partition_types": types, **info}  # type: ignore[return-value]
 
 
 def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "auto") -> SolverOutput:
@@ -189,7 +224,13 @@ def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "
     run once each ("modified Alg. 1", :func:`offloadsched.heuristics.path_johnson.path_johnson` with ``rule``).
 
     For n identical chain jobs this is Alg. 2 + Alg. 1.  O(k) per chain (curves) + O(n log n);
-    for DAGs O(prefixes x length) + the path-level schedule.
+    for DAGs O(k (l + e)) per DNN of l layers, e edges and k candidate cuts (:func:`path_cuts`)
+    plus the path-level schedule (:func:`~offloadsched.heuristics.path_johnson.path_johnson`, by
+    dynamic programming): no path is listed.  Refuses a DNN above :data:`MAX_DNN_LAYERS` layers
+    and jobs above :data:`MAX_TOTAL_LAYERS` layers in all (:class:`SizeLimitError`).
+    ``time_limit``: checked before each DNN's partition and each class of identical jobs in the
+    schedule; when it runs out, the jobs not yet partitioned stay local and the layers run FIFO
+    (``info["stopped"]`` says so).
 
     Round trip ``w_rtt`` (MODEL.md section 1): paid once after the last upload, on no machine, so
     it is not part of Alg. 2's per-job balance of f and g (in seed 001's relaxation its share per
@@ -199,5 +240,7 @@ def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "
     """
     jp = check_joint(problem, "jps")
     check_rule(rule, "jps")
-    parts, info = path_partitions(jp)
-    return joint_output(jp, parts, lambda d: path_johnson(d, rule=rule), **info)
+    check_size(jp, "jps")
+    clock = Clock(time_limit)
+    parts, info = path_partitions(jp, clock)
+    return joint_output(jp, parts, lambda d: path_johnson(d, rule=rule, time_limit=clock.remaining()), **info)

@@ -10,7 +10,8 @@ from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
-from ._common import defer_local_tail, require_dag
+from ._clock import Clock, TimeLimitReached
+from ._common import defer_local_tail, fifo_schedule, require_dag
 from ._eja_paths import eja_path_priority
 from ._paths import johnson_path_order
 
@@ -43,6 +44,9 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
     ``info``: ``paths`` (how many source-to-sink paths were ordered, counted by dynamic
     programming), ``path_items`` (``local prefixes`` or ``full paths``), ``rule``.
 
+    ``time_limit``: checked before each class of identical jobs; when it runs out the local
+    layers run in index order (FIFO, evaluator's default uploads) and ``info["stopped"]`` says so.
+
     Round trip ``w_rtt > 0``: Johnson's and EJA's keys are unchanged (all-local paths, which pay no
     round trip, already sort last; w_rtt is a constant after the last upload); the layers no
     upload waits for are moved last (:func:`~offloadsched.heuristics._common.defer_local_tail`).
@@ -51,11 +55,16 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
     check_rule(rule, "path-johnson")
     if rule == "auto":
         rule = "johnson" if dag.remote_model == "negligible" else "eja"
-    if rule == "johnson":
-        order, info = johnson_path_order(dag)
-        return SolverOutput(Schedule({"local": defer_local_tail(dag, order)}),
-                            info=dict(info, rule=rule, path_items="local prefixes"))
-    sched = priority_schedule(dag, eja_path_priority(dag, remote_items=dag.remote_model == "serial"))
+    clock = Clock(time_limit)
+    try:
+        if rule == "johnson":
+            order, info = johnson_path_order(dag, clock=clock)
+            return SolverOutput(Schedule({"local": defer_local_tail(dag, order)}),
+                                info=dict(info, rule=rule, path_items="local prefixes"))
+        sched = priority_schedule(dag, eja_path_priority(dag, remote_items=dag.remote_model == "serial", clock=clock))
+    except TimeLimitReached:
+        return SolverOutput(fifo_schedule(dag), info={"rule": rule, "stopped": f"time limit {time_limit:g} s: "
+                                                      "FIFO schedule, the paths not ordered"})
     seqs = dict(sched.sequences, local=defer_local_tail(dag, sched["local"].tolist()))
     info = {"paths": sum(count_paths(dag)), "path_items": "full paths", "rule": rule}
     return SolverOutput(Schedule(seqs), info=info)

@@ -18,8 +18,15 @@ import numpy as np
 
 from offloadsched.dnn import DNN
 from offloadsched.heuristics._common import defer_local_tail, johnson_key, stage_order
-from offloadsched.heuristics._paths import (First, Signature, _components, _roots, count_prefixes, johnson_path_order,
-                                           signatures)
+from offloadsched.heuristics._paths import (
+    First,
+    Signature,
+    _components,
+    _roots,
+    count_prefixes,
+    johnson_path_order,
+    signatures,
+)
 from offloadsched.partition import Partition
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 from offloadsched.problems import DagProblem, JointProblem
