@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from offloadsched import JointProblem, SizeLimitError, identical_jobs, solve
+from offloadsched import DNN, JointProblem, SizeLimitError, chain, identical_jobs, solve
 from offloadsched.bench.runner import build_instance
 from offloadsched.bench.suite import load_suite
 from offloadsched.heuristics.jps import path_partitions
@@ -16,8 +16,8 @@ from offloadsched.instances import get_model
 from offloadsched.instances.platforms import make_platform
 from offloadsched.instances.zoo import MODELS
 
-from .path_oracle import TooManyPaths, enumerated_jps_schedule, enumerated_partitions
-from .test_heuristics_joint import UNIT, random_chain, random_dag
+from .path_oracle import TooManyPaths, enumerated_jps_schedule, enumerated_partitions, enumerated_path_cuts
+from .test_heuristics_joint import UNIT, _layer, random_chain, random_dag
 
 LIMIT = 100_000  # the enumeration's limit before this change (paths, or path prefixes up to the cut)
 
@@ -90,3 +90,38 @@ def test_jps_equals_the_listed_paths_on_the_zoo_with_a_serial_server():
                                        remote_model="serial"))
                for name in MODELS for net in ("3g", "wifi")]
     assert reached.count("schedule") >= 10
+
+
+def test_hps_step_by_step_against_seed_001_alg_4():
+    """Seed 001 Sec. 6 on a hand-sized pair of heterogeneous jobs, each step's result by hand."""
+    a = chain("A", [_layer("in", 0, 50), _layer("p", 5, 40), _layer("q", 1, 5), _layer("r", 6, 3)])
+    b = DNN("B", [_layer("in", 0, 20), _layer("x", 3, 9), _layer("y", 1, 8), _layer("z", 2, 1), _layer("out", 5, 4)],
+            [("in", "x"), ("in", "y"), ("x", "z"), ("y", "z"), ("z", "out")])
+    jp = JointProblem([a, b], UNIT)
+    # Sec. 6.2, Alg. 2 on every path of the merged graph (f, and g = upload, 0 at the output):
+    #   A (in, p, q, r):    F = 0 5 6 12, G = 50 40 5 0: q is the first F >= G, l* - 1 = p,
+    #                       ratio (6 - 5) // (40 - 5) = 0
+    #   B (in, x, z, out):  F = 0 3 5, G = 20 9 1: z crosses, l* - 1 = x, ratio (5 - 1) // (9 - 3) = 0
+    #   B (in, y, z, out):  F = 0 1 3, G = 20 8 1: z crosses, l* - 1 = y, ratio (3 - 1) // (8 - 1) = 0
+    assert enumerated_path_cuts(a, *jp.times[0][:2]) == [(1, 2, 0)]
+    assert enumerated_path_cuts(b, *jp.times[1][:2]) == [(1, 3, 0), (2, 3, 0)]
+    res = solve(jp, "hps")
+    # one job each, n1 = 0: every path cut at l*; local sets = the cuts and their ancestors
+    assert [p.local_names for p in res.partitions] == [["in", "p", "q"], ["in", "x", "y", "z"]]
+    assert [p.cut_points for p in res.partitions] == [[2], [3]]  # q and z
+    # Sec. 6.3: B's local graph joins at z, so Alg. 4 (not Alg. 5's tree merge); its rounds:
+    #   1: sinks q (1, 5) -> S1; z (2, 1) -> S2                   sigma = [q, z]
+    #   2: p (5, 0), x (3, 0), y (1, 0) -> S2, equal g, by index   sigma = [p, x, y, q, z]
+    #   3: the two inputs                                          sigma = [A/in, B/in, p, x, y, q, z]
+    assert res.info["scheduler"] == "topo-johnson"
+    names = [res.problem.names[v] for v in res.schedule["local"]]
+    assert names == ["A/in", "B/in", "A/p", "B/x", "B/y", "A/q", "B/z"]
+    # computes p 0-5, x 5-8, y 8-9, q 9-10, z 10-12; uploads q 10-15, z 15-16
+    assert res.makespan == 16
+    # the same partitions in the best order (A's q before B's layers: its upload overlaps them)
+    assert solve(res.problem, "bruteforce").makespan == 13
+    # JPS (same partitions) orders the paths by Johnson: A (6, 5), then B's two (5, 1), (3, 1)
+    jps = solve(jp, "jps")
+    assert [p.local_names for p in jps.partitions] == [p.local_names for p in res.partitions]
+    assert [jps.problem.names[v] for v in jps.schedule["local"]] == ["A/in", "A/p", "A/q", "B/in", "B/x", "B/y", "B/z"]
+    assert jps.makespan == 13
