@@ -15,6 +15,7 @@ from offloadsched.heuristics.jps import path_partitions
 from offloadsched.instances import get_model
 from offloadsched.instances.platforms import make_platform
 from offloadsched.instances.zoo import MODELS
+from offloadsched.report.hps_standing import hps_standing
 
 from .path_oracle import TooManyPaths, enumerated_jps_schedule, enumerated_partitions, enumerated_path_cuts
 from .test_heuristics_joint import UNIT, _layer, random_chain, random_dag
@@ -125,3 +126,18 @@ def test_hps_step_by_step_against_seed_001_alg_4():
     assert [p.local_names for p in jps.partitions] == [p.local_names for p in res.partitions]
     assert [jps.problem.names[v] for v in jps.schedule["local"]] == ["A/in", "A/p", "A/q", "B/in", "B/x", "B/y", "B/z"]
     assert jps.makespan == 13
+
+
+def test_hps_on_googlenet_loses_in_alg_4():
+    """The paper report's HPS section: where Alg. 4 schedules GoogLeNet x 4, the first upload waits for
+    nearly all local work and the uploads run back to back; where the local graph is a forest, Alg. 5
+    reaches the best order of HPS's partitions (Sidney-Monma, proven)."""
+    for net in ("4g", "wifi"):
+        h = hps_standing(net)
+        assert h["best_proven"] and h["best"] <= h["hps"]
+        if h["scheduler"] == "topo-johnson":
+            assert h["hps"] == h["first_upload"] + h["uploads"] + h["w_rtt"]
+            assert h["first_upload"] > 0.9 * h["local"]
+        else:
+            assert h["hps"] == h["best"]
+    assert hps_standing("4g")["scheduler"] == "topo-johnson"
