@@ -141,3 +141,29 @@ def test_hps_on_googlenet_loses_in_alg_4():
         else:
             assert h["hps"] == h["best"]
     assert hps_standing("4g")["scheduler"] == "topo-johnson"
+
+
+FOUR = ("jps", "hps", "jps+sidney", "hps+sidney")
+
+
+@pytest.mark.slow
+def test_the_four_methods_run_on_every_zoo_dnn():
+    for name in MODELS:
+        for net in ("3g", "4g", "wifi"):
+            for rm in ("negligible", "serial", "parallel"):
+                jp = JointProblem(identical_jobs(get_model(name), 2), make_platform("rpi4", "gtx1080", net),
+                                  remote_model=rm)
+                for method in FOUR:
+                    res = solve(jp, method)  # the core checker runs on problem D
+                    assert res.makespan > 0 and "stopped" not in res.info
+
+
+def test_the_four_methods_on_a_thousand_layers():
+    d = random_dag(random.Random(2), 1000, "big")
+    for rm in ("negligible", "serial", "parallel"):
+        jp = JointProblem([d] * 2, UNIT, remote_model=rm)
+        parts = path_partitions(jp)[0]
+        assert 1 < parts[0].local.sum() < 1000  # a cut inside the graph
+        for method in FOUR:
+            res = solve(jp, method)
+            assert res.makespan > 0 and [p.local.tolist() for p in res.partitions] == [p.local.tolist() for p in parts]
