@@ -42,7 +42,10 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
     per class of identical jobs, plus O(n log n + e) for the orders.
 
     ``info``: ``paths`` (how many source-to-sink paths were ordered, counted by dynamic
-    programming), ``path_items`` (``local prefixes`` or ``full paths``), ``rule``.
+    programming), ``path_items`` (``local prefixes`` or ``full paths``), ``rule``.  The path
+    model's own makespan (replicas counted, MODEL.md section 2) needs every path's times - up to
+    4^9 distinct ones per GoogLeNet job - so it is not reported (:func:`offloadsched.paths.path_problem`
+    builds that model where the paths can be listed).
 
     ``time_limit``: checked before each class of identical jobs; when it runs out the local
     layers run in index order (FIFO, evaluator's default uploads) and ``info["stopped"]`` says so.
