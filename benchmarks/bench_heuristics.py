@@ -24,17 +24,8 @@ import time
 import _dags
 import numpy as np
 
-from offloadsched import (
-    DNN,
-    DagProblem,
-    FmProblem,
-    J2Problem,
-    JointProblem,
-    Layer,
-    evaluate,
-    get_method,
-    identical_jobs,
-)
+from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, evaluate, get_method, identical_jobs
+from offloadsched.dnn import DNN, Layer
 
 LIMIT_S = 2.0
 PATHS_LIMIT_S = 1.0  # jps / hps on the zoo, DenseNet-sized and 1,000-layer DAGs

@@ -27,6 +27,7 @@ from offloadsched.heuristics._paths import (
     johnson_path_order,
     signatures,
 )
+from offloadsched.heuristics.jps import _closure_mask
 from offloadsched.partition import Partition
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 from offloadsched.problems import DagProblem, JointProblem
@@ -60,16 +61,6 @@ def enumerated_path_cuts(dnn: DNN, f, u, limit: int = 100_000) -> list[PathCut]:
     return out
 
 
-def _closure(dnn: DNN, nodes) -> Partition:
-    mask = np.zeros(len(dnn), dtype=bool)
-    mask[list(nodes)] = True
-    mask[dnn.input] = True
-    for v in range(len(dnn) - 1, -1, -1):
-        if mask[v]:
-            mask[list(dnn.preds[v])] = True
-    return Partition(dnn, mask)
-
-
 def enumerated_partitions(jp: JointProblem, limit: int = 100_000) -> list[Partition]:
     """Alg. 3's partitions from the listed path prefixes: the lowest ``floor(n R / (R + 1))`` ranks
     of the n jobs of one DNN cut a path at ``l* - 1``, the others at ``l*``; closed under predecessors."""
@@ -88,7 +79,8 @@ def enumerated_partitions(jp: JointProblem, limit: int = 100_000) -> list[Partit
         for rank, k in enumerate(ks):
             key = bisect_right(steps, rank)
             if key not in cache:
-                cache[key] = _closure(dnn, {c1 if rank < m else c2 for (c1, c2, _), m in zip(cuts, n1)})
+                chosen = {c1 if rank < m else c2 for (c1, c2, _), m in zip(cuts, n1)}
+                cache[key] = Partition(dnn, _closure_mask(dnn, chosen))
             parts[k] = cache[key]
     return parts  # type: ignore[return-value]
 
