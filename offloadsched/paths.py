@@ -5,7 +5,9 @@ of paths can grow exponentially (nine Inception modules in a row give 4^9), so i
 first by dynamic programming and the conversion refuses above a limit.  A path order is
 evaluated both as the path model (:func:`path_problem`, replicas counted) and executed on the
 real DAG (:func:`execute_path_order`, a replicated layer runs once, with the first path that
-reaches it).
+reaches it).  Executing a path order only needs each layer's first appearance
+(:func:`priority_schedule`), which the seeds' heuristics compute without listing the paths
+(``heuristics/_paths.py``, ``heuristics/_eja_paths.py``).
 
 References (docs/REFERENCES.md): [Seed001], [Seed002].
 """
