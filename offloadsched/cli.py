@@ -17,7 +17,7 @@ from .errors import ValidationError
 
 #: Modules that add subcommands: each has ``register(subparsers)``.
 COMMAND_MODULES = ("offloadsched.commands", "offloadsched.instances.cli", "offloadsched.bench.cli",
-                   "offloadsched.claims.cli", "offloadsched.dag_cli")
+                   "offloadsched.claims.cli")
 
 
 class _Parser(argparse.ArgumentParser):
