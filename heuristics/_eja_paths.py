@@ -29,7 +29,10 @@ a crossing edge, a local sink, or a remote source):
 
 Per end point a backward pass and per crossing a forward pass (least / greatest weights with the
 lexicographically least code among them, codes compared as tuples), so O((ends + crossings) x
-arcs x depth) per class of identical jobs; a test compares the result with the listed paths.
+arcs x depth) per class of identical jobs, plus one backward pass (O(arcs)) per remote layer
+whose least suffix misses the group-0 threshold.  Exact: only extremes of path weights enter the
+first items (never a path's own value among exponentially many), and a test compares the result
+with the listed paths, ties included.
 
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954].
 """

@@ -98,6 +98,12 @@ def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
     job's partition - the closure of its paths' cuts (:func:`path_partitions`) - is the closure
     of ``C`` and the ``l*`` chosen by the job's rank, whatever the number of paths.  The passes
     run over the topological order for all candidates at once (numpy, candidates in blocks).
+
+    Exact, not a relaxation: the paths' own values (their ``F`` at a crossing, their ratios) can
+    be exponentially many - deciding whether some path reaches a layer with ``F`` in a given range
+    is subset-sum-like - but the partitions depend on them only through the extremes above (the
+    least ``A`` per candidate, the least ratio per first crossing), which shortest paths give.
+    A test compares the result with the listed path prefixes.
     """
     if dnn.is_chain:
         c1, c2, ratio = chain_cut(f, u)
