@@ -39,9 +39,12 @@ References (docs/REFERENCES.md): [Seed001], [Seed002], [Johnson1954].
 
 from __future__ import annotations
 
+import numpy as np
+
 from offloadsched.problems import DagProblem
 
 from ._clock import Clock
+from ._paths import rank_first_items, weak_components
 
 # Per relative node: (f, u, r, local, successor positions).
 FullSignature = tuple[tuple[int, int, int, bool, tuple[int, ...]], ...]
@@ -52,23 +55,7 @@ First = tuple[tuple[int, int], int, Code, int]
 
 def components(dag: DagProblem) -> list[list[int]]:
     """Weakly connected components of the whole DAG, each sorted, by smallest node."""
-    parent = list(range(len(dag)))
-
-    def find(v: int) -> int:
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for v in range(len(dag)):
-        for p in dag.preds[v]:
-            a, b = find(v), find(p)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    comps: dict[int, list[int]] = {}
-    for v in range(len(dag)):
-        comps.setdefault(find(v), []).append(v)
-    return [comps[r] for r in sorted(comps)]
+    return weak_components(dag.preds, np.ones(len(dag), dtype=bool))
 
 
 def full_signatures(dag: DagProblem, comps: list[list[int]]) -> list[FullSignature]:
@@ -291,15 +278,11 @@ def eja_path_priority(dag: DagProblem, remote_items: bool, clock: Clock | None =
     comps = components(dag)
     for comp, sig in zip(comps, full_signatures(dag, comps)):
         classes.setdefault(sig, []).append(comp)
-    sources = [v for v in range(len(dag)) if not dag.preds[v]]
-    root_rank = {v: i for i, v in enumerate(sources)}
-    prio: dict[int, First] = {}
+    root_rank = {v: i for i, v in enumerate(v for v in range(len(dag)) if not dag.preds[v])}
+    found = []
     for sig, members in classes.items():
         if clock is not None:
             clock.check()
         comp_items = _Component(sig, remote_items)
-        for comp in members:
-            roots = [comp[v] for v in comp_items.roots]
-            for rel, (key, rank, code, depth) in comp_items.best.items():
-                prio[comp[rel]] = (key, root_rank[roots[rank]], code, depth)
-    return {v: k for k, v in enumerate(sorted(prio, key=prio.__getitem__))}
+        found.append((comp_items.best, members, comp_items.roots))
+    return rank_first_items(found, root_rank)

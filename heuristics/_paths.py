@@ -23,6 +23,9 @@ References (docs/REFERENCES.md): [Johnson1954].
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain
+
+import numpy as np
 
 from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem
@@ -35,25 +38,27 @@ Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
 First = tuple[tuple[int, int], int, tuple[int, ...], int]
 
 
+def weak_components(preds, keep: np.ndarray) -> list[list[int]]:
+    """Weakly connected components of the nodes with ``keep`` and the arcs among them, each
+    sorted, by smallest node (scipy's connected components, O(n + e))."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(keep)
+    src = np.fromiter(chain.from_iterable(preds), dtype=np.int64, count=sum(map(len, preds)))
+    dst = np.repeat(np.arange(n), [len(p) for p in preds])
+    inside = keep[src] & keep[dst]
+    graph = coo_matrix((np.ones(int(inside.sum()), dtype=np.int8), (src[inside], dst[inside])), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    nodes = np.flatnonzero(keep)
+    nodes = nodes[np.argsort(labels[nodes], kind="stable")]
+    cuts = np.flatnonzero(np.diff(labels[nodes])) + 1
+    return sorted(part.tolist() for part in np.split(nodes, cuts)) if len(nodes) else []
+
+
 def _components(dag: DagProblem) -> list[list[int]]:
     """Weakly connected components of the local graph, each sorted, by smallest node."""
-    parent = {v: v for v in dag.local_nodes.tolist()}
-
-    def find(v: int) -> int:
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for v in parent:
-        for p in dag.preds[v]:
-            a, b = find(v), find(p)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    comps: dict[int, list[int]] = {}
-    for v in parent:
-        comps.setdefault(find(v), []).append(v)
-    return [comps[r] for r in sorted(comps)]
+    return weak_components(dag.preds, dag.local)
 
 
 def signatures(dag: DagProblem, comps: list[list[int]]) -> list[Signature]:
@@ -138,6 +143,34 @@ def first_by_dp(sig: Signature) -> dict[int, First]:
     return best
 
 
+def rank_first_items(found: list[tuple[dict[int, First], list[list[int]], list[int]]],
+                     root_rank: dict[int, int]) -> dict[int, int]:
+    """Every node's rank in the order of its first item ``(key, root rank, code, depth)``.
+
+    ``found``: per class of identical components, the first items by relative node, the member
+    components (relative node -> node) and the relative roots.  Members differ only in their
+    roots' ranks, so a class is sorted once and the nodes of all members are ranked by (key, root
+    rank, rank within the class) with one numpy sort: O(n log n) for n nodes.
+    """
+    nodes: list[int] = []
+    k0: list[int] = []
+    k1: list[int] = []
+    roots_of: list[int] = []
+    within: list[int] = []
+    for first, members, roots in found:
+        rels = sorted(first, key=first.__getitem__)
+        keys0, keys1 = [first[v][0][0] for v in rels], [first[v][0][1] for v in rels]
+        ranks = [first[v][1] for v in rels]
+        for comp in members:
+            nodes += [comp[v] for v in rels]
+            k0 += keys0
+            k1 += keys1
+            roots_of += [root_rank[comp[roots[r]]] for r in ranks]
+            within += range(len(rels))
+    order = np.lexsort((np.array(within), np.array(roots_of), np.array(k1, dtype=np.int64), np.array(k0)))
+    return {nodes[i]: k for k, i in enumerate(order.tolist())}
+
+
 def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[int, First]] | None = None,
                        clock: Clock | None = None) -> tuple[list[int], dict]:
     """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
@@ -154,16 +187,11 @@ def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[
         classes.setdefault(sig, []).append(comp)
     counts = {sig: count_prefixes(sig) for sig in classes}
     root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
-    prio: dict[int, First] = {}
+    found = []
     for sig, members in classes.items():
         if clock is not None:
             clock.check()
-        first = (first_items or first_by_dp)(sig)
-        roots = _roots(sig)
-        for comp in members:
-            for rel, (key, rank, code, depth) in first.items():
-                prio[comp[rel]] = (key, root_rank[comp[roots[rank]]], code, depth)
-    ranked = sorted(prio, key=prio.__getitem__)
-    order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, {v: k for k, v in enumerate(ranked)})
+        found.append(((first_items or first_by_dp)(sig), members, _roots(sig)))
+    order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, rank_first_items(found, root_rank))
     info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": sum(counts.values())}
     return order, info
