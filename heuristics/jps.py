@@ -69,7 +69,7 @@ class PathCuts:
     first_crossing: dict[int, int]
 
 
-def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
+def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray, clock: Clock | None = None) -> PathCuts:
     """Alg. 3 lines 1-5 (Alg. 2 on every source-to-sink path of ``dnn``) in O(k (n + e)) for k
     candidate layers, without listing the paths.
 
@@ -108,11 +108,12 @@ def path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
     if dnn.is_chain:
         c1, c2, ratio = chain_cut(f, u)
         return PathCuts((c1,) if c1 is not None else (), {c2: ratio})
-    return dag_path_cuts(dnn, f, u)
+    return dag_path_cuts(dnn, f, u, clock)
 
 
-def dag_path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
-    """The two passes of :func:`path_cuts` (any DNN; on a chain its closures are :func:`chain_cut`'s)."""
+def dag_path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray, clock: Clock | None = None) -> PathCuts:
+    """The two passes of :func:`path_cuts` (any DNN; on a chain its closures are :func:`chain_cut`'s);
+    ``clock`` is checked every 1,024 layers of a pass (:class:`TimeLimitReached`)."""
     f = np.asarray(f, dtype=np.int64)
     G = np.asarray(u, dtype=np.int64).copy()
     G[dnn.output] = 0
@@ -127,6 +128,8 @@ def dag_path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
         thr = G[cols]
         dist = np.empty((n, len(cols)), dtype=np.int64)
         for x in range(n):
+            if clock is not None and not x % 1024:
+                clock.check()
             raw = np.minimum(dist[preds[x]].min(axis=0) + f[x], _INF) if preds[x] else np.full(len(cols), f[x])
             hit = np.flatnonzero(cols == x)
             if hit.size:
@@ -141,6 +144,8 @@ def dag_path_cuts(dnn: DNN, f: np.ndarray, u: np.ndarray) -> PathCuts:
         col_of = {int(c): j for j, c in enumerate(cols)}
         seg = np.empty((n, len(cols)), dtype=np.int64)
         for x in range(n):
+            if clock is not None and not x % 1024:
+                clock.check()
             raw = np.minimum(seg[preds[x]].min(axis=0) + f[x], _INF) if preds[x] else np.full(len(cols), _INF)
             if not closed[x]:
                 hit = (G[x] < thr) & (raw < _INF)
@@ -187,8 +192,8 @@ def path_partitions(jp: JointProblem, clock: Clock | None = None) -> tuple[list[
     first crossings ``v`` with ``floor(n R_min(v) / (R_min(v) + 1)) <= rank`` (``n1`` increases
     with ``R``).  ``info["partition_types"]``: distinct partitions per DNN.
 
-    ``clock`` is checked before each DNN; if it runs out, the remaining DNNs' jobs stay local
-    (``info["stopped"]`` names how many).
+    ``clock`` is checked before and during each DNN's passes; if it runs out, the jobs of that DNN
+    and the next stay local (``info["stopped"]`` names how many).
     """
     groups: dict[int, list[int]] = {}
     for k, dnn in enumerate(jp.jobs):
@@ -198,17 +203,17 @@ def path_partitions(jp: JointProblem, clock: Clock | None = None) -> tuple[list[
     info: dict = {}
     for g, ks in enumerate(groups.values()):
         dnn = jp.jobs[ks[0]]
+        f, u, _ = jp.times[ks[0]]
         try:
             if clock is not None:
                 clock.check()
+            cuts = path_cuts(dnn, f, u, clock)
         except TimeLimitReached:
             rest = [k for kk in list(groups.values())[g:] for k in kk]
             for k in rest:
                 parts[k] = Partition.local_only(jp.jobs[k])
             info["stopped"] = f"time limit: {len(rest)} jobs left local-only, not partitioned"
             break
-        f, u, _ = jp.times[ks[0]]
-        cuts = path_cuts(dnn, f, u)
         n = len(ks)
         n1 = {v: n * ratio // (ratio + 1) for v, ratio in cuts.first_crossing.items()}
         steps = sorted(set(n1.values()))
