@@ -35,22 +35,21 @@ register("mw-fixed", "offloadsched.heuristics.fused_layers:mw_fixed", problems=(
          options=("tau", "tiles"), summary="seed 003 Minimizing Waiting for one FL tiling (the paper's MW (2x2))")
 register("nfl", "offloadsched.heuristics.fused_layers:nfl", problems=("joint",), applies=one_dnn_job,
          summary="seed 003 No-FL baseline: best single-cut partial offloading")
-register("hps", "offloadsched.heuristics.hps:hps", problems=("joint",), options=("path_limit",),
+register("hps", "offloadsched.heuristics.hps:hps", problems=("joint",),
          summary="seed 001 HPS: Alg. 2 cut per path, then tree-merge (forest) or topo-johnson")
 register("ig", "offloadsched.heuristics.ig:ig", problems=FLOW_TYPES,
          options=("seed", "iterations", "destruction", "temperature"),
          summary="iterated greedy with NEH insertion and local search (Ruiz and Stützle 2007)")
 register("johnson", "offloadsched.heuristics.johnson:johnson", problems=FLOW_TYPES, applies=machines(2),
          summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
-register("jps", "offloadsched.heuristics.jps:jps", problems=("joint",), options=("rule", "path_limit"),
+register("jps", "offloadsched.heuristics.jps:jps", problems=("joint",), options=("rule",),
          summary="seed 001 JPS: Alg. 2 cut per path (ratio of two cut types), then path-level Johnson")
 register("lo", "offloadsched.heuristics.lo:lo", problems=("joint",), summary="local-only: every layer on the device")
 register("neh", "offloadsched.heuristics.neh:neh", problems=FLOW_TYPES, options=("return_trace",),
          summary="NEH insertion with Taillard's acceleration (seed 002 Alg. 2)")
 register("neurosurgeon", "offloadsched.heuristics.neurosurgeon:neurosurgeon", problems=("joint",),
          summary="each job cut at its own latency-optimal prefix (Neurosurgeon), FIFO")
-register("path-johnson", "offloadsched.heuristics.path_johnson:path_johnson", problems=("dag",),
-         options=("rule", "path_limit"),
+register("path-johnson", "offloadsched.heuristics.path_johnson:path_johnson", problems=("dag",), options=("rule",),
          summary="order the DAG's source-to-sink paths by Johnson / EJA, run replicas once")
 register("po", "offloadsched.heuristics.po:po", problems=("joint",),
          summary="partition-only: DADS min-cut per job, FIFO (seed 001 PO)")

@@ -12,24 +12,25 @@ position)`` over the distinct local prefixes through it, and its depth in that i
 
 An item is written as its root's rank and the ranks of the successors it takes (a crossing to
 the server is the rank of the first remote successor), so depth-first order is lexicographic
-order.  First items are found either by listing the distinct prefixes (when there are at most
-``limit``; this also gives the path model's makespan) or by dynamic programming over the local
-graph (min-weight and lexicographically least prefixes and suffixes per end point, O(ends x
-arcs x depth)), and once per class of identical jobs (equal connected components of the local
-graph).  A test checks both against the full path list on random DAGs.
+order.  First items are found by dynamic programming over the local graph (min-weight and
+lexicographically least prefixes and suffixes per end point, O(ends x arcs x depth)), once per
+class of identical jobs (equal connected components of the local graph).  A test checks them
+against the listed prefixes and the full path list on random DAGs.
 
 References (docs/REFERENCES.md): [Johnson1954].
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import chain
+
 import numpy as np
 
-from offloadsched.evaluate import single_machine_ends
 from offloadsched.paths import priority_topological_order
 from offloadsched.problems import DagProblem
 
-from ._common import johnson_key, johnson_order
+from ._clock import Clock
 
 # Per relative node: (f, u, successor positions with -1 for a remote successor).
 Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
@@ -37,32 +38,37 @@ Signature = tuple[tuple[int, int, tuple[int, ...]], ...]
 First = tuple[tuple[int, int], int, tuple[int, ...], int]
 
 
+def weak_components(preds, keep: np.ndarray) -> list[list[int]]:
+    """Weakly connected components of the nodes with ``keep`` and the arcs among them, each
+    sorted, by smallest node (scipy's connected components, O(n + e))."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(keep)
+    src = np.fromiter(chain.from_iterable(preds), dtype=np.int64, count=sum(map(len, preds)))
+    dst = np.repeat(np.arange(n), [len(p) for p in preds])
+    inside = keep[src] & keep[dst]
+    graph = coo_matrix((np.ones(int(inside.sum()), dtype=np.int8), (src[inside], dst[inside])), shape=(n, n))
+    _, labels = connected_components(graph, directed=True, connection="weak")
+    nodes = np.flatnonzero(keep)
+    nodes = nodes[np.argsort(labels[nodes], kind="stable")]
+    cuts = np.flatnonzero(np.diff(labels[nodes])) + 1
+    return sorted(part.tolist() for part in np.split(nodes, cuts)) if len(nodes) else []
+
+
 def _components(dag: DagProblem) -> list[list[int]]:
     """Weakly connected components of the local graph, each sorted, by smallest node."""
-    parent = {v: v for v in dag.local_nodes.tolist()}
-
-    def find(v: int) -> int:
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for v in parent:
-        for p in dag.preds[v]:
-            a, b = find(v), find(p)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    comps: dict[int, list[int]] = {}
-    for v in parent:
-        comps.setdefault(find(v), []).append(v)
-    return [comps[r] for r in sorted(comps)]
+    return weak_components(dag.preds, dag.local)
 
 
-def signature(dag: DagProblem, comp: list[int]) -> Signature:
-    """Everything the paths through ``comp`` depend on, in positions relative to ``comp``."""
-    pos = {v: i for i, v in enumerate(comp)}
+def signatures(dag: DagProblem, comps: list[list[int]]) -> list[Signature]:
+    """Everything the paths through each component depend on, in positions relative to it."""
     f, u = dag.f.tolist(), dag.u.tolist()
-    return tuple((f[v], u[v], tuple(pos.get(s, -1) for s in dag.succs[v])) for v in comp)
+    out = []
+    for comp in comps:
+        pos = {v: i for i, v in enumerate(comp)}
+        out.append(tuple((f[v], u[v], tuple(pos.get(s, -1) for s in dag.succs[v])) for v in comp))
+    return out
 
 
 def _roots(sig: Signature) -> list[int]:
@@ -87,35 +93,6 @@ def count_prefixes(sig: Signature) -> int:
             if s >= 0:
                 ways[s] += ways[v]
     return total
-
-
-def first_by_listing(sig: Signature) -> tuple[dict[int, First], np.ndarray]:
-    """First items by listing the distinct prefixes depth first; also their ``(p1, p2)``."""
-    items: list[tuple[tuple[int, int], int, tuple[int, ...], tuple[int, ...]]] = []
-    times: list[tuple[int, int]] = []
-    for rank, root in enumerate(_roots(sig)):
-        stack: list[tuple[int, tuple[int, ...], tuple[int, ...], int]] = [(root, (root,), (), sig[root][0])]
-        while stack:
-            v, path, code, p1 = stack.pop()
-            succ = sig[v][2]
-            if not succ:
-                items.append((johnson_key(p1, 0), rank, code, path))
-                times.append((p1, 0))
-                continue
-            entries = []
-            for k, s in enumerate(succ):
-                if s >= 0:
-                    entries.append((s, path + (s,), code + (k,), p1 + sig[s][0]))
-            stack.extend(reversed(entries))
-            if -1 in succ:  # the crossing item: its code ends with the first remote successor's rank
-                k = succ.index(-1)
-                items.append((johnson_key(p1, sig[v][1]), rank, code + (k,), path))
-                times.append((p1, sig[v][1]))
-    first: dict[int, First] = {}
-    for key, rank, code, path in sorted(items, key=lambda it: it[:3]):
-        for depth, v in enumerate(path):
-            first.setdefault(v, (key, rank, code, depth))
-    return first, np.array(times, dtype=np.int64).reshape(len(times), 2)
 
 
 def first_by_dp(sig: Signature) -> dict[int, First]:
@@ -166,44 +143,55 @@ def first_by_dp(sig: Signature) -> dict[int, First]:
     return best
 
 
-def johnson_path_order(dag: DagProblem, limit: int) -> tuple[list[int], dict]:
+def rank_first_items(found: list[tuple[dict[int, First], list[list[int]], list[int]]],
+                     root_rank: dict[int, int]) -> dict[int, int]:
+    """Every node's rank in the order of its first item ``(key, root rank, code, depth)``.
+
+    ``found``: per class of identical components, the first items by relative node, the member
+    components (relative node -> node) and the relative roots.  Members differ only in their
+    roots' ranks, so a class is sorted once and the nodes of all members are ranked by (key, root
+    rank, rank within the class) with one numpy sort: O(n log n) for n nodes.
+    """
+    nodes: list[int] = []
+    k0: list[int] = []
+    k1: list[int] = []
+    roots_of: list[int] = []
+    within: list[int] = []
+    for first, members, roots in found:
+        rels = sorted(first, key=first.__getitem__)
+        keys0, keys1 = [first[v][0][0] for v in rels], [first[v][0][1] for v in rels]
+        ranks = [first[v][1] for v in rels]
+        for comp in members:
+            nodes += [comp[v] for v in rels]
+            k0 += keys0
+            k1 += keys1
+            roots_of += [root_rank[comp[roots[r]]] for r in ranks]
+            within += range(len(rels))
+    order = np.lexsort((np.array(within), np.array(roots_of), np.array(k1, dtype=np.int64), np.array(k0)))
+    return {nodes[i]: k for k, i in enumerate(order.tolist())}
+
+
+def johnson_path_order(dag: DagProblem, first_items: Callable[[Signature], dict[int, First]] | None = None,
+                       clock: Clock | None = None) -> tuple[list[int], dict]:
     """The local order of the paths of ``dag`` sorted by Johnson's rule on ``(p1, p2)`` (stable:
     depth-first path order on ties) and executed with replicas once; see the module docstring.
 
-    Lists the distinct prefixes when there are at most ``limit`` of them (identical jobs counted
-    once), else uses the dynamic program.  ``info``: ``paths`` (local prefixes, every job counted),
-    ``distinct_paths``, ``first_items`` (``listing`` or ``dynamic programming``) and, when
-    listed, ``path_model_makespan`` (the sorted prefixes as a J2 flow shop, replicas counted).
+    First items by dynamic programming (:func:`first_by_dp`; a test passes the listing oracle as
+    ``first_items``), once per class of identical jobs; ``clock`` is checked before each class.
+    ``info``: ``paths`` (local prefixes, every job counted), ``distinct_paths`` (identical jobs
+    once).
     """
     comps = _components(dag)
     classes: dict[Signature, list[list[int]]] = {}
-    for comp in comps:
-        classes.setdefault(signature(dag, comp), []).append(comp)
+    for comp, sig in zip(comps, signatures(dag, comps)):
+        classes.setdefault(sig, []).append(comp)
     counts = {sig: count_prefixes(sig) for sig in classes}
-    distinct = sum(counts.values())
-    listing = distinct <= limit
     root_rank = {v: i for i, v in enumerate(v for v in dag.local_nodes.tolist() if not dag.preds[v])}
-    prio: dict[int, First] = {}
-    all_times = []
+    found = []
     for sig, members in classes.items():
-        if listing:
-            first, times = first_by_listing(sig)
-            all_times += [times] * len(members)
-        else:
-            first = first_by_dp(sig)
-        roots = _roots(sig)
-        for comp in members:
-            for rel, (key, rank, code, depth) in first.items():
-                prio[comp[rel]] = (key, root_rank[comp[roots[rank]]], code, depth)
-    ranked = sorted(prio, key=prio.__getitem__)
-    order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, {v: k for k, v in enumerate(ranked)})
-    info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": distinct,
-            "first_items": "listing" if listing else "dynamic programming"}
-    if listing:
-        t = np.concatenate(all_times) if all_times else np.zeros((0, 2), dtype=np.int64)
-        seq = t[johnson_order(t[:, 0], t[:, 1])]
-        ends = single_machine_ends(single_machine_ends(np.zeros(len(seq), dtype=np.int64), seq[:, 0]), seq[:, 1])
-        off = seq[:, 1] > 0  # offloading paths pay the round trip after their upload
-        last = int(ends[off].max()) + dag.w_rtt if dag.w_rtt and off.any() else 0
-        info["path_model_makespan"] = max(int(ends.max()), last) if len(t) else 0
+        if clock is not None:
+            clock.check()
+        found.append(((first_items or first_by_dp)(sig), members, _roots(sig)))
+    order = priority_topological_order(dag.local_nodes.tolist(), dag.preds, rank_first_items(found, root_rank))
+    info = {"paths": sum(counts[sig] * len(m) for sig, m in classes.items()), "distinct_paths": sum(counts.values())}
     return order, info

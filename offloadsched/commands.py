@@ -1,4 +1,11 @@
-"""Core subcommands: ``evaluate``, ``solve`` and ``methods``."""
+"""Core subcommands: ``evaluate``, ``solve``, ``methods`` and ``dag``.
+
+``dag`` writes problem D of a joint problem and a partition per job, for DAG methods:
+``offloadsched dag joint.json --partitions-from jps -o d.json`` takes the partitions a joint method
+chooses; ``--partition result.json`` those a previous ``solve --json`` recorded (one list of local
+layer indices per job); ``--local`` a JSON list with one list of local layers (indices or names) per
+job.  Then ``offloadsched solve d.json -m sidney`` (or any DAG method) schedules them.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +45,22 @@ def register(sub) -> None:
                        description="List every registered method with the problem types it accepts.")
     p.add_argument("--problem", choices=PROBLEM_TYPES, help="only methods for this type")
     p.set_defaults(func=_methods)
+
+    p = sub.add_parser("dag", help="problem D of a joint problem and its partitions (for DAG methods)",
+                       description="Build problem D (the jobs' layers with a partition each) from a joint problem "
+                                   "file and the partitions of a joint method, of a result file or given by hand.")
+    p.add_argument("file", type=Path, help="joint problem file (JSON)")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--partitions-from", metavar="METHOD", help="run this joint method and take its partitions")
+    how.add_argument("--partition", type=Path, metavar="RESULT",
+                     help="the partitions recorded in a result file of 'solve --json' on this joint problem")
+    how.add_argument("--local", type=Path, metavar="JSON",
+                     help="a JSON list with, per job, the list of its local layers (indices or names)")
+    p.add_argument("--time-limit", type=float, help="seconds for --partitions-from")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the --partitions-from method, repeatable (value parsed as JSON when possible)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="write problem D here (JSON)")
+    p.set_defaults(func=_dag)
 
 
 def _order(tokens: list[str]) -> list[int]:
@@ -122,4 +145,82 @@ def _methods(args: argparse.Namespace) -> int:
     width = max((len(m.name) for m in rows), default=4)
     for m in rows:
         print(f"{m.name:<{width}}  {m.kind:9s}  {','.join(m.problems):15s}  {m.summary}")
+    return 0
+
+
+# -- dag: problem D of a joint problem and a partition per job, for DAG methods ----------------------
+def _partitions(jp, layers: object, where: str) -> list:
+    """One :class:`~offloadsched.partition.Partition` per job from per-job lists of local layers."""
+    from .partition import Partition
+
+    if not isinstance(layers, list):
+        raise ValidationError(f"{where}: expected a list of per-job local layer lists, got {type(layers).__name__}")
+    if len(layers) != len(jp.jobs):
+        raise ValidationError(f"{where}: {len(layers)} partitions for {len(jp.jobs)} jobs (one per job)")
+    parts = []
+    for k, (dnn, local) in enumerate(zip(jp.jobs, layers)):
+        job = f"{where}: job {k} ({jp.job_names[k]!r})"
+        if not isinstance(local, list):
+            raise ValidationError(f"{job}: expected a list of local layers, got {type(local).__name__}")
+        for item in local:
+            if isinstance(item, bool) or not isinstance(item, (int, str)):
+                raise ValidationError(f"{job}: local layer {item!r} is neither an index nor a name")
+        try:
+            parts.append(Partition(dnn, local))
+        except ValidationError as exc:
+            raise ValidationError(f"{job}: {exc}") from None
+    return parts
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"{path}: cannot read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+
+
+def _dag(args: argparse.Namespace) -> int:
+    from .cli import parse_option
+    from .io import load, save
+    from .solve import solve
+
+    jp = load(args.file)
+    if getattr(jp, "type", None) != "joint":
+        raise ValidationError(f"{args.file}: holds a {getattr(jp, 'type', type(jp).__name__)} document, "
+                              "not a joint problem")
+    if (args.time_limit is not None or args.option) and args.partitions_from is None:
+        raise ValidationError("--time-limit and --option apply only to --partitions-from")
+    if args.partitions_from is not None:
+        from .registry import get_method
+
+        method = get_method(args.partitions_from)
+        if "joint" not in method.problems:
+            raise ValidationError(f"--partitions-from: method {method.name!r} takes {', '.join(method.problems)} "
+                                  "problems, not joint ones: it chooses no partitions")
+        options = dict(parse_option(o) for o in args.option)
+        result = solve(jp, method.name, time_limit=args.time_limit, **options)
+        if result.partitions is None:
+            raise ValidationError(f"--partitions-from {method.name}: no partitions (status {result.status})")
+        parts, source = result.partitions, f"{method.name} (makespan {result.makespan})"
+    elif args.partition is not None:
+        doc = _read_json(args.partition)
+        if not isinstance(doc, dict) or doc.get("type") != "result":
+            raise ValidationError(f"{args.partition}: not a result file (write one with 'offloadsched solve "
+                                  f"{args.file} -m METHOD --json {args.partition}')")
+        if doc.get("partitions") is None:
+            raise ValidationError(f"{args.partition}: records no partitions (method {doc.get('method')!r} "
+                                  "did not solve a joint problem)")
+        parts = _partitions(jp, doc["partitions"], f"{args.partition}")
+        source = f"{args.partition} ({doc.get('method')})"
+    else:
+        parts = _partitions(jp, _read_json(args.local), f"{args.local}")
+        source = str(args.local)
+    dag = jp.dag(parts)
+    save(dag, args.output)
+    print(f"problem D of {len(jp.jobs)} jobs from {source}: {len(dag)} nodes, {int(dag.local.sum())} local, "
+          f"{int(dag.cut.sum())} uploads, remote {dag.remote_model} -> {args.output}")
     return 0

@@ -5,7 +5,9 @@ of paths can grow exponentially (nine Inception modules in a row give 4^9), so i
 first by dynamic programming and the conversion refuses above a limit.  A path order is
 evaluated both as the path model (:func:`path_problem`, replicas counted) and executed on the
 real DAG (:func:`execute_path_order`, a replicated layer runs once, with the first path that
-reaches it).
+reaches it).  Executing a path order only needs each layer's first appearance
+(:func:`priority_schedule`), which the seeds' heuristics compute without listing the paths
+(``heuristics/_paths.py``, ``heuristics/_eja_paths.py``).
 
 References (docs/REFERENCES.md): [Seed001], [Seed002].
 """
@@ -110,17 +112,21 @@ def priority_topological_order(nodes: Sequence[int], preds, priority: dict[int, 
 
 
 def execute_path_order(problem: DagProblem, paths: Sequence[tuple[int, ...]], order: Sequence[int]) -> Schedule:
-    """The schedule of the real DAG that runs the paths in ``order``, each layer once.
-
-    A layer's priority is its first appearance in the ordered paths; local layers (and, with
-    ``serial`` remote, remote layers) run in the priority-respecting linear extension; uploads
-    follow the same priority where the remote model makes their order matter, and otherwise the
-    evaluator's default (the order cut-points finish computing, optimal for negligible remote).
-    """
+    """The schedule of the real DAG that runs the paths in ``order``, each layer once: a layer's
+    priority is its first appearance in the ordered paths (:func:`priority_schedule`)."""
     priority: dict[int, int] = {}
     for k in order:
         for v in paths[k]:
             priority.setdefault(v, len(priority))
+    return priority_schedule(problem, priority)
+
+
+def priority_schedule(problem: DagProblem, priority: dict[int, int]) -> Schedule:
+    """Local layers (and, with ``serial`` remote, remote layers) in the priority-respecting
+    linear extension; uploads follow the same priority where the remote model makes their order
+    matter, and otherwise the evaluator's default (the order cut-points finish computing, optimal
+    for negligible remote).  ``priority`` needs the local layers, and the remote ones with
+    ``serial`` remote."""
     seqs = {"local": tuple(priority_topological_order(problem.local_nodes.tolist(), problem.preds, priority))}
     if problem.remote_model != "negligible":
         seqs["uplink"] = tuple(sorted(problem.cut_nodes.tolist(), key=lambda v: (priority.get(v, 1 << 62), v)))

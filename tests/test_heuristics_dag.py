@@ -12,11 +12,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from offloadsched import DagProblem, FmProblem, SizeLimitError, ValidationError, evaluate, solve
-from offloadsched.heuristics._common import johnson_key, johnson_order
-from offloadsched.heuristics._paths import _components, first_by_dp, first_by_listing, signature
+from offloadsched.heuristics._common import johnson_key, johnson_order, stage_order
+from offloadsched.heuristics._eja_paths import eja_path_priority
+from offloadsched.heuristics._paths import _components, first_by_dp, signatures
 from offloadsched.heuristics.topo_johnson import topo_johnson_order
 from offloadsched.paths import dag_paths, execute_path_order, path_times
 
+from .path_oracle import enumerated_eja_schedule, first_by_listing
 from .strategies import dag_problems
 
 
@@ -138,23 +140,56 @@ def _random_dag(rng: random.Random, n: int, copies: int) -> DagProblem:
 
 
 def test_path_johnson_local_prefixes_equal_full_paths():
-    """Johnson on distinct local prefixes (identical jobs once), listed or by dynamic programming,
-    gives the local order of the full path list (core dag_paths + execute_path_order)."""
+    """Johnson on distinct local prefixes (identical jobs once) by dynamic programming gives the
+    local order of the full path list (core dag_paths + execute_path_order), and the first items
+    of the listed prefixes (the oracle)."""
     rng = random.Random(7)
     for _ in range(400):
         p = _random_dag(rng, rng.randint(1, 11), rng.randint(1, 3))
         paths = dag_paths(p)
         t = path_times(p, paths)
         ref = execute_path_order(p, paths, johnson_order(t[:, 0], t[:, 1]).tolist())["local"].tolist()
-        listed = solve(p, "path-johnson")
-        assert listed.schedule["local"].tolist() == ref and listed.info["first_items"] == "listing"
-        assert listed.info["paths"] <= len(paths)
-        dp = solve(p, "path-johnson", path_limit=0)
-        assert dp.schedule["local"].tolist() == ref
-        assert dp.info["first_items"] == ("dynamic programming" if dp.info["distinct_paths"] else "listing")
-        for comp in _components(p):
-            sig = signature(p, comp)
+        res = solve(p, "path-johnson")
+        assert res.schedule["local"].tolist() == ref
+        assert res.info["paths"] <= len(paths)
+        comps = _components(p)
+        for sig in signatures(p, comps):
             assert first_by_dp(sig) == first_by_listing(sig)[0]
+
+
+def _random_full_dag(rng: random.Random, n: int, copies: int, top: int, model: str) -> DagProblem:
+    """``copies`` identical jobs: a random DAG (sources allowed anywhere), random ideal local."""
+    preds = [sorted(rng.sample(range(v), min(v, rng.randint(0 if rng.random() < 0.2 else 1, 3)))) if v else []
+             for v in range(n)]
+    share, local = rng.random(), []
+    for v in range(n):
+        local.append(all(local[q] for q in preds[v]) and rng.random() < share)
+    f, u, r = ([rng.randint(0, top) for _ in range(n)] for _ in range(3))
+    return DagProblem(f=f * copies, u=u * copies, r=r * copies, local=local * copies,
+                      preds=[[q + c * n for q in ps] for c in range(copies) for ps in preds],
+                      job=[c for c in range(copies) for _ in range(n)], remote_model=model)
+
+
+@pytest.mark.parametrize("top", [2, 9, 100])
+def test_eja_first_appearances_equal_the_listed_paths(top):
+    """The EJA order by dynamic programming ranks every layer (remote ones included) as its first
+    appearance in the EJA-sorted full path list, ties (small times) included; the schedule of
+    path-johnson is the oracle's with the round-trip tail moved."""
+    rng = random.Random(top)
+    for _ in range(300):
+        p = _random_full_dag(rng, rng.randint(1, 12), rng.randint(1, 3), top, rng.choice(["serial", "parallel"]))
+        paths = dag_paths(p)
+        first: dict[int, int] = {}
+        for k in stage_order(path_times(p, paths)).tolist():
+            for v in paths[k]:
+                first.setdefault(v, len(first))
+        got = eja_path_priority(p, remote_items=True)
+        assert sorted(got, key=got.__getitem__) == sorted(first, key=first.__getitem__)
+        ref = enumerated_eja_schedule(p)
+        res = solve(p, "path-johnson")
+        assert res.schedule["local"].tolist() == ref["local"].tolist()
+        for machine in ("uplink", "remote") if p.remote_model == "serial" else ("uplink",):
+            assert res.schedule[machine].tolist() == ref[machine].tolist()
 
 
 def test_path_johnson_on_exponentially_many_paths():
@@ -168,7 +203,10 @@ def test_path_johnson_on_exponentially_many_paths():
     p = DagProblem(f=rng.integers(1, 9, n + 1), u=rng.integers(1, 9, n + 1), r=[0] * (n + 1),
                    local=[1] * n + [0], preds=preds)
     res = solve(p, "path-johnson")
-    assert res.info["paths"] == 4**9 and res.info["first_items"] == "dynamic programming"
+    assert res.info["paths"] == 4**9
+    serial = DagProblem(f=p.f, u=p.u, r=rng.integers(1, 9, n + 1), local=p.local, preds=preds, remote_model="serial")
+    res = solve(serial, "path-johnson")
+    assert res.info["paths"] == 4**9 and res.info["rule"] == "eja"
 
 
 def test_path_johnson_identical_jobs_listed_once():

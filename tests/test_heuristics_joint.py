@@ -12,8 +12,17 @@ import pytest
 from offloadsched import DNN, JointProblem, Layer, Partition, Platform, SizeLimitError, ValidationError, chain, solve
 from offloadsched.heuristics import chain_conditions
 from offloadsched.heuristics._common import chain_curves
-from offloadsched.heuristics.jps import binary_search_cut, chain_cut, dfs_path_cuts, path_partitions
+from offloadsched.heuristics.jps import (
+    MAX_DNN_LAYERS,
+    MAX_TOTAL_LAYERS,
+    binary_search_cut,
+    chain_cut,
+    dag_path_cuts,
+    path_partitions,
+)
 from offloadsched.heuristics.po import dads_partition
+
+from .path_oracle import enumerated_path_cuts
 
 #: f (µs) = flops, u (µs) = out_bytes, remote time = flops / 10
 UNIT = Platform(r_loc=1e6, r_rem=1e7, bandwidth=8e6, w_msg=0.0, name="unit")
@@ -132,7 +141,11 @@ def test_binary_search_equals_leftmost_crossing_and_dfs_walk():
         F, G, cand = chain_curves(f, u)
         k, _ = binary_search_cut(F[cand], G[cand])
         assert k == next(i for i in range(len(cand)) if F[cand[i]] >= G[cand[i]])
-        assert dfs_path_cuts(d, f, u) == [chain_cut(f, u)]
+        c1, c2, ratio = chain_cut(f, u)
+        assert enumerated_path_cuts(d, f, u) == [(c1, c2, ratio)]
+        cuts = dag_path_cuts(d, f, u)  # the DAG passes on a chain: l* - 1's closure, l* with the ratio
+        assert cuts.first_crossing == {c2: ratio}
+        assert max(cuts.uncrossed, default=None) == c1
 
 
 def test_path_partitions_are_predecessor_closed():
@@ -140,7 +153,7 @@ def test_path_partitions_are_predecessor_closed():
     layers = [_layer("in", 0, 100), _layer("a", 1, 90), _layer("b", 1, 90), _layer("c", 50, 1), _layer("out", 5, 1)]
     d = DNN("join", layers, [("in", "a"), ("in", "b"), ("a", "c"), ("b", "c"), ("c", "out")])
     parts, info = path_partitions(JointProblem([d], UNIT))
-    assert parts[0].local_names == ["in", "a", "b", "c"] and info["partition_prefixes"] == 2
+    assert parts[0].local_names == ["in", "a", "b", "c"] and info["partition_types"] == [1]
 
 
 def test_hps_picks_tree_merge_or_topo_johnson():
@@ -152,11 +165,21 @@ def test_hps_picks_tree_merge_or_topo_johnson():
     assert solve(JointProblem([join, branchy], UNIT), "hps").info["scheduler"] == "topo-johnson"
 
 
-def test_path_limit_is_enforced():
-    rng = random.Random(1)
-    d = random_dag(rng, 9)
-    with pytest.raises(SizeLimitError, match="limit 1"):
-        solve(JointProblem([d] * 3, UNIT), "jps", path_limit=1)
+def test_jps_and_hps_ceilings_and_time_limit():
+    big = JointProblem([random_chain(random.Random(0), 5)] * (MAX_TOTAL_LAYERS // 5 + 1), UNIT)
+    for method in ("jps", "hps"):
+        with pytest.raises(SizeLimitError, match=f"{method}: .* above the ceiling {MAX_TOTAL_LAYERS}"):
+            solve(big, method)
+    deep = chain("deep", [_layer("in", 0, 10)] + [_layer(f"l{i}", 1, 1) for i in range(MAX_DNN_LAYERS)])
+    with pytest.raises(SizeLimitError, match="DNN 'deep' has 10001 layers"):
+        solve(JointProblem([deep], UNIT), "jps")
+    # a clock that has run out: every job stays local, the layers run FIFO, and info says so
+    rng = random.Random(3)
+    jp = JointProblem([random_dag(rng, 9, "a"), random_dag(rng, 7, "b")], UNIT, remote_model="serial")
+    for method in ("jps", "hps"):
+        res = solve(jp, method, time_limit=1e-9)
+        assert "time limit" in res.info["stopped"] and all(p.local.all() for p in res.partitions)
+        assert res.schedule["local"].tolist() == list(range(16))
 
 
 def test_joint_methods_reject_other_problems(fig4):
