@@ -62,8 +62,9 @@ def read_text(path, what: str = "file", *, max_bytes: int = MAX_FILE_BYTES) -> s
     except OSError as exc:
         raise ValidationError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode) else \
-            "not a regular file"
+        mode = info.st_mode
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
         raise ValidationError(f"{path}: cannot read the {what}: it is {kind}, not a regular file")
     if info.st_size > max_bytes:
         raise ValidationError(f"{path}: cannot read the {what}: {info.st_size:,} bytes, above the ceiling of "

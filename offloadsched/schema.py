@@ -64,7 +64,8 @@ PLATFORM_V1 = _object(["r_loc", "r_rem", "bandwidth"], **_PLATFORM_BASE, latency
 LAYER = _object(["name", "flops", "out_bytes"], name=NAME, kind={"type": "string"}, flops=NONNEG,
                 out_bytes=NONNEG, preds=NAMES, attrs=FREE)
 DNN_BODY: dict[str, Any] = {"name": NAME, "attrs": FREE, "layers": {"type": "array", "minItems": 1, "items": LAYER}}
-NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0, "maximum": 2**31 - 1}, local={"type": "boolean"},
+NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0, "maximum": 2**31 - 1},
+               local={"type": "boolean"},
                f=TIME, u=TIME, r=TIME, preds=NAMES)
 
 

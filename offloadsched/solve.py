@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -137,7 +138,8 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
     method : a registered name (``offloadsched.methods()`` lists them).
     time_limit : seconds for exact methods (None: the method's default); reaching it is a
         result (status ``feasible`` with a bound), never an exception.
-    **options : method-specific keyword options (unknown ones are rejected).
+    **options : method-specific keyword options (unknown ones, and values outside their declared type
+        and range, :class:`~offloadsched.registry.Option`, are rejected).
 
     A method's output is never trusted: its schedule is scored by the core evaluator on the
     problem given here (a joint method's problem D is rebuilt from its partitions and this joint
@@ -186,11 +188,14 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
     if ptype not in spec.problems:
         raise ValidationError(f"method {method!r} does not accept {ptype} problems "
                               f"(it takes {', '.join(spec.problems)})")
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, (int, float))
-                                   or not math.isfinite(time_limit) or not time_limit > 0):
-        raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    if time_limit is not None:
+        if (isinstance(time_limit, (bool, np.bool_)) or not isinstance(time_limit, numbers.Real)
+                or not math.isfinite(time_limit) or not time_limit > 0):
+            raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+        time_limit = float(time_limit) if not isinstance(time_limit, int) else time_limit
     fn = spec.load()
     check_options(fn, method, options)
+    options = spec.check_options(options)
     reason = spec.not_applicable(problem)
     if reason:
         raise ValidationError(f"method {method!r} does not apply to this problem: {reason}")

@@ -196,6 +196,7 @@ class Row:
                 raise ValidationError(f"method {name!r} is registered but cannot be loaded ({exc}); remove it "
                                       "from the suite (or 'exclude' it from a '*' selector)") from None
             check_options(fn, name, opts)
+            opts = reg.check_options(opts)
         except ValidationError as exc:
             raise ValidationError(f"{self.where}: {exc}") from None
         if time_limit is None and reg.kind == "exact":
