@@ -11,7 +11,9 @@ References (docs/REFERENCES.md): [Johnson1954].
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -110,18 +112,18 @@ def _np_bool() -> type:
 #: The declared type and range of every option name the registered methods use (keyword names are shared
 #: across methods, docs/CONTRIBUTING.md); a method declares its own with ``register(options={name: Option})``.
 OPTION_TYPES: dict[str, Option] = {
-    "workers": Option("int", 1, 256, none=True),
-    "seed": Option("int", 0, 2**31 - 1, none=True),
+    "workers": Option("int", 1, 256),
+    "seed": Option("int", 0, 2**31 - 1),
     "hint": Option("bool"), "log": Option("bool"), "permutation": Option("bool"), "return_trace": Option("bool"),
     "bounds": Option("bool"), "bracket": Option("bool"),
     "path_limit": Option("int", 1, 10**9),
     "max_candidates": Option("int", 1, 10**12), "max_states": Option("int", 1, 10**9),
-    "max_ideals": Option("int", 1, 10**9), "max_types": Option("int", 1, 10**6, none=True),
-    "node_limit": Option("int", 1, 10**12, none=True), "iterations": Option("int", 0, 10**9, none=True),
+    "max_ideals": Option("int", 1, 10**9), "max_types": Option("int", 1, 10**6),
+    "node_limit": Option("int", 1, 10**12), "iterations": Option("int", 0, 10**9),
     "destruction": Option("int", 1, 10**6), "temperature": Option("float", 0, None),
-    "tau": Option("int", 1, 10**4, none=True), "max_k": Option("int", 1, 32), "tiles": Option("any"),
+    "tau": Option("int", 1, 10**4), "max_k": Option("int", 1, 32), "tiles": Option("any"),
     "rule": Option("str"), "solver": Option("str"), "abscissa": Option("str"),
-    "lower_bound": Option("int", 0, 2**53 - 1, none=True), "hint_schedule": Option("any"),
+    "lower_bound": Option("int", 0, 2**53 - 1), "hint_schedule": Option("any"),
 }
 
 
@@ -139,9 +141,17 @@ class Method:
     option_types: tuple[tuple[str, Option], ...] = ()
 
     def option(self, name: str) -> Option:
-        """The declared type of option ``name`` (the method's own, else :data:`OPTION_TYPES`; ``any``
-        when neither declares it: the method checks it)."""
-        return dict(self.option_types).get(name) or OPTION_TYPES.get(name) or Option("any")
+        """The declared type of option ``name``: the method's own; else :data:`OPTION_TYPES`'s, taking None
+        when the function's default or annotation does; ``any`` when neither declares it (the method checks it)."""
+        own = dict(self.option_types).get(name)
+        if own is not None:
+            return own
+        shared = OPTION_TYPES.get(name)
+        if shared is None:
+            return Option("any")
+        param = inspect.signature(self.load()).parameters.get(name)
+        takes_none = param is not None and (param.default is None or "None" in str(param.annotation))
+        return dataclasses.replace(shared, none=takes_none)
 
     def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` checked against their declared types and ranges (numpy scalars made Python

@@ -1,7 +1,11 @@
 """Faults of the benchmark runner: bench killed (SIGKILL, SIGTERM) mid-run leaves no process behind and a
 rerun completes keeping every finished result; two concurrent runs on one database solve each unit once;
 a unit past its hard wall-clock limit is killed and recorded as ``timeout``; a damaged database is one
-clear message.  Small suites (a few seconds each)."""
+clear message.  Small suites (a few seconds each).
+
+The killed bench is busy by construction (:mod:`tests.bench_gate`): exactly three units finish, the others
+wait for a file the test creates only after the kill, so the signal always reaches a running bench,
+whatever the machine's load."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.bench.runner import InProcess, LocalPool
 from offloadsched.cli import main
 
+from .bench_gate import GATE
 from .test_bench_helpers import methods, write_suite  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
@@ -34,11 +39,23 @@ SUITE = """
     methods = ["bruteforce"]
 """
 UNITS = 10
+#: Ten units of which three finish and the rest wait for the gate file (tests.bench_gate).
+GATED = """
+    name = "gated"
+    seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    [[row]]
+    task = "tests.bench_gate:gated_solve"
+    free = 3
+"""
+FREE = 3
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench(suite: Path, db: Path, jobs: int = 2) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.Popen([sys.executable, "-m", "offloadsched.cli", "bench", "--suite", str(suite), "--db", str(db),
-                             "--jobs", str(jobs), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--jobs", str(jobs), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def _processes_with(text: str) -> list[int]:
@@ -84,11 +101,12 @@ def _gone(text: str, timeout: float = 10) -> list[int]:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killed_bench_leaves_no_process_and_resumes(tmp_path, sig):
-    suite, db = write_suite(tmp_path, SUITE), tmp_path / f"killed-{sig.name}.sqlite"
+    suite, db = write_suite(tmp_path, GATED), tmp_path / f"killed-{sig.name}.sqlite"
     proc = _bench(suite, db)
     try:
-        _wait_rows(db, 3, proc)
+        _wait_rows(db, FREE, proc)
         assert len(_processes_with(str(db))) >= 2  # bench and at least one worker
+        assert proc.poll() is None  # the other units wait for the gate: bench is still running
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)  # returns only once every holder of the pipes is gone
     finally:
@@ -100,8 +118,9 @@ def test_killed_bench_leaves_no_process_and_resumes(tmp_path, sig):
     with ResultsDB(db) as rdb:
         assert rdb.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         before = pd.read_sql_query("SELECT unit, finished_at FROM runs", rdb.conn)
-        assert 3 <= len(before) < UNITS
+        assert len(before) == FREE
         assert rdb.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] <= 2  # at most the dead run's
+        (tmp_path / GATE).touch()  # the units left may now finish
         s = run_suite(load_suite(suite), rdb, jobs=0, quiet=True, stream=open(os.devnull, "w"))
         after = pd.read_sql_query("SELECT unit, finished_at, status FROM runs", rdb.conn)
     assert (s.skipped, s.ran, len(after)) == (len(before), UNITS - len(before), UNITS)

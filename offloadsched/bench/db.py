@@ -126,6 +126,8 @@ class ResultsDB:
             raise ValidationError(f"no results database at {self.path}")
         if self.path.is_dir():
             raise ValidationError(f"{self.path}: is a directory, not a results database (give a file with --db)")
+        if self.path.exists() and not self.path.is_file():
+            raise ValidationError(f"{self.path}: is not a regular file, not a results database (give a file with --db)")
         blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:
             raise ValidationError(f"{self.path}: cannot create the results database "
@@ -163,6 +165,7 @@ class ResultsDB:
         is never changed); an empty file or database is a new results database (unless read-only)."""
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         missing = [t for t in ("meta", "runs", "suites") if t not in tables]
+        self._new = not tables
         if (tables or self.read_only) and missing:
             raise ValidationError(f"{self.path}: not an offloadsched results database (no table {missing[0]!r}"
                                   f"{'; it holds ' + ', '.join(sorted(tables)[:5]) if tables else ''}); "
@@ -199,8 +202,9 @@ class ResultsDB:
               suite TEXT NOT NULL, unit TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
               claimed_at TEXT NOT NULL, PRIMARY KEY (suite, unit)
             );
-            INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
         """)
+        if self._new:  # an existing database keeps its version (a missing one is damage, not a default)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self._check_version()
 
     def close(self) -> None:

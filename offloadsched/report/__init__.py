@@ -30,6 +30,8 @@ MAX_LISTED = 40
 
 def write_report(db: ResultsDB, suite: str, outdir: str | Path) -> list[Path]:
     """Write the Markdown and HTML reports of ``suite`` (atomically); returns their paths."""
+    for name in (f"{suite}.md", f"{suite}.html", f"{suite}_files/x.png"):
+        confined(Path(outdir), name)  # refused before the report is built
     return write_document(build_document(db, suite), suite, outdir)
 
 
