@@ -350,7 +350,7 @@ def load(path, *, instance: int | None = None):
         return found[instance - 1]
     if instance is not None:
         raise ValidationError(f"{path}: --instance applies only to Taillard text files")
-    if head not in ("{", "[") and first.split() and all(_INT.fullmatch(t) for t in first.split()):
+    if head not in ("{", "[") and len(first.split()) >= 2 and all(_INT.fullmatch(t) for t in first.split()):
         raise ValidationError(f"{path}: neither JSON nor Taillard text: its first line holds numbers; a Taillard "
                               "file starts with the header 'number of jobs, number of machines, initial seed, upper "
                               "bound and lower bound :'")

@@ -6,7 +6,9 @@ Every case is a :class:`Case`: the files it writes (text, bytes, or a JSON-ready
 fragment that must appear in stderr (exit 2: a one-line error) or stdout (exit 0: the correct result,
 e.g. the makespan that brute force proves).  :func:`run_case` classifies the outcome: ``clean error``,
 ``correct result``, ``traceback`` (an exception escaped ``main``) or ``wrong`` (anything else: a wrong
-exit status, a missing fragment, a multi-line error).  ``python -m tests.bad_inputs`` prints the counts.
+exit status, a missing fragment, a multi-line error).  ``python -m tests.bad_inputs`` prints the counts (corpus
+size, clean errors, correct results, tracebacks, wrong answers), with the Python API cases of
+``tests.bad_api_inputs`` when that module exists.
 """
 
 from __future__ import annotations
@@ -341,8 +343,9 @@ def _option_cases() -> list[Case]:
     case("bf-max-string", solve + ["bruteforce", "-o", "max_candidates=lots"], 2, "max_candidates must be an integer")
     case("bf-time-limit-ok", solve + ["bruteforce", "--time-limit", "5"], 0, "status optimal  makespan 16")
     case("dp-max-states", ["solve", "{d.json}", "-m", "dp-ideals", "-o", "max_states=0"], 2,
-         "max_states must be an integer >= 1", dag)
-    case("cpsat-workers-zero", solve + ["cpsat-flowshop", "-o", "workers=0"], 2, "workers must be an integer >= 1")
+         "max_states must be an integer in 1..", dag)
+    case("cpsat-workers-zero", solve + ["cpsat-flowshop", "-o", "workers=0"], 2,
+         "workers must be an integer in 1..256, got 0")
     case("cpsat-workers-bool", solve + ["cpsat-flowshop", "-o", "workers=true"], 2, "workers must be an integer")
     case("cpsat-hint-maybe", solve + ["cpsat-flowshop", "-o", "hint=maybe"], 2, "hint must be True or False")
     case("cpsat-seed-string", solve + ["cpsat-flowshop", "-o", "seed=abc"], 2, "seed must be an integer")
@@ -401,11 +404,23 @@ methods = ["fifo", "johnson"]
 """
 
 
+_RESULTS: dict[str, bytes] = {}
+
+
 def _make_results(tmp: Path) -> None:
+    """``tmp/r.sqlite``: the results of TINY_SUITE (run once per process through the command line, then copied)."""
     from offloadsched.cli import main
 
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        main(["bench", "--suite", str(tmp / "tiny.toml"), "--db", str(tmp / "r.sqlite"), "--jobs", "0", "--quiet"])
+    if "db" not in _RESULTS:
+        with tempfile.TemporaryDirectory() as folder:
+            suite, db = Path(folder) / "tiny.toml", Path(folder) / "r.sqlite"
+            suite.write_text(TINY_SUITE, encoding="utf-8")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                assert main(["bench", "--suite", str(suite), "--db", str(db), "--jobs", "0", "--quiet"]) == 0
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _RESULTS["db"] = db.read_bytes()
+    (tmp / "r.sqlite").write_bytes(_RESULTS["db"])
 
 
 def _damage_results(tmp: Path) -> None:
@@ -591,9 +606,10 @@ def _escaped_suite(folder: Path) -> None:
         conn.commit()
 
 
-def _quick_folder(folder: Path) -> None:
-    (folder / "quick").mkdir()
-    (folder / "quick" / "x.toml").write_text("name = [\n", encoding="utf-8")
+def _shadow_folder(folder: Path) -> None:
+    """A folder named like a shipped suite in the working folder (it must not shadow the suite)."""
+    (folder / "claims").mkdir()
+    (folder / "claims" / "x.toml").write_text("name = [\n", encoding="utf-8")
 
 
 RESULT_DOC = {"format": "offloadsched", "schema_version": 2, "type": "result", "method": "johnson",
@@ -837,10 +853,10 @@ def _hardening_cases() -> list[Case]:  # noqa: PLR0915 (a list of cases)
     suite("suite-deep-arrays", TINY_SUITE.replace("[3, 4]", _nested(3000, "3")), 2, "malformed TOML")
     case("bench-suite-directory", ["bench", "--suite", "{tmp}/", "--db", "{tmp}/r.sqlite"], 2, "it is a directory")
     case("bench-suite-name-with-dots", ["bench", "--suite", "..", "--db", "{tmp}/r.sqlite"], 2, "unknown suite '..'")
-    case("bench-quick-folder-does-not-shadow", ["bench", "--suite", "quick", "--dry-run"], 0, "suite quick:",
-         setup=_quick_folder, cwd=True)
-    case("bench-quick-folder-as-path", ["bench", "--suite", "./quick", "--dry-run"], 2, "it is a directory",
-         setup=_quick_folder, cwd=True)
+    case("bench-folder-does-not-shadow-shipped", ["bench", "--suite", "claims", "--dry-run"], 0, "suite claims:",
+         setup=_shadow_folder, cwd=True)
+    case("bench-folder-as-path", ["bench", "--suite", "./claims", "--dry-run"], 2, "it is a directory",
+         setup=_shadow_folder, cwd=True)
     case("bench-suite-toml-missing", ["bench", "--suite", "quick.toml", "--dry-run"], 2,
          "suite file 'quick.toml' does not exist", cwd=True)
 
@@ -990,13 +1006,60 @@ def run_all(folder: Path | None = None) -> dict[str, list[tuple[Case, Outcome]]]
     return groups
 
 
-if __name__ == "__main__":
+KINDS = ("clean error", "correct result", "traceback", "wrong")
+
+
+def run_api() -> dict[str, list[tuple[str, str]]] | None:
+    """The Python API cases of ``tests.bad_api_inputs`` (when that module exists): ``CASES`` run with its
+    ``run_case`` (each outcome's ``kind`` one of :data:`KINDS`), grouped by kind as ``(name, detail)``."""
+    import importlib
+
+    try:
+        module = importlib.import_module("tests.bad_api_inputs")
+    except ImportError:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    runner = getattr(module, "run_case", None)
+    for case in getattr(module, "CASES", []):
+        name = str(getattr(case, "name", getattr(case, "id", case)))
+        try:
+            outcome = runner(case) if runner is not None else case.call()
+            kind = getattr(outcome, "kind", "correct result")
+            detail = str(getattr(outcome, "detail", ""))
+        except Exception as exc:  # noqa: BLE001 (any escape is a traceback)
+            kind, detail = "traceback", f"{type(exc).__name__}: {exc}"
+        groups.setdefault(kind if kind in KINDS else "wrong", []).append((name, detail))
+    return groups
+
+
+def main() -> int:
+    """Run the corpus (and the API cases when present) and print the counts; exit 1 on a traceback or wrong."""
     results = run_all()
     total = sum(len(v) for v in results.values())
-    print(f"{total} cases")
-    for kind in ("clean error", "correct result", "traceback", "wrong"):
+    print(f"command line: {total} cases")
+    for kind in KINDS:
         print(f"  {kind:15s} {len(results.get(kind, []))}")
     for kind in ("traceback", "wrong"):
         for case, outcome in results.get(kind, []):
             print(f"{kind}: {case.id}: {outcome.detail}\n  stderr: {outcome.err.strip()[:300]}\n"
                   f"  stdout: {outcome.out.strip()[:300]}")
+    api = run_api()
+    bad = sum(len(results.get(k, [])) for k in ("traceback", "wrong"))
+    if api is not None:
+        n = sum(len(v) for v in api.values())
+        print(f"python api (tests.bad_api_inputs): {n} cases")
+        for kind in KINDS:
+            print(f"  {kind:15s} {len(api.get(kind, []))}")
+        for kind in ("traceback", "wrong"):
+            for name, detail in api.get(kind, []):
+                print(f"{kind}: {name}: {detail[:300]}")
+        bad += sum(len(api.get(k, [])) for k in ("traceback", "wrong"))
+        total += n
+        print(f"all: {total} cases")
+        for kind in KINDS:
+            print(f"  {kind:15s} {len(results.get(kind, [])) + len(api.get(kind, []))}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

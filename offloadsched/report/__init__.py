@@ -30,8 +30,15 @@ MAX_LISTED = 40
 
 def write_report(db: ResultsDB, suite: str, outdir: str | Path) -> list[Path]:
     """Write the Markdown and HTML reports of ``suite`` (atomically); returns their paths."""
+    outdir = Path(outdir)
     for name in (f"{suite}.md", f"{suite}.html", f"{suite}_files/x.png"):
-        confined(Path(outdir), name)  # refused before the report is built
+        confined(outdir, name)  # refused before the report is built
+    try:  # an output folder that cannot be made fails now, not after the figures are drawn
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (outdir, *outdir.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else exc.strerror or str(exc)
+        raise ValidationError(f"{outdir}: cannot write ({reason})") from None
     return write_document(build_document(db, suite), suite, outdir)
 
 
