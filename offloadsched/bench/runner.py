@@ -465,12 +465,14 @@ class LocalPool:
 
 #: A Dask scheduler address: ``[protocol://]host:port`` (an IPv6 host in brackets).
 SCHEDULER_ADDRESS = re.compile(r"(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
+INPROC_ADDRESS = re.compile(r"inproc://[^\s/]+(/[^\s/]+)+")
 
 
 def check_scheduler(address: str, connect_timeout: float) -> None:
     """Refuse a malformed scheduler address or connection timeout before any connection is tried."""
     m = SCHEDULER_ADDRESS.fullmatch(address)
-    if m is None or not 1 <= int(m.group(3)) <= 65535:
+    inproc = INPROC_ADDRESS.fullmatch(address)  # a scheduler in this process (LocalCluster(processes=False))
+    if inproc is None and (m is None or not 1 <= int(m.group(3)) <= 65535):
         raise ValidationError(f"--scheduler {address!r} is not a scheduler address (tcp://HOST:PORT, port 1..65535)")
     if not (isinstance(connect_timeout, (int, float)) and math.isfinite(connect_timeout) and connect_timeout > 0):
         raise ValidationError(f"--connect-timeout must be a positive number of seconds, got {connect_timeout!r}")
