@@ -14,7 +14,9 @@ either complete or absent.  Loading errors name the field and the item.
 Every file the package reads from a user (:func:`read_text`: problems, schedules, suites, CSV
 profiles) is bounded before any work: a regular file only (a FIFO or a device would block or never
 end), at most :data:`MAX_FILE_BYTES`, UTF-8 (a byte-order mark is ignored); a JSON document at most
-:data:`MAX_DEPTH` levels deep (:func:`parse_json`).  Names are unique where they identify an item:
+:data:`MAX_DEPTH` levels deep (:func:`parse_json`), with at most :data:`MAX_JOBS` jobs,
+:data:`MAX_MACHINES` machines, :data:`MAX_TIMES` flow-shop times and :data:`MAX_NODES` DAG nodes or
+layers.  Names are unique where they identify an item:
 two DNNs, layers, jobs or nodes of one name are refused, naming both positions.  A file whose first
 character is ``{`` or ``[`` is JSON; one whose first line is Taillard's header is Taillard text.
 
@@ -49,6 +51,9 @@ TYPES = (*PROBLEM_TYPES, "dnn", "result")
 MAX_FILE_BYTES = 512 * 2**20
 #: The deepest nesting of a JSON document read (documents of this package nest fewer than 10 levels).
 MAX_DEPTH = 64
+#: Ceilings on the items of a document, checked before its schema (the generators' ceilings,
+#: :mod:`offloadsched.instances.generators`): jobs, machines, flow-shop times, DAG nodes, layers in all.
+MAX_JOBS, MAX_MACHINES, MAX_TIMES, MAX_NODES = 100_000, 1_000, 10_000_000, 1_000_000
 
 
 def read_text(path, what: str = "file", *, max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -217,6 +222,7 @@ def from_dict(data: Mapping, *, where: str = "document"):
     kind = _req(data, "type", where)
     if not isinstance(kind, str) or kind not in TYPES:
         raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    _check_counts(data, kind, where)
     validate(data, kind, where, version)
     for key, what in (("jobs", "job"), ("machines", "machine")):
         if kind in ("j2", "fm", "dag") and key in data:
@@ -237,6 +243,35 @@ def from_dict(data: Mapping, *, where: str = "document"):
     if kind == "joint":
         return _joint_from_dict(data, where)
     return data  # a result document stays a dict
+
+
+def _check_counts(data: Mapping, kind: str, where: str) -> None:
+    """Refuse a document above the item ceilings (MAX_JOBS, ...) before its schema is checked item by item."""
+    def size(value: Any) -> int:
+        return len(value) if isinstance(value, list) else 0
+
+    counts: list[tuple[str, int, int]] = []
+    if kind == "j2":
+        counts += [("jobs (a)", size(data.get("a")), MAX_JOBS), ("jobs (b)", size(data.get("b")), MAX_JOBS)]
+    elif kind == "fm":
+        rows = _as_list(data.get("times"))
+        counts += [("jobs (rows of times)", len(rows), MAX_JOBS), ("times", sum(size(r) for r in rows), MAX_TIMES),
+                   ("machines", size(rows[0]) if rows else 0, MAX_MACHINES)]
+    elif kind == "dag":
+        counts.append(("nodes", size(data.get("nodes")), MAX_NODES))
+    elif kind in ("dnn", "joint"):
+        dnns = [data] if kind == "dnn" else _as_list(data.get("dnns"))
+        layers = sum(size(d.get("layers")) for d in dnns if isinstance(d, Mapping))
+        counts.append(("layers", layers, MAX_NODES))
+        if kind == "joint":
+            counts.append(("jobs", size(data.get("jobs")), MAX_JOBS))
+    for what, n, ceiling in counts:
+        if n > ceiling:
+            raise ValidationError(f"{where}: {n:,} {what}, above the ceiling of {ceiling:,}")
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def dnn_from_dict(data: Mapping, where: str = "dnn") -> DNN:

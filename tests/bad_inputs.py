@@ -650,6 +650,14 @@ def _hardening_cases() -> list[Case]:  # noqa: PLR0915 (a list of cases)
     solve("joint-5000-digit-flops", json.dumps(joint).replace('"flops": 2000000.0', '"flops": 1' + "0" * 5000), "lo",
           2, "not valid JSON")
 
+    # item counts: bounded before the schema is checked item by item
+    solve("j2-jobs-above-ceiling", {"type": "j2", "a": [1] * 100_001, "b": [1] * 100_001}, "johnson", 2,
+          "100,001 jobs (a), above the ceiling of 100,000")
+    solve("fm-machines-above-ceiling", {"type": "fm", "times": [[1] * 1001]}, "neh", 2,
+          "1,001 machines, above the ceiling of 1,000")
+    solve("joint-jobs-above-ceiling", mutate(joint, ("jobs",), "set", ["c"] * 100_001), "lo", 2,
+          "100,001 jobs, above the ceiling of 100,000")
+
     # nesting: bounded before parsing
     solve("j2-nested-5000", '{"type": "j2", "a": ' + _nested(DEEP) + ', "b": [1]}', "johnson", 2,
           "nested 5001 levels deep, above the ceiling of 64")
