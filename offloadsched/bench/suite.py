@@ -1,5 +1,14 @@
 """Benchmark suites as data: TOML files (``offloadsched/suites/*.toml`` or any path).
 
+``--suite`` (and :func:`load_suite`) takes a file when the text contains a slash or ends in ``.toml``
+(or is a :class:`~pathlib.Path`), else the shipped suite of that name, whatever the working folder
+holds (:func:`is_suite_path`).  A suite's ``name`` is 1 to 64 letters, digits, ``.``, ``_`` or ``-``
+(not starting with ``.``): it names report files.  Suite files are read as UTF-8 regular files of at
+most 4 MiB (a byte-order mark is ignored).  Method options (``options`` tables, a method's
+``options``) are checked against the methods' declared types (:class:`offloadsched.registry.Option`);
+an ``[options.X]`` table must name a registered method or a method label of the suite, and
+``exclude`` registered methods next to a selector.
+
 A suite file::
 
     name = "quick"                      # default: the file name
