@@ -1040,32 +1040,26 @@ def run_api() -> dict[str, list[tuple[str, str]]] | None:
     return groups
 
 
+def _show(title: str, groups: dict[str, list[tuple[str, str]]]) -> int:
+    """Print one part's counts and its failures; returns the number of tracebacks and wrong answers."""
+    print(f"{title}: {sum(len(v) for v in groups.values())} cases")
+    for kind in KINDS:
+        print(f"  {kind:15s} {len(groups.get(kind, []))}")
+    for kind in ("traceback", "wrong"):
+        for name, detail in groups.get(kind, []):
+            print(f"{kind}: {name}: {detail}")
+    return sum(len(groups.get(k, [])) for k in ("traceback", "wrong"))
+
+
 def main() -> int:
     """Run the corpus (and the API cases when present) and print the counts; exit 1 on a traceback or wrong."""
-    results = run_all()
-    total = sum(len(v) for v in results.values())
-    print(f"command line: {total} cases")
-    for kind in KINDS:
-        print(f"  {kind:15s} {len(results.get(kind, []))}")
-    for kind in ("traceback", "wrong"):
-        for case, outcome in results.get(kind, []):
-            print(f"{kind}: {case.id}: {outcome.detail}\n  stderr: {outcome.err.strip()[:300]}\n"
-                  f"  stdout: {outcome.out.strip()[:300]}")
+    cli = {kind: [(case.id, f"{o.detail}\n  stderr: {o.err.strip()[:300]}\n  stdout: {o.out.strip()[:300]}")
+                  for case, o in items] for kind, items in run_all().items()}
+    bad = _show("command line", cli)
     api = run_api()
-    bad = sum(len(results.get(k, [])) for k in ("traceback", "wrong"))
     if api is not None:
-        n = sum(len(v) for v in api.values())
-        print(f"python api (tests.bad_api_inputs): {n} cases")
-        for kind in KINDS:
-            print(f"  {kind:15s} {len(api.get(kind, []))}")
-        for kind in ("traceback", "wrong"):
-            for name, detail in api.get(kind, []):
-                print(f"{kind}: {name}: {detail[:300]}")
-        bad += sum(len(api.get(k, [])) for k in ("traceback", "wrong"))
-        total += n
-        print(f"all: {total} cases")
-        for kind in KINDS:
-            print(f"  {kind:15s} {len(results.get(kind, [])) + len(api.get(kind, []))}")
+        bad += _show("python api (tests.bad_api_inputs)", api)
+        _show("all", {k: cli.get(k, []) + api.get(k, []) for k in KINDS})
     return 1 if bad else 0
 
 

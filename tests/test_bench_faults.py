@@ -30,24 +30,18 @@ from .test_bench_helpers import methods, write_suite  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
 
-SUITE = """
-    name = "faults"
-    seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    [[row]]
-    family = "random-fm"
-    n = 8
-    methods = ["bruteforce"]
-"""
 UNITS = 10
+
+
+def _ten_seeds(name: str, row: str) -> str:
+    """A suite of one row run on seeds 0..9 (UNITS units)."""
+    return f'name = "{name}"\nseeds = {list(range(UNITS))}\n[[row]]\n{row}\n'
+
+
+SUITE = _ten_seeds("faults", 'family = "random-fm"\nn = 8\nmethods = ["bruteforce"]')
 #: Ten units of which three finish and the rest wait for the gate file (tests.bench_gate).
-GATED = """
-    name = "gated"
-    seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    [[row]]
-    task = "tests.bench_gate:gated_solve"
-    free = 3
-"""
 FREE = 3
+GATED = _ten_seeds("gated", f'task = "tests.bench_gate:gated_solve"\nfree = {FREE}')
 ROOT = Path(__file__).resolve().parents[1]
 
 
