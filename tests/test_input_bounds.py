@@ -10,6 +10,7 @@ import contextlib
 import io
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +125,23 @@ def test_files_are_bounded_before_reading(tmp_path):
     assert parse_json('["[[[[", {"a": "{{{{"}]', "x") == ["[[[[", {"a": "{{{{"}]
     with pytest.raises(ValidationError, match="path must be a str or a path, got bytes"):
         load(str(big).encode())
+
+
+def test_corpus_counts_the_api_cases_when_present(monkeypatch):
+    import types
+    from dataclasses import dataclass
+
+    from .bad_inputs import run_api
+
+    @dataclass
+    class Seen:
+        kind: str
+        detail: str = ""
+
+    fake = types.ModuleType("tests.bad_api_inputs")
+    fake.CASES = ["a", "b", "c"]  # type: ignore[attr-defined]
+    fake.run_case = lambda case: {"a": Seen("clean error"), "b": Seen("correct result")}[case]  # type: ignore
+    monkeypatch.setitem(sys.modules, "tests.bad_api_inputs", fake)
+    groups = run_api()
+    assert groups is not None
+    assert [len(groups.get(k, [])) for k in ("clean error", "correct result", "traceback")] == [1, 1, 1]
