@@ -16,9 +16,9 @@ profiles) is bounded before any work: a regular file only (a FIFO or a device wo
 end), at most :data:`MAX_FILE_BYTES`, UTF-8 (a byte-order mark is ignored); a JSON document at most
 :data:`MAX_DEPTH` levels deep (:func:`parse_json`), with at most :data:`MAX_JOBS` jobs,
 :data:`MAX_MACHINES` machines, :data:`MAX_TIMES` flow-shop times and :data:`MAX_NODES` DAG nodes or
-layers.  Names are unique where they identify an item:
-two DNNs, layers, jobs or nodes of one name are refused, naming both positions.  A file whose first
-character is ``{`` or ``[`` is JSON; one whose first line is Taillard's header is Taillard text.
+layers.  Names are unique where they identify an item: two DNNs, layers, jobs, machines or nodes of
+one name are refused, naming both positions.  A file whose first character is ``{`` or ``[`` is
+JSON; one whose first line is Taillard's header is Taillard text.
 
 References (docs/REFERENCES.md): [Taillard1993].
 """
@@ -143,7 +143,7 @@ def _list(d: Mapping, key: str, where: str) -> list:
 
 
 def unique_names(names, what: str, where: str) -> None:
-    """Refuse two items of one name, naming both positions: ``jobs[0] and jobs[2] are both named 'J0'``."""
+    """Refuse two items of one name, naming both positions: ``jobs 0 and 2 are both named 'J0'``."""
     seen: dict[Any, int] = {}
     for k, name in enumerate(names):
         if name in seen:
