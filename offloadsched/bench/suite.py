@@ -391,16 +391,16 @@ def _options(value: Any, where: str) -> dict[str, dict[str, Any]]:
 def _check_option_tables(options: dict[str, dict[str, Any]], labels: set[str], where: str) -> None:
     """Each table of ``options`` is for a registered method (its names and values checked against the
     method's declared options) or a method label of the suite."""
-    from ..registry import _REGISTRY, load_plugins
+    from ..registry import get_method
     from ..solve import check_options
 
-    load_plugins()
     for key, opts in options.items():
-        reg = _REGISTRY.get(key)
-        if reg is None:
+        try:
+            reg = get_method(key)
+        except ValidationError:
             if key not in labels:
                 raise ValidationError(f"{where}: options for {key!r}, which is neither a registered method nor a "
-                                      f"method label of the suite")
+                                      f"method label of the suite") from None
             continue
         try:
             check_options(reg.load(), key, opts)
