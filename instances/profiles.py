@@ -1,6 +1,7 @@
 """Measured per-layer profiles: a CSV of ``layer, milliseconds`` into a platform's measured times.
 
-The CSV has one row per layer, ``name,ms`` (a header row and ``#`` comments are allowed).  Times
+The CSV has one row per layer, ``name,ms`` (``#`` comments are allowed, and a first header row whose
+second field holds no digit, such as ``layer,ms``; any other non-number is an error).  Times
 are rounded once to integer µs (MODEL.md section 1).  :func:`measured_platform` puts them into
 :attr:`offloadsched.platform.Platform.measured`, which every method and report then uses in place
 of the FLOP-rate model: for the device (``f``) and, optionally, the server (``t'``).  Every layer
@@ -11,23 +12,27 @@ negative time is a :class:`ValidationError` naming it.  Complexity: O(layers).
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 
 from offloadsched.dnn import DNN
 from offloadsched.errors import ValidationError
+from offloadsched.io import read_text
 from offloadsched.platform import Platform
+from offloadsched.units import TIME_CEILING
 
 
 def read_times_csv(path) -> dict[str, int]:
     """``{layer: µs}`` from a ``layer,ms`` CSV file."""
     path = Path(path)
+    text = read_text(path, "CSV file")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ValidationError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise ValidationError(f"{path}: cannot read ({exc})") from None
     out: dict[str, int] = {}
+    header = False
     for lineno, row in enumerate(rows, 1):
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or cells[0].startswith("#"):
@@ -38,11 +43,17 @@ def read_times_csv(path) -> dict[str, int]:
         try:
             ms = float(value)
         except ValueError:
-            if lineno == 1 or not out:  # a header row
+            if not out and not header and not any(ch.isdigit() for ch in value):  # the header row: 'layer,ms'
+                header = True
                 continue
-            raise ValidationError(f"{path}, line {lineno}: time {value!r} of layer {layer!r} is not a number") from None
+            raise ValidationError(f"{path}, line {lineno}: time {value!r} of layer {layer!r} is not a number"
+                                  + (" (a header row names its columns without digits, e.g. 'layer,ms')"
+                                     if not out and not header else "")) from None
         if not math.isfinite(ms) or ms < 0:
             raise ValidationError(f"{path}, line {lineno}: time of layer {layer!r} must be >= 0 ms, got {value}")
+        if ms * 1000 >= TIME_CEILING:
+            raise ValidationError(f"{path}, line {lineno}: time of layer {layer!r} must be below the ceiling "
+                                  f"2**53 µs ({TIME_CEILING / 1000:.4g} ms), got {value}")
         if layer in out:
             raise ValidationError(f"{path}, line {lineno}: layer {layer!r} is listed twice")
         out[layer] = int(round(ms * 1000))

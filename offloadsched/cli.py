@@ -26,15 +26,24 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+#: Python's spellings of the JSON constants, read as them in ``-o key=value``.
+_PYTHON_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
 def parse_option(text: str) -> tuple[str, object]:
-    """``key=value`` with the value read as JSON when it parses (numbers, true/false, lists)."""
+    """``key=value`` with the value read as JSON when it parses (numbers, true/false, lists; Python's
+    True / False / None too), else kept as a string; the method's declared option type then checks it."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise ValidationError(f"option {text!r} is not of the form key=value")
+    if value in _PYTHON_CONSTANTS:
+        return key.replace("-", "_"), _PYTHON_CONSTANTS[value]
     try:
         return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return key.replace("-", "_"), value
+    except ValueError:  # an integer literal of thousands of digits
+        raise ValidationError(f"option {key!r}: value too long to be a number") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

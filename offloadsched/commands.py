@@ -10,7 +10,6 @@ job.  Then ``offloadsched solve d.json -m sidney`` (or any DAG method) schedules
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from .errors import ValidationError
@@ -77,22 +76,25 @@ def _order(tokens: list[str]) -> list[int]:
 def _evaluate(args: argparse.Namespace) -> int:
     from .check import check
     from .evaluate import evaluate
-    from .io import load, write_json
+    from .io import load, parse_json, read_text, write_json
     from .plotting import save_gantt
     from .schedule import Schedule
 
     problem = load(args.file, instance=args.instance)
     if getattr(problem, "type", None) not in (*FLOW_TYPES, "dag"):
-        raise ValidationError(f"{args.file}: evaluate needs a j2, fm or dag problem")
+        raise ValidationError(f"{args.file}: evaluate needs a j2, fm or dag problem; it holds {_holds(problem)}")
     if (args.order is None) == (args.schedule is None):
         raise ValidationError("give exactly one of --order and --schedule")
     if args.order is not None:
         schedule = Schedule.from_order(_order(args.order))
     else:
         try:
-            schedule = Schedule.from_dict(json.loads(args.schedule.read_text()))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValidationError(f"{args.schedule}: cannot read schedule ({exc})") from None
+            data = parse_json(read_text(args.schedule, "schedule"), str(args.schedule))
+        except ValidationError as exc:
+            raise ValidationError(f"cannot read schedule: {exc}") from None
+        if isinstance(data, dict) and data.get("type") == "result" and isinstance(data.get("schedule"), dict):
+            data = data["schedule"]  # a result document: its schedule
+        schedule = Schedule.from_dict(data)
     timing = evaluate(problem, schedule)
     check(problem, timing)
     print(f"makespan {timing.makespan}")
@@ -115,8 +117,9 @@ def _solve(args: argparse.Namespace) -> int:
 
     problem = load(args.file, instance=args.instance)
     if getattr(problem, "type", None) not in PROBLEM_TYPES:
-        raise ValidationError(f"{args.file}: holds a {type(problem).__name__}, not a problem; make one with "
-                              f"'offloadsched instances profile {args.file} -o problem.json'")
+        hint = (f"; make one with 'offloadsched instances profile {args.file} -o problem.json'"
+                if type(problem).__name__ == "DNN" else "")
+        raise ValidationError(f"{args.file}: holds {_holds(problem)}, not a problem{hint}")
     options = dict(parse_option(o) for o in args.option)
     for key, flag in (("time_limit", "--time-limit"), ("method", "--method"), ("problem", "the FILE argument")):
         if key in options:
@@ -136,6 +139,14 @@ def _solve(args: argparse.Namespace) -> int:
         save_gantt(result.timing, args.plot, problem=result.problem,
                    title=f"{result.method}: makespan {result.makespan} ({result.status})")
     return 0
+
+
+def _holds(obj) -> str:
+    """What a loaded document is, for a message: ``a result document (method 'neh', status optimal)``."""
+    if isinstance(obj, dict):
+        return (f"a result document (method {obj.get('method')!r}, status {obj.get('status')}); give the problem "
+                "file it was solved from")
+    return f"a {type(obj).__name__}" if type(obj).__name__ != "JointProblem" else "a joint problem"
 
 
 def _methods(args: argparse.Namespace) -> int:
@@ -173,14 +184,9 @@ def _partitions(jp, layers: object, where: str) -> list:
 
 
 def _read_json(path: Path) -> object:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path}: cannot read ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    from .io import parse_json, read_text
+
+    return parse_json(read_text(path, "file"), str(path))
 
 
 def _dag(args: argparse.Namespace) -> int:

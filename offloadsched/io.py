@@ -11,6 +11,15 @@ platform's ``latency`` read as ``w_msg`` with ``w_rtt = 0``.
 Writes go to a temporary file in the target folder and are renamed into place, so a file is
 either complete or absent.  Loading errors name the field and the item.
 
+Every file the package reads from a user (:func:`read_text`: problems, schedules, suites, CSV
+profiles) is bounded before any work: a regular file only (a FIFO or a device would block or never
+end), at most :data:`MAX_FILE_BYTES`, UTF-8 (a byte-order mark is ignored); a JSON document at most
+:data:`MAX_DEPTH` levels deep (:func:`parse_json`), with at most :data:`MAX_JOBS` jobs,
+:data:`MAX_MACHINES` machines, :data:`MAX_TIMES` flow-shop times and :data:`MAX_NODES` DAG nodes or
+layers.  Names are unique where they identify an item: two DNNs, layers, jobs, machines or nodes of
+one name are refused, naming both positions.  A file whose first character is ``{`` or ``[`` is
+JSON; one whose first line is Taillard's header is Taillard text.
+
 References (docs/REFERENCES.md): [Taillard1993].
 """
 
@@ -19,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -37,6 +47,77 @@ from .vocab import PROBLEM_TYPES
 FORMAT = "offloadsched"
 SCHEMA_VERSION = VERSION
 TYPES = (*PROBLEM_TYPES, "dnn", "result")
+#: The largest input file read (bytes): a ceiling checked before reading.
+MAX_FILE_BYTES = 512 * 2**20
+#: The deepest nesting of a JSON document read (documents of this package nest fewer than 10 levels).
+MAX_DEPTH = 64
+#: Ceilings on the items of a document, checked before its schema (the generators' ceilings,
+#: :mod:`offloadsched.instances.generators`): jobs, machines, flow-shop times, DAG nodes, layers in all.
+MAX_JOBS, MAX_MACHINES, MAX_TIMES, MAX_NODES = 100_000, 1_000, 10_000_000, 1_000_000
+
+
+def read_text(path, what: str = "file", *, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of the regular file ``path`` (a leading byte-order mark dropped), refusing what is
+    not a regular file or is larger than ``max_bytes`` before reading it; errors name ``what`` and the path."""
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such {what}") from None
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        mode = info.st_mode
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a device"
+                if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "special")
+        raise ValidationError(f"{path}: cannot read the {what}: it is {kind}, not a regular file")
+    if info.st_size > max_bytes:
+        raise ValidationError(f"{path}: cannot read the {what}: {info.st_size:,} bytes, above the ceiling of "
+                              f"{max_bytes:,} bytes")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise ValidationError(f"{path}: cannot read the {what}: above the ceiling of {max_bytes:,} bytes")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path}: cannot read the {what}: not UTF-8 text (byte {exc.start}: "
+                              f"{data[exc.start:exc.start + 1]!r}; save it as UTF-8)") from None
+
+
+def parse_json(text: str, where: str, *, max_depth: int = MAX_DEPTH):
+    """The JSON value of ``text``, at most ``max_depth`` levels deep; errors name ``where``."""
+    depth = _depth(text)
+    if depth > max_depth:
+        raise ValidationError(f"{where}: JSON nested {depth} levels deep, above the ceiling of {max_depth}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # an integer literal of thousands of digits
+        raise ValidationError(f"{where}: not valid JSON ({' '.join(str(exc).split())[:120]})") from None
+
+
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _depth(text: str) -> int:
+    """The deepest bracket nesting of JSON ``text`` (brackets inside strings ignored)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # too few brackets to exceed the ceiling
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        c = m.group()
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
 
 
 def write_json(data: Mapping, path) -> None:
@@ -59,6 +140,16 @@ def _list(d: Mapping, key: str, where: str) -> list:
     if not isinstance(v, list):
         raise ValidationError(f"{where}: field {key!r} must be a list, got {type(v).__name__}")
     return v
+
+
+def unique_names(names, what: str, where: str) -> None:
+    """Refuse two items of one name, naming both positions: ``jobs 0 and 2 are both named 'J0'``."""
+    seen: dict[Any, int] = {}
+    for k, name in enumerate(names):
+        if name in seen:
+            raise ValidationError(f"{where}: duplicate {what} name {name!r}: {what}s {seen[name]} and {k} are both "
+                                  f"named {name!r}")
+        seen[name] = k
 
 
 def _header(kind: str) -> dict[str, Any]:
@@ -131,7 +222,11 @@ def from_dict(data: Mapping, *, where: str = "document"):
     kind = _req(data, "type", where)
     if not isinstance(kind, str) or kind not in TYPES:
         raise ValidationError(f"{where}: unknown type {kind!r}; known: {', '.join(TYPES)}")
+    _check_counts(data, kind, where)
     validate(data, kind, where, version)
+    for key, what in (("jobs", "job"), ("machines", "machine")):
+        if kind in ("j2", "fm", "dag") and key in data:
+            unique_names(data[key], what, where)
     if kind == "j2":
         return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
                          name=data.get("name", ""), w_rtt=data.get("w_rtt", 0))
@@ -150,8 +245,39 @@ def from_dict(data: Mapping, *, where: str = "document"):
     return data  # a result document stays a dict
 
 
+def _check_counts(data: Mapping, kind: str, where: str) -> None:
+    """Refuse a document above the item ceilings (MAX_JOBS, ...) before its schema is checked item by item."""
+    def size(value: Any) -> int:
+        return len(value) if isinstance(value, list) else 0
+
+    counts: list[tuple[str, int, int]] = []
+    if kind == "j2":
+        counts += [("jobs (a)", size(data.get("a")), MAX_JOBS), ("jobs (b)", size(data.get("b")), MAX_JOBS)]
+    elif kind == "fm":
+        rows = _as_list(data.get("times"))
+        counts += [("jobs (rows of times)", len(rows), MAX_JOBS), ("times", sum(size(r) for r in rows), MAX_TIMES),
+                   ("machines", size(rows[0]) if rows else 0, MAX_MACHINES)]
+    elif kind == "dag":
+        counts.append(("nodes", size(data.get("nodes")), MAX_NODES))
+    elif kind in ("dnn", "joint"):
+        dnns = [data] if kind == "dnn" else _as_list(data.get("dnns"))
+        layers = sum(size(d.get("layers")) for d in dnns if isinstance(d, Mapping))
+        counts.append(("layers", layers, MAX_NODES))
+        if kind == "joint":
+            counts.append(("jobs", size(data.get("jobs")), MAX_JOBS))
+    for what, n, ceiling in counts:
+        if n > ceiling:
+            raise ValidationError(f"{where}: {n:,} {what}, above the ceiling of {ceiling:,}")
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def dnn_from_dict(data: Mapping, where: str = "dnn") -> DNN:
     name = _req(data, "name", where)
+    unique_names([item.get("name") for item in _list(data, "layers", f"dnn {name!r}") if isinstance(item, Mapping)],
+                 "layer", f"{where} {name!r}")
     layers, edges = [], []
     for k, item in enumerate(_list(data, "layers", f"dnn {name!r}")):
         lname = _req(item, "name", f"dnn {name!r}: layer {k}")
@@ -167,11 +293,9 @@ def dnn_from_dict(data: Mapping, where: str = "dnn") -> DNN:
 def _dag_from_dict(data: Mapping, where: str) -> DagProblem:
     nodes = _list(data, "nodes", where)
     by_name: dict[str, Mapping] = {}
-    for k, node in enumerate(nodes):
-        name = _req(node, "name", f"{where}: node {k}")
-        if name in by_name:
-            raise ValidationError(f"{where}: duplicate node name {name!r}")
-        by_name[name] = node
+    unique_names([_req(node, "name", f"{where}: node {k}") for k, node in enumerate(nodes)], "node", where)
+    for node in nodes:
+        by_name[node["name"]] = node
     g = nx.DiGraph()
     g.add_nodes_from(by_name)
     for name, node in by_name.items():
@@ -215,7 +339,9 @@ def _dag_from_dict(data: Mapping, where: str) -> DagProblem:
 def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
     p = _req(data, "platform", where)
     platform = platform_from_dict(p)
-    dnns = {d.name: d for d in (dnn_from_dict(x, f"{where}: dnn") for x in _list(data, "dnns", where))}
+    built = [dnn_from_dict(x, f"{where}: dnn") for x in _list(data, "dnns", where)]
+    unique_names([d.name for d in built], "dnn", where)
+    dnns = {d.name: d for d in built}
     jobs = []
     for name in _list(data, "jobs", where):
         if name not in dnns:
@@ -245,13 +371,10 @@ def load(path, *, instance: int | None = None):
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise ValidationError(f"load: path must be a str, bytes or os.PathLike, got {type(path).__name__}")
     path = Path(os.fsdecode(path))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path}: cannot read ({exc})") from None
-    if "number of jobs" in text[:500].lower():
+    text = read_text(path, "file")
+    head = text.lstrip()[:1]
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if head not in ("{", "[") and (_HEADER.fullmatch(first) or "number of jobs" in first.lower()):
         found = parse_taillard(text, where=str(path))
         if instance is None:
             if len(found) > 1:
@@ -263,11 +386,11 @@ def load(path, *, instance: int | None = None):
         return found[instance - 1]
     if instance is not None:
         raise ValidationError(f"{path}: --instance applies only to Taillard text files")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return from_dict(data, where=str(path))
+    if head not in ("{", "[") and len(first.split()) >= 2 and all(_INT.fullmatch(t) for t in first.split()):
+        raise ValidationError(f"{path}: neither JSON nor Taillard text: its first line holds numbers; a Taillard "
+                              "file starts with the header 'number of jobs, number of machines, initial seed, upper "
+                              "bound and lower bound :'")
+    return from_dict(parse_json(text, str(path)), where=str(path))
 
 
 _INT = re.compile(r"[+-]?\d+")

@@ -11,8 +11,12 @@ References (docs/REFERENCES.md): [Johnson1954].
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from collections.abc import Callable, Sequence
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -46,6 +50,84 @@ class SolverOutput:
 
 
 @dataclass(frozen=True)
+class Option:
+    """The declared type and range of a method option: ``type`` is ``int``, ``float``, ``bool``, ``str``
+    or ``any`` (the method checks it); ``minimum`` / ``maximum`` bound numbers, ``choices`` strings;
+    ``none``: None is allowed (the method's default)."""
+
+    type: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    none: bool = False
+
+    def check(self, name: str, value: Any, method: str) -> Any:
+        """``value`` as the method receives it (numpy scalars as Python numbers), or a
+        :class:`ValidationError` naming the method, the option, the expected type and range, and the value."""
+        if value is None and (self.none or self.type == "any"):
+            return value
+        ok, out = True, value
+        if self.type == "bool":
+            ok = isinstance(value, (bool, _np_bool()))
+            out = bool(value) if ok else value
+        elif self.type == "int":
+            ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, _np_bool()))
+            out = int(value) if ok else value
+        elif self.type == "float":
+            ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, _np_bool()))
+            out = float(value) if ok else value
+            ok = ok and math.isfinite(out)
+        elif self.type == "str":
+            ok = isinstance(value, str) and (not self.choices or value in self.choices)
+        if ok and self.type in ("int", "float"):
+            ok = (self.minimum is None or out >= self.minimum) and (self.maximum is None or out <= self.maximum)
+        if not ok:
+            raise ValidationError(f"method {method!r}: {name} must be {self.describe()}, got {value!r}")
+        return out
+
+    def describe(self) -> str:
+        """``an integer >= 1``, ``True or False``, ... (the words of the error messages)."""
+        if self.type == "bool":
+            text = "True or False"
+        elif self.type == "str":
+            text = f"one of {', '.join(map(repr, self.choices))}" if self.choices else "a string"
+        else:
+            text = "an integer" if self.type == "int" else "a finite number"
+            low, high = self.minimum, self.maximum
+            text += (f" in {_num(low)}..{_num(high)}" if low is not None and high is not None else
+                     f" >= {_num(low)}" if low is not None else f" <= {_num(high)}" if high is not None else "")
+        return text + (" or None" if self.none else "")
+
+
+def _num(x: float | None) -> str:
+    return str(int(x)) if x is not None and float(x).is_integer() else str(x)
+
+
+def _np_bool() -> type:
+    import numpy as np
+
+    return np.bool_
+
+
+#: The declared type and range of every option name the registered methods use (keyword names are shared
+#: across methods, docs/CONTRIBUTING.md); a method declares its own with ``register(options={name: Option})``.
+OPTION_TYPES: dict[str, Option] = {
+    "workers": Option("int", 1, 256),
+    "seed": Option("int", 0, 2**31 - 1),
+    "hint": Option("bool"), "log": Option("bool"), "permutation": Option("bool"), "return_trace": Option("bool"),
+    "bounds": Option("bool"), "bracket": Option("bool"),
+    "path_limit": Option("int", 1, 10**9),
+    "max_candidates": Option("int", 1, 10**12), "max_states": Option("int", 1, 10**9),
+    "max_ideals": Option("int", 1, 10**9), "max_types": Option("int", 1, 10**6),
+    "node_limit": Option("int", 1, 10**12), "iterations": Option("int", 0, 10**9),
+    "destruction": Option("int", 1, 10**6), "temperature": Option("float", 0, None),
+    "tau": Option("int", 1, 10**4), "max_k": Option("int", 1, 32), "tiles": Option("any"),
+    "rule": Option("str"), "solver": Option("str"), "abscissa": Option("str"),
+    "lower_bound": Option("int", 0, 2**53 - 1), "hint_schedule": Option("any"),
+}
+
+
+@dataclass(frozen=True)
 class Method:
     """A registered method: name, target, the problem types it accepts, kind and summary."""
 
@@ -56,6 +138,25 @@ class Method:
     summary: str
     options: tuple[str, ...] = ()
     applies: Callable[[Any], str | None] | str | None = None
+    option_types: tuple[tuple[str, Option], ...] = ()
+
+    def option(self, name: str) -> Option:
+        """The declared type of option ``name``: the method's own; else :data:`OPTION_TYPES`'s, taking None
+        when the function's default or annotation does; ``any`` when neither declares it (the method checks it)."""
+        own = dict(self.option_types).get(name)
+        if own is not None:
+            return own
+        shared = OPTION_TYPES.get(name)
+        if shared is None:
+            return Option("any")
+        param = inspect.signature(self.load()).parameters.get(name)
+        takes_none = param is not None and (param.default is None or "None" in str(param.annotation))
+        return dataclasses.replace(shared, none=takes_none)
+
+    def check_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` checked against their declared types and ranges (numpy scalars made Python
+        numbers); a :class:`ValidationError` names the first bad one."""
+        return {k: self.option(k).check(k, v, self.name) for k, v in options.items()}
 
     def not_applicable(self, problem: Problem) -> str | None:
         """Why the method cannot take ``problem`` (None when it can): the problem type first,
@@ -84,7 +185,7 @@ _loaded = False
 
 
 def register(name: str, target: Callable[..., SolverOutput] | str, *, problems: Sequence[ProblemType],
-             kind: str = "heuristic", summary: str = "", options: Sequence[str] = (),
+             kind: str = "heuristic", summary: str = "", options: Sequence[str] | Mapping[str, Option] = (),
              applies: Callable[[Any], str | None] | str | None = None) -> None:
     """Register a method under ``name`` (the one way to add a method).
 
@@ -136,8 +237,12 @@ def register(name: str, target: Callable[..., SolverOutput] | str, *, problems: 
     if not (callable(target) or (isinstance(target, str) and ":" in target)):
         raise ValueError(f"register({name!r}): target must be a 'module:function' path or a callable, "
                          f"not {target!r}")
+    types = tuple((k, v) for k, v in options.items()) if isinstance(options, Mapping) else ()
+    if any(not isinstance(v, Option) for _, v in types):
+        raise ValueError(f"register({name!r}): options must map names to Option(...)")
     _REGISTRY[name] = Method(name, target, tuple(problems), kind,
-                             summary or (_first_line(target) if callable(target) else ""), tuple(options), applies)
+                             summary or (_first_line(target) if callable(target) else ""), tuple(options), applies,
+                             types)
 
 
 def _first_line(fn) -> str:

@@ -15,6 +15,7 @@ first offending item, e.g. ``nodes[3].local: expected a boolean, got "false"``.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +24,10 @@ from .errors import ValidationError
 from .units import TIME_CEILING
 
 TIME: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": TIME_CEILING - 1}
-NONNEG: dict[str, Any] = {"type": "number", "minimum": 0}
-POSITIVE: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0}
+#: The largest number a float holds: an integer literal beyond it (10**400) is refused, not an overflow.
+FLOAT_MAX = sys.float_info.max
+NONNEG: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": FLOAT_MAX}
+POSITIVE: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0, "maximum": FLOAT_MAX}
 NAME: dict[str, Any] = {"type": "string", "minLength": 1}
 NAMES: dict[str, Any] = {"type": "array", "items": NAME}
 REMOTE_MODEL: dict[str, Any] = {"enum": ["negligible", "serial", "parallel"]}
@@ -61,7 +64,8 @@ PLATFORM_V1 = _object(["r_loc", "r_rem", "bandwidth"], **_PLATFORM_BASE, latency
 LAYER = _object(["name", "flops", "out_bytes"], name=NAME, kind={"type": "string"}, flops=NONNEG,
                 out_bytes=NONNEG, preds=NAMES, attrs=FREE)
 DNN_BODY: dict[str, Any] = {"name": NAME, "attrs": FREE, "layers": {"type": "array", "minItems": 1, "items": LAYER}}
-NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0}, local={"type": "boolean"},
+NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "minimum": 0, "maximum": 2**31 - 1},
+               local={"type": "boolean"},
                f=TIME, u=TIME, r=TIME, preds=NAMES)
 
 
@@ -130,6 +134,8 @@ def _message(error) -> str:
     if v == "maximum":
         if error.validator_value == TIME_CEILING - 1:
             return f"times must be below the ceiling 2**53 µs, got {_shown(inst)}"
+        if error.validator_value == FLOAT_MAX:
+            return f"must be a number a float can hold (at most {FLOAT_MAX:.4g}), got {_shown(inst)}"
         return f"must be <= {error.validator_value}, got {_shown(inst)}"
     if v == "const":
         return f"must be {_shown(error.validator_value)}, got {_shown(inst)}"

@@ -151,7 +151,8 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
         Seconds for exact methods (None: the method's default); reaching it is a result
         (status ``feasible`` with a bound), never an exception.
     **options
-        Method-specific keyword options (unknown ones are rejected).
+        Method-specific keyword options (unknown ones, and values outside their declared type and
+        range, :class:`~offloadsched.registry.Option`, are rejected).
 
     Returns
     -------
@@ -197,6 +198,7 @@ def solve(problem: Problem, method: str, time_limit: float | None = None, **opti
         time_limit = float(time_limit)
     fn = spec.load()
     check_options(fn, method, options)
+    options = spec.check_options(options)
     reason = spec.not_applicable(problem)
     if reason:
         raise ValidationError(f"method {method!r} does not apply to this problem: {reason}")

@@ -6,7 +6,9 @@ Every case is a :class:`Case`: the files it writes (text, bytes, or a JSON-ready
 fragment that must appear in stderr (exit 2: a one-line error) or stdout (exit 0: the correct result,
 e.g. the makespan that brute force proves).  :func:`run_case` classifies the outcome: ``clean error``,
 ``correct result``, ``traceback`` (an exception escaped ``main``) or ``wrong`` (anything else: a wrong
-exit status, a missing fragment, a multi-line error).  ``python -m tests.bad_inputs`` prints the counts.
+exit status, a missing fragment, a multi-line error).  ``python -m tests.bad_inputs`` prints the counts (corpus
+size, clean errors, correct results, tracebacks, wrong answers), with the Python API cases of
+``tests.bad_api_inputs`` when that module exists.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class Case:
     fragment: str
     files: dict[str, Any] = field(default_factory=dict)
     setup: Callable[[Path], None] | None = None  # extra preparation of the case folder
+    cwd: bool = False  # run in the case folder (cases about what the working folder holds)
 
 
 # -- valid documents the mutations start from ---------------------------------------------------------
@@ -167,7 +170,7 @@ def _doc_cases() -> list[Case]:
         ("cell-huge", ("times", 1, 2), "set", 10**19, "times[1][2]: times must be below the ceiling"),
         ("cell-bool", ("times", 1, 1), "set", True, "times[1][1]: expected an integer, got true"),
         ("machines-count", ("machines",), "set", ["a", "b"], "need 3 distinct machine names"),
-        ("machines-duplicate", ("machines",), "set", ["a", "a", "b"], "need 3 distinct machine names"),
+        ("machines-duplicate", ("machines",), "set", ["a", "a", "b"], "duplicate machine name 'a'"),
         ("machines-not-list", ("machines",), "set", "abc", "machines: expected a list"),
         ("typo", ("time",), "rename", None, "unknown field"),
     ]:
@@ -340,8 +343,9 @@ def _option_cases() -> list[Case]:
     case("bf-max-string", solve + ["bruteforce", "-o", "max_candidates=lots"], 2, "max_candidates must be an integer")
     case("bf-time-limit-ok", solve + ["bruteforce", "--time-limit", "5"], 0, "status optimal  makespan 16")
     case("dp-max-states", ["solve", "{d.json}", "-m", "dp-ideals", "-o", "max_states=0"], 2,
-         "max_states must be an integer >= 1", dag)
-    case("cpsat-workers-zero", solve + ["cpsat-flowshop", "-o", "workers=0"], 2, "workers must be an integer >= 1")
+         "max_states must be an integer in 1..", dag)
+    case("cpsat-workers-zero", solve + ["cpsat-flowshop", "-o", "workers=0"], 2,
+         "workers must be an integer in 1..256, got 0")
     case("cpsat-workers-bool", solve + ["cpsat-flowshop", "-o", "workers=true"], 2, "workers must be an integer")
     case("cpsat-hint-maybe", solve + ["cpsat-flowshop", "-o", "hint=maybe"], 2, "hint must be True or False")
     case("cpsat-seed-string", solve + ["cpsat-flowshop", "-o", "seed=abc"], 2, "seed must be an integer")
@@ -400,11 +404,23 @@ methods = ["fifo", "johnson"]
 """
 
 
+_RESULTS: dict[str, bytes] = {}
+
+
 def _make_results(tmp: Path) -> None:
+    """``tmp/r.sqlite``: the results of TINY_SUITE (run once per process through the command line, then copied)."""
     from offloadsched.cli import main
 
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        main(["bench", "--suite", str(tmp / "tiny.toml"), "--db", str(tmp / "r.sqlite"), "--jobs", "0", "--quiet"])
+    if "db" not in _RESULTS:
+        with tempfile.TemporaryDirectory() as folder:
+            suite, db = Path(folder) / "tiny.toml", Path(folder) / "r.sqlite"
+            suite.write_text(TINY_SUITE, encoding="utf-8")
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                assert main(["bench", "--suite", str(suite), "--db", str(db), "--jobs", "0", "--quiet"]) == 0
+            with contextlib.closing(sqlite3.connect(db)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            _RESULTS["db"] = db.read_bytes()
+    (tmp / "r.sqlite").write_bytes(_RESULTS["db"])
 
 
 def _damage_results(tmp: Path) -> None:
@@ -549,9 +565,376 @@ def _zoo_cases() -> list[Case]:
     return out
 
 
+# -- issue 28: the second round of hostile inputs (files, limits, options, databases, paths) ---------------
+HUGE = 10**400  # an integer literal no float holds
+DEEP = 5000
+
+
+def _nested(depth: int, inner: str = "1") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+def _mkfifo(name: str) -> Callable[[Path], None]:
+    def setup(folder: Path) -> None:
+        os.mkfifo(folder / name)
+    return setup
+
+
+def _sql(*statements: str) -> Callable[[Path], None]:
+    """Make the tiny suite's results, then change the database with ``statements`` (a damaged file)."""
+    def setup(folder: Path) -> None:
+        _make_results(folder)
+        with contextlib.closing(sqlite3.connect(folder / "r.sqlite")) as conn:
+            for sql in statements:
+                conn.execute(sql)
+            conn.commit()
+    return setup
+
+
+def _foreign_db(folder: Path) -> None:
+    with contextlib.closing(sqlite3.connect(folder / "other.sqlite")) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO customers VALUES (1, 'x')")
+        conn.commit()
+
+
+def _escaped_suite(folder: Path) -> None:
+    _make_results(folder)
+    with contextlib.closing(sqlite3.connect(folder / "r.sqlite")) as conn:
+        conn.execute("UPDATE runs SET suite = '../../escaped'")
+        conn.execute("UPDATE suites SET name = '../../escaped'")
+        conn.commit()
+
+
+def _shadow_folder(folder: Path) -> None:
+    """A folder named like a shipped suite in the working folder (it must not shadow the suite)."""
+    (folder / "claims").mkdir()
+    (folder / "claims" / "x.toml").write_text("name = [\n", encoding="utf-8")
+
+
+RESULT_DOC = {"format": "offloadsched", "schema_version": 2, "type": "result", "method": "johnson",
+              "status": "optimal", "makespan": 16, "schedule": {"order": [1, 2, 0]}}
+
+
+def _hardening_cases() -> list[Case]:  # noqa: PLR0915 (a list of cases)
+    out: list[Case] = []
+    j2, dag, fm, dnn, joint = j2_doc(), dag_doc(), fm_doc(), dnn_doc(), joint_doc()
+
+    def case(cid: str, argv: list[str], exit: int, fragment: str, files: dict | None = None, setup=None,
+             cwd: bool = False) -> None:
+        out.append(Case(cid, argv, exit, fragment, dict(files or {}), setup, cwd))
+
+    def solve(cid: str, doc: Any, method: str, exit: int, fragment: str, *extra: str) -> None:
+        case(cid, ["solve", "{p.json}", "-m", method, *extra], exit, fragment, {"p.json": doc})
+
+    # numbers no float holds, and integer literals of thousands of digits
+    float_max = "must be a number a float can hold"
+    for cid, path in [("flops", ("dnns", 0, "layers", 1, "flops")),
+                      ("out-bytes", ("dnns", 0, "layers", 0, "out_bytes")), ("r-loc", ("platform", "r_loc")),
+                      ("r-rem", ("platform", "r_rem")),
+                      ("bandwidth", ("platform", "bandwidth")), ("w-msg", ("platform", "w_msg")),
+                      ("w-rtt", ("platform", "w_rtt")), ("rate", ("platform", "rates"))]:
+        value = {"conv": HUGE} if cid == "rate" else HUGE
+        solve(f"joint-1e400-{cid}", mutate(joint, path, "set", value), "lo", 2, float_max)
+    solve("joint-minus-1e400-flops", mutate(joint, ("dnns", 0, "layers", 1, "flops"), "set", -HUGE), "lo", 2,
+          "must be >= 0")
+    for cid, path in [("flops", ("layers", 1, "flops")), ("out-bytes", ("layers", 2, "out_bytes"))]:
+        case(f"zoo-profile-1e400-{cid}", ["instances", "profile", "{d.json}", "-o", "{tmp}/p.json"], 2, float_max,
+             {"d.json": mutate(dnn, path, "set", HUGE)})
+    for cid, doc, method in [("j2", j2, "johnson"), ("fm", fm, "neh"), ("dag", dag, "fifo")]:
+        v2 = mutate(doc, ("schema_version",), "set", 2)
+        solve(f"{cid}-1e400-w-rtt", mutate(v2, ("w_rtt",), "set", HUGE), method, 2, "times must be below the ceiling")
+    solve("dag-job-1e400", mutate(dag, ("nodes", 0, "job"), "set", HUGE), "fifo", 2, "nodes[0].job: must be <=")
+    solve("j2-5000-digit-literal", '{"type": "j2", "a": [1' + "0" * 5000 + '], "b": [1]}', "johnson", 2,
+          "not valid JSON")
+    solve("joint-5000-digit-flops", json.dumps(joint).replace('"flops": 2000000.0', '"flops": 1' + "0" * 5000), "lo",
+          2, "not valid JSON")
+
+    # item counts: bounded before the schema is checked item by item
+    solve("j2-jobs-above-ceiling", {"type": "j2", "a": [1] * 100_001, "b": [1] * 100_001}, "johnson", 2,
+          "100,001 jobs (a), above the ceiling of 100,000")
+    solve("fm-machines-above-ceiling", {"type": "fm", "times": [[1] * 1001]}, "neh", 2,
+          "1,001 machines, above the ceiling of 1,000")
+    solve("joint-jobs-above-ceiling", mutate(joint, ("jobs",), "set", ["c"] * 100_001), "lo", 2,
+          "100,001 jobs, above the ceiling of 100,000")
+
+    # nesting: bounded before parsing
+    solve("j2-nested-5000", '{"type": "j2", "a": ' + _nested(DEEP) + ', "b": [1]}', "johnson", 2,
+          "nested 5001 levels deep, above the ceiling of 64")
+    solve("dag-nested-5000", '{"type": "dag", "nodes": ' + _nested(DEEP, "{}") + "}", "fifo", 2,
+          "nested 5002 levels deep")
+    deep_attrs = json.dumps(joint).replace('"attrs": {}', '"attrs": {"x": ' + _nested(DEEP) + "}", 1)
+    solve("joint-nested-attrs-5000", deep_attrs, "lo", 2, "nested 500")
+    solve("fm-nested-100", '{"type": "fm", "times": ' + _nested(100) + "}", "neh", 2, "nested 101 levels deep")
+    solve("j2-nested-objects-3000", '{"type": "j2", "a": [1], "b": [1], "x": ' + '{"a": ' * 3000 + "1" + "}" * 3000
+          + "}", "johnson", 2, "nested 3001 levels deep")
+    solve("j2-nested-in-string-ok", mutate(j2, ("name",), "set", "[" * 5000), "johnson", 0, "makespan 16")
+    solve("j2-nested-60-attr", '{"type": "j2", "a": [1], "b": [1], "x": ' + _nested(60) + "}", "johnson", 2,
+          "unknown field 'x'")
+
+    # files that are not regular files, not UTF-8, or not what they claim
+    ev = ["evaluate", "{p.json}", "--schedule", "{s.json}"]
+    case("file-fifo-problem", ["solve", "{tmp}/p.json", "-m", "johnson"], 2, "it is a FIFO, not a regular file",
+         setup=_mkfifo("p.json"))
+    case("file-fifo-schedule", ["evaluate", "{p.json}", "--schedule", "{tmp}/s.json"], 2, "it is a FIFO",
+         {"p.json": j2}, _mkfifo("s.json"))
+    case("file-fifo-evaluate", ["evaluate", "{tmp}/p.json", "--order", "0", "1", "2"], 2, "it is a FIFO",
+         setup=_mkfifo("p.json"))
+    case("bench-fifo-suite", ["bench", "--suite", "{tmp}/s.toml", "--db", "{tmp}/r.sqlite"], 2, "it is a FIFO",
+         setup=_mkfifo("s.toml"))
+    case("zoo-profile-fifo-model", ["instances", "profile", "{tmp}/d.json", "-o", "{tmp}/p.json"], 2, "it is a FIFO",
+         setup=_mkfifo("d.json"))
+    case("zoo-profile-fifo-csv", ["instances", "profile", "alexnet", "--device-times", "{tmp}/t.csv", "-o",
+                                  "{tmp}/p.json"], 2, "it is a FIFO", setup=_mkfifo("t.csv"))
+    case("file-dev-zero", ["solve", "/dev/zero", "-m", "johnson"], 2, "it is a device, not a regular file")
+    case("file-dev-null-schedule", ["evaluate", "{p.json}", "--schedule", "/dev/null"], 2, "it is a device",
+         {"p.json": j2})
+    latin1 = '{"order": [0, 1, 2], "x": "caf\xe9"}'.encode("latin-1")
+    case("eval-schedule-latin1", ev, 2, "not UTF-8 text", {"p.json": j2, "s.json": latin1})
+    case("eval-schedule-binary", ev, 2, "not UTF-8 text", {"p.json": j2, "s.json": b"\xff\xfe\x00\x01"})
+    case("eval-schedule-nested", ev, 2, "nested 5001 levels deep", {"p.json": j2, "s.json": '{"order": '
+                                                                    + _nested(DEEP) + "}"})
+    case("eval-schedule-empty", ev, 2, "not valid JSON", {"p.json": j2, "s.json": ""})
+    case("eval-schedule-directory", ["evaluate", "{p.json}", "--schedule", "{tmp}"], 2, "it is a directory",
+         {"p.json": j2})
+    case("eval-schedule-bom", ev, 0, "makespan 17", {"p.json": j2, "s.json": "\ufeff" + '{"order": [1, 0, 2]}'})
+    case("eval-schedule-result-doc", ev, 0, "makespan 16", {"p.json": j2, "s.json": RESULT_DOC})
+    case("eval-schedule-huge-literal", ev, 2, "not valid JSON",
+         {"p.json": j2, "s.json": '{"order": [1' + "0" * 5000 + "]}"})
+    solve("file-bom-problem", "\ufeff" + json.dumps(j2), "johnson", 0, "makespan 16")
+    solve("file-latin1-dnn", json.dumps(dnn).replace('"c"', '"caf\xe9"').encode("latin-1"), "fifo", 2, "not UTF-8")
+    solve("file-utf16", json.dumps(j2).encode("utf-16"), "johnson", 2, "not UTF-8")
+    solve("file-result-as-problem", RESULT_DOC, "johnson", 2, "holds a result document (method 'johnson'")
+    case("eval-result-as-problem", ["evaluate", "{p.json}", "--order", "0"], 2, "it holds a result document",
+         {"p.json": RESULT_DOC})
+    solve("j2-name-number-of-jobs", mutate(j2, ("name",), "set", "number of jobs, number of machines"), "johnson", 0,
+          "makespan 16")
+    solve("j2-job-number-of-jobs", mutate(j2, ("jobs", 0), "set", "number of jobs"), "johnson", 0, "makespan 16")
+    solve("taillard-no-header", "3 2 0 0 0\nprocessing times :\n1 3 5\n2 4 6\n", "neh", 2,
+          "neither JSON nor Taillard text")
+    solve("taillard-rows-only", "1 3 5\n2 4 6\n", "neh", 2, "a Taillard file starts with the header")
+    solve("taillard-header-late", "\n\n" + taillard(3, 2, ["1 3 5", "2 4 6"]), "bruteforce", 0, "makespan 15")
+    solve("taillard-bom", "\ufeff" + taillard(3, 2, ["1 3 5", "2 4 6"]), "bruteforce", 0, "makespan 15")
+    solve("taillard-latin1", taillard(3, 2, ["1 3 5", "2 4 6"]).replace("times", "t\xe9mps").encode("latin-1"), "neh",
+          2, "not UTF-8")
+    solve("taillard-free-text", "hello\n", "neh", 2, "not valid JSON")
+
+    # duplicate names, both named
+    solve("joint-duplicate-dnn", mutate(joint, ("dnns",), "set", [dnn_body(), mutate(dnn_body(), ("layers", 1, "flops"),
+                                                                                      "set", 3e9)]),
+          "lo", 2, "duplicate dnn name 'c': dnns 0 and 1 are both named 'c'")
+    solve("joint-duplicate-layer", mutate(joint, ("dnns", 0, "layers", 2, "name"), "set", "l1"), "lo", 2,
+          "duplicate layer name 'l1': layers 1 and 2")
+    solve("dnn-duplicate-layer-both", mutate(dnn, ("layers", 1, "name"), "set", "in"), "fifo", 2,
+          "layers 0 and 1 are both named 'in'")
+    solve("j2-duplicate-job", mutate(j2, ("jobs", 2), "set", "J0"), "johnson", 2,
+          "duplicate job name 'J0': jobs 0 and 2")
+    solve("fm-duplicate-job", mutate(fm, ("jobs", 1), "set", "J0"), "neh", 2, "jobs 0 and 1 are both named 'J0'")
+    solve("fm-duplicate-machine", mutate(fm, ("machines", 2), "set", "M1"), "neh", 2,
+          "machines 0 and 2 are both named 'M1'")
+    solve("dag-duplicate-job", mutate(mutate(dag, ("jobs",), "set", ["c", "c"]), ("nodes", 0, "job"), "set", 0),
+          "fifo", 2, "jobs 0 and 1 are both named 'c'")
+    solve("dag-duplicate-node-both", mutate(dag, ("nodes", 4, "name"), "set", "in"), "fifo", 2,
+          "nodes 0 and 4 are both named 'in'")
+
+    # method options: declared types and ranges
+    joint_f, dag_f, j2_f = {"p.json": joint}, {"p.json": dag}, {"p.json": j2}
+    for cid, method, option, files, fragment in [
+        ("jps-path-limit-abc", "jps", "path_limit=abc", joint_f, "path_limit must be an integer in 1..1000000000"),
+        ("jps-path-limit-zero", "jps", "path_limit=0", joint_f, "path_limit must be an integer"),
+        ("jps-path-limit-negative", "jps", "path_limit=-5", joint_f, "got -5"),
+        ("jps-path-limit-fraction", "jps", "path_limit=1.5", joint_f, "got 1.5"),
+        ("jps-path-limit-bool", "jps", "path_limit=true", joint_f, "got True"),
+        ("jps-path-limit-huge", "jps", "path_limit=1e400", joint_f, "path_limit must be an integer"),
+        ("jps-path-limit-list", "jps", "path_limit=[5]", joint_f, "got [5]"),
+        ("jps-rule-number", "jps", "rule=3", joint_f, "rule must be a string, got 3"),
+        ("hps-path-limit-abc", "hps", "path_limit=abc", joint_f, "path_limit must be an integer"),
+        ("pj-path-limit-abc", "path-johnson", "path_limit=abc", dag_f, "method 'path-johnson': path_limit must be"),
+        ("pj-path-limit-null", "path-johnson", "path_limit=null", dag_f, "path_limit must be an integer"),
+        ("sidney-bounds-string", "sidney", "bounds=maybe", dag_f, "bounds must be True or False, got 'maybe'"),
+        ("sidney-bounds-one", "sidney", "bounds=1", dag_f, "bounds must be True or False, got 1"),
+        ("sidney-bounds-quoted", "sidney", 'bounds="False"', dag_f, "bounds must be True or False, got 'False'"),
+        ("mji-bracket-x", "mip-joint-ideals", "bracket=x", joint_f, "bracket must be True or False, got 'x'"),
+        ("mji-max-ideals-zero", "mip-joint-ideals", "max_ideals=0", joint_f, "max_ideals must be an integer"),
+        ("mji-max-types-string", "mip-joint-ideals", "max_types=all", joint_f, "max_types must be an integer"),
+        ("cpsat-workers-huge", "cpsat-flowshop", "workers=100000", j2_f, "workers must be an integer in 1..256"),
+        ("cpsat-workers-two", "cpsat-flowshop", "workers=two", j2_f, "workers must be an integer in 1..256, got 'two'"),
+        ("cpsat-workers-float", "cpsat-flowshop", "workers=2.0", j2_f, "got 2.0"),
+        ("cpsat-seed-negative", "cpsat-flowshop", "seed=-1", j2_f, "seed must be an integer in 0..2147483647"),
+        ("cpsat-seed-huge", "cpsat-flowshop", "seed=1099511627776", j2_f, "seed must be an integer in 0..2147483647"),
+        ("cpsat-hint-yes", "cpsat-flowshop", "hint=yes", j2_f, "hint must be True or False, got 'yes'"),
+        ("cpsat-log-one", "cpsat-flowshop", "log=1", j2_f, "log must be True or False, got 1"),
+        ("cpsat-permutation-no", "cpsat-flowshop", "permutation=no", j2_f, "permutation must be True or False"),
+        ("cpsat-joint-workers-huge", "cpsat-joint", "workers=100000", joint_f, "workers must be an integer in 1..256"),
+        ("dagshop-lower-bound-negative", "cpsat-dagshop", "lower_bound=-3", dag_f, "lower_bound must be an integer"),
+        ("dagshop-workers-257", "cpsat-dagshop", "workers=257", dag_f, "got 257"),
+        ("mip-path-workers-zero", "mip-path", "workers=0", j2_f, "workers must be an integer in 1..256 or None, got 0"),
+        ("mip-path-solver-number", "mip-path", "solver=5", j2_f, "solver must be a string, got 5"),
+        ("mip-path-hint-string", "mip-path", "hint=sure", j2_f, "hint must be True or False"),
+        ("ig-seed-negative", "ig", "seed=-1", j2_f, "seed must be an integer in 0..2147483647"),
+        ("ig-temperature-nan", "ig", "temperature=NaN", j2_f, "temperature must be a finite number >= 0"),
+        ("ig-temperature-inf", "ig", "temperature=Infinity", j2_f, "temperature must be a finite number"),
+        ("ig-iterations-negative", "ig", "iterations=-1", j2_f, "iterations must be an integer in 0..1000000000"),
+        ("ig-destruction-zero", "ig", "destruction=0", j2_f, "destruction must be an integer in 1..1000000"),
+        ("neh-return-trace-string", "neh", "return_trace=yes", j2_f, "return_trace must be True or False"),
+        ("bb-node-limit-zero", "bb-flowshop", "node_limit=0", j2_f, "node_limit must be an integer"),
+        ("bb-seed-string", "bb-flowshop", "seed=abc", j2_f, "seed must be an integer"),
+        ("bf-max-candidates-float", "bruteforce", "max_candidates=1000.0", j2_f, "max_candidates must be an integer"),
+        ("bf-max-candidates-huge", "bruteforce", "max_candidates=1e400", j2_f, "max_candidates must be an integer"),
+        ("dp-max-states-fraction", "dp-ideals", "max_states=1.5", dag_f, "max_states must be an integer"),
+        ("mw-max-k-huge", "mw", "max_k=1000", joint_f, "max_k must be an integer in 1..32"),
+        ("mw-tau-string", "mw", "tau=deep", joint_f, "tau must be an integer"),
+        ("relaxation-abscissa-number", "relaxation", "abscissa=1", joint_f, "abscissa must be a string, got 1"),
+    ]:
+        case(f"opt-{cid}", ["solve", "{p.json}", "-m", method, "-o", option], 2, fragment, files)
+    case("opt-sidney-bounds-False", ["solve", "{p.json}", "-m", "sidney", "-o", "bounds=False"], 0,
+         "status optimal  makespan 11", dag_f)
+    case("opt-sidney-bounds-True", ["solve", "{p.json}", "-m", "sidney", "-o", "bounds=True"], 0,
+         "status optimal  makespan 11", dag_f)
+    case("opt-neh-return-trace-True", ["solve", "{p.json}", "-m", "neh", "-o", "return_trace=True"], 0, "makespan 16",
+         j2_f)
+    case("opt-pj-path-limit-ok", ["solve", "{p.json}", "-m", "path-johnson", "-o", "path_limit=5"], 0, "makespan",
+         dag_f)
+    case("opt-cpsat-workers-none", ["solve", "{p.json}", "-m", "cpsat-flowshop", "-o", "workers=None"], 2,
+         "workers must be an integer in 1..256, got None", j2_f)
+    case("opt-dagshop-lower-bound-none", ["solve", "{p.json}", "-m", "cpsat-dagshop", "-o", "lower_bound=None"], 0,
+         "status optimal  makespan 11", dag_f)
+    case("opt-value-5000-digits", ["solve", "{p.json}", "-m", "bruteforce", "-o", "max_candidates=1" + "0" * 5000], 2,
+         "value too long to be a number", j2_f)
+
+    # the command line's own numbers
+    case("claims-seed-negative", ["claims", "--seed", "-1", "--claim", "johnson-j2"], 2, "--seed must be an integer in")
+    case("claims-seed-huge", ["claims", "--seed", str(2**32), "--claim", "johnson-j2"], 2, "--seed must be an integer")
+    case("claims-budget-inf", ["claims", "--budget", "inf"], 2, "--budget must be positive and finite")
+    case("claims-budget-minus-inf", ["claims", "--budget=-inf"], 2, "--budget must be positive")
+    case("claims-budget-huge", ["claims", "--budget", "1e300"], 2, "at most 604800 s per claim")
+    case("claims-budget-zero", ["claims", "--budget", "0"], 2, "--budget must be positive")
+    tiny = {"tiny.toml": TINY_SUITE}
+    bench = ["bench", "--suite", "{tiny.toml}", "--db", "{tmp}/r.sqlite", "--jobs", "0", "--quiet"]
+    for cid, args, fragment in [
+        ("scheduler-not-url", ["--scheduler", "not a url"], "--scheduler 'not a url' is not a scheduler address"),
+        ("scheduler-no-port", ["--scheduler", "tcp://localhost"], "is not a scheduler address"),
+        ("scheduler-port-zero", ["--scheduler", "tcp://localhost:0"], "port 1..65535"),
+        ("scheduler-port-huge", ["--scheduler", "tcp://localhost:70000"], "port 1..65535"),
+        ("scheduler-http", ["--scheduler", "http://localhost:8786"], "is not a scheduler address"),
+        ("scheduler-space", ["--scheduler", "tcp://local host:8786"], "is not a scheduler address"),
+        ("connect-timeout-negative", ["--connect-timeout", "-1"], "--connect-timeout must be a positive number"),
+        ("connect-timeout-zero", ["--connect-timeout", "0"], "--connect-timeout must be a positive number"),
+        ("connect-timeout-nan", ["--connect-timeout", "nan"], "--connect-timeout must be a positive number"),
+        ("connect-timeout-inf", ["--connect-timeout", "inf", "--scheduler", "tcp://localhost:1"],
+         "--connect-timeout must be a positive number"),
+    ]:
+        case(f"bench-{cid}", bench + args, 2, fragment, tiny)
+
+    # suites
+    def suite(cid: str, text: str | bytes, exit: int, fragment: str, *extra: str) -> None:
+        case(f"bench-{cid}", bench + list(extra), exit, fragment, {"tiny.toml": text})
+
+    for cid, name, fragment in [("name-empty", '""', "'name' must be 1 to 64 letters"),
+                                ("name-escape", '"../../escaped"', "got '../../escaped'"),
+                                ("name-slash", '"a/b"', "got 'a/b'"), ("name-hidden", '".hidden"', "got '.hidden'"),
+                                ("name-absolute", '"/tmp/x"', "got '/tmp/x'"), ("name-space", '"my suite"', "got 'my"),
+                                ("name-long", '"' + "x" * 65 + '"', "1 to 64 letters"),
+                                ("name-newline", '"a\\nb"', "1 to 64 letters")]:
+        suite(f"suite-{cid}", TINY_SUITE.replace('name = "tiny"', f"name = {name}"), 2, fragment)
+    suite("suite-exclude-nosuch", TINY_SUITE.replace('["fifo", "johnson"]', '["*"]\nexclude = ["nosuch"]'), 2,
+          "'exclude' names unknown method 'nosuch'")
+    suite("suite-exclude-without-selector", TINY_SUITE + 'exclude = ["neh"]\n', 2,
+          "'exclude' applies only to a selector")
+    suite("suite-options-workers-two", TINY_SUITE.replace('"johnson"', '{method = "cpsat-flowshop", options = '
+                                                                       '{workers = "two"}}'), 2,
+          "workers must be an integer in 1..256, got 'two'")
+    suite("suite-top-options-workers-two", "[options.cpsat-flowshop]\nworkers = \"two\"\n" + TINY_SUITE
+          .replace("\nname = \"tiny\"\n", "\n"), 2, "[options]: method 'cpsat-flowshop': workers must be")
+    suite("suite-top-options-unknown-method", "[options.nosuch]\nworkers = 1\n" + TINY_SUITE.replace(
+        "\nname = \"tiny\"\n", "\n"), 2, "options for 'nosuch', which is neither a registered method")
+    suite("suite-row-options-hint-yes", TINY_SUITE + '[row.options.cpsat-flowshop]\nhint = "yes"\n', 2,
+          "hint must be True or False")
+    suite("suite-row-options-unknown-option", TINY_SUITE + "[row.options.neh]\nspeed = 3\n", 2,
+          "has no option 'speed'")
+    suite("suite-selector-options-bad", TINY_SUITE.replace('["fifo", "johnson"]', '["heuristic:*"]') +
+          "[row.options.ig]\nseed = -4\n", 2, "seed must be an integer in 0..2147483647")
+    suite("suite-bom", "\ufeff" + TINY_SUITE, 0, "suite tiny: 4 runs")
+    suite("suite-latin1", ("# caf\xe9\n" + TINY_SUITE).encode("latin-1"), 2, "not UTF-8 text")
+    suite("suite-utf16", TINY_SUITE.encode("utf-16"), 2, "not UTF-8 text")
+    suite("suite-too-large", "#" + "x" * (5 * 2**20) + "\n" + TINY_SUITE, 2, "above the ceiling of 4,194,304 bytes")
+    suite("suite-deep-arrays", TINY_SUITE.replace("[3, 4]", _nested(3000, "3")), 2, "malformed TOML")
+    case("bench-suite-directory", ["bench", "--suite", "{tmp}/", "--db", "{tmp}/r.sqlite"], 2, "it is a directory")
+    case("bench-suite-name-with-dots", ["bench", "--suite", "..", "--db", "{tmp}/r.sqlite"], 2, "unknown suite '..'")
+    case("bench-folder-does-not-shadow-shipped", ["bench", "--suite", "claims", "--dry-run"], 0, "suite claims:",
+         setup=_shadow_folder, cwd=True)
+    case("bench-folder-as-path", ["bench", "--suite", "./claims", "--dry-run"], 2, "it is a directory",
+         setup=_shadow_folder, cwd=True)
+    case("bench-suite-toml-missing", ["bench", "--suite", "quick.toml", "--dry-run"], 2,
+         "suite file 'quick.toml' does not exist", cwd=True)
+
+    # results databases: damaged, foreign, escaping
+    report = ["report", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/out/deep"]
+    export = ["export", "--suite", "tiny", "--db", "{tmp}/r.sqlite", "-o", "{tmp}/x.csv"]
+    for cid, statements, fragment in [
+        ("version-word", ["UPDATE meta SET value = 'x' WHERE key = 'schema_version'"], "has schema version 'x'"),
+        ("version-other", ["UPDATE meta SET value = '7' WHERE key = 'schema_version'"], "has schema version '7'"),
+        ("version-missing", ["DELETE FROM meta"], "has no schema version"),
+        ("version-blob", ["UPDATE meta SET value = x'00ff' WHERE key = 'schema_version'"], "has schema version"),
+        ("spec-not-json", ["UPDATE suites SET spec = '{bad'"], "suites.spec of suite 'tiny' is"),
+        ("spec-list", ["UPDATE suites SET spec = '[1, 2]'"], "suites.spec of suite 'tiny' is not a JSON object"),
+        ("spec-deep", ["UPDATE suites SET spec = '" + _nested(DEEP) + "'"], "suites.spec of suite 'tiny' is"),
+        ("units-not-json", ["UPDATE suites SET units = 'x'"], "suites.units of suite 'tiny' is"),
+        ("units-object", ["UPDATE suites SET units = '{}'"], "suites.units of suite 'tiny' is not a list"),
+        ("no-runs-table", ["DROP TABLE runs"], "not an offloadsched results database (no table 'runs'"),
+        ("runs-column-missing", ["ALTER TABLE runs DROP COLUMN makespan"], "table 'runs' has no column 'makespan'"),
+    ]:
+        for cmd, argv in (("report", report), ("export", export), ("bench", bench)):
+            if cmd == "bench" and cid.startswith(("spec", "units")):
+                continue  # bench rewrites the suite's row
+            if cmd == "export" and cid.startswith("spec"):  # export does not read the definition
+                case(f"{cmd}-db-{cid}", argv, 0, "4 rows written", tiny, _sql(*statements))
+                continue
+            case(f"{cmd}-db-{cid}", argv, 2, fragment, tiny, _sql(*statements))
+    case("report-db-spec-ok-after-bench", bench, 0, "suite tiny: 4 runs, 4 already stored", tiny,
+         _sql("UPDATE suites SET spec = '{bad'"))
+    for cmd, argv in (("report", ["report", "--db", "{tmp}/other.sqlite", "-o", "{tmp}/out"]),
+                      ("export", ["export", "--suite", "tiny", "--db", "{tmp}/other.sqlite", "-o", "{tmp}/x.csv"]),
+                      ("bench", ["bench", "--suite", "{tiny.toml}", "--db", "{tmp}/other.sqlite", "--jobs", "0"])):
+        case(f"{cmd}-db-foreign", argv, 2, "not an offloadsched results database (no table 'meta'; it holds customers)",
+             tiny, _foreign_db)
+    case("report-db-empty-file", ["report", "--db", "{e.sqlite}", "-o", "{tmp}/out"], 2,
+         "not an offloadsched results database", {"e.sqlite": ""})
+    case("bench-db-empty-file-is-new", ["bench", "--suite", "{tiny.toml}", "--db", "{e.sqlite}", "--jobs", "0",
+                                        "--quiet"], 0, "suite tiny: 4 runs", {**tiny, "e.sqlite": ""})
+    case("report-db-fifo", ["report", "--db", "{tmp}/f.sqlite", "-o", "{tmp}/out"], 2, "no results database",
+         setup=_mkfifo("f.sqlite"))
+    case("bench-db-fifo", ["bench", "--suite", "{tiny.toml}", "--db", "{tmp}/f.sqlite", "--jobs", "0"], 2,
+         "is not a regular file", tiny, _mkfifo("f.sqlite"))
+    case("report-suite-escapes", report, 2, "would leave the output folder", tiny, _escaped_suite)
+    case("report-suite-escapes-named", report + ["--suite", "../../escaped"], 2, "does not exist", tiny,
+         _escaped_suite)
+    case("export-suite-escapes-is-a-name", ["export", "--suite", "../../escaped", "--db", "{tmp}/r.sqlite", "-o",
+                                            "{tmp}/x.csv"], 2, "suite file '../../escaped' does not exist", tiny,
+         _escaped_suite)
+
+    # measured-times CSV files
+    prof = ["instances", "profile", "alexnet", "--device-times", "{t.csv}", "-o", "{tmp}/p.json"]
+    for cid, text, fragment in [
+        ("csv-1e300", "conv1,1e300\n", "must be below the ceiling 2**53 µs"),
+        ("csv-1e13", "conv1,1e13\n", "must be below the ceiling"),
+        ("csv-first-row-typo", "conv1,1O.5\nconv2,3\n", "line 1: time '1O.5' of layer 'conv1' is not a number (a "
+                                                         "header row"),
+        ("csv-header-then-bad", "layer,ms\nconv1,x\n", "line 2: time 'x' of layer 'conv1' is not a number"),
+        ("csv-two-headers", "layer,ms\nname,time\n", "line 2: time 'time' of layer 'name' is not a number"),
+        ("csv-nan", "conv1,nan\n", "must be >= 0 ms"),
+        ("csv-latin1", "caf\xe9,1\n".encode("latin-1"), "not UTF-8"),
+        ("csv-deep-garbage", _nested(DEEP) + "\n", "expected 'layer,ms', got 1 fields"),
+    ]:
+        case(f"zoo-profile-{cid}", prof, 2, fragment, {"t.csv": text})
+    case("zoo-profile-csv-directory", ["instances", "profile", "alexnet", "--device-times", "{tmp}", "-o",
+                                       "{tmp}/p.json"], 2, "it is a directory")
+    return out
+
+
 def cases() -> list[Case]:
     """Every case of the corpus."""
-    out = _doc_cases() + _taillard_cases() + _option_cases() + _bench_cases() + _zoo_cases()
+    out = _doc_cases() + _taillard_cases() + _option_cases() + _bench_cases() + _zoo_cases() + _hardening_cases()
     ids = [c.id for c in out]
     assert len(ids) == len(set(ids)), "duplicate case ids"
     return out
@@ -594,7 +977,8 @@ def run_case(case: Case, folder: Path) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     code: int | None
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                (contextlib.chdir(folder) if case.cwd else contextlib.nullcontext()):
             try:
                 code = main(argv)
             except SystemExit as exc:
@@ -630,13 +1014,54 @@ def run_all(folder: Path | None = None) -> dict[str, list[tuple[Case, Outcome]]]
     return groups
 
 
-if __name__ == "__main__":
-    results = run_all()
-    total = sum(len(v) for v in results.values())
-    print(f"{total} cases")
-    for kind in ("clean error", "correct result", "traceback", "wrong"):
-        print(f"  {kind:15s} {len(results.get(kind, []))}")
+KINDS = ("clean error", "correct result", "traceback", "wrong")
+
+
+def run_api() -> dict[str, list[tuple[str, str]]] | None:
+    """The Python API cases of ``tests.bad_api_inputs`` (when that module exists): ``CASES`` run with its
+    ``run_case`` (each outcome's ``kind`` one of :data:`KINDS`), grouped by kind as ``(name, detail)``."""
+    import importlib
+
+    try:
+        module = importlib.import_module("tests.bad_api_inputs")
+    except ImportError:
+        return None
+    groups: dict[str, list[tuple[str, str]]] = {}
+    runner = getattr(module, "run_case", None)
+    for case in getattr(module, "CASES", []):
+        name = str(getattr(case, "name", getattr(case, "id", case)))
+        try:
+            outcome = runner(case) if runner is not None else case.call()
+            kind = getattr(outcome, "kind", "correct result")
+            detail = str(getattr(outcome, "detail", ""))
+        except Exception as exc:  # noqa: BLE001 (any escape is a traceback)
+            kind, detail = "traceback", f"{type(exc).__name__}: {exc}"
+        groups.setdefault(kind if kind in KINDS else "wrong", []).append((name, detail))
+    return groups
+
+
+def _show(title: str, groups: dict[str, list[tuple[str, str]]]) -> int:
+    """Print one part's counts and its failures; returns the number of tracebacks and wrong answers."""
+    print(f"{title}: {sum(len(v) for v in groups.values())} cases")
+    for kind in KINDS:
+        print(f"  {kind:15s} {len(groups.get(kind, []))}")
     for kind in ("traceback", "wrong"):
-        for case, outcome in results.get(kind, []):
-            print(f"{kind}: {case.id}: {outcome.detail}\n  stderr: {outcome.err.strip()[:300]}\n"
-                  f"  stdout: {outcome.out.strip()[:300]}")
+        for name, detail in groups.get(kind, []):
+            print(f"{kind}: {name}: {detail}")
+    return sum(len(groups.get(k, [])) for k in ("traceback", "wrong"))
+
+
+def main() -> int:
+    """Run the corpus (and the API cases when present) and print the counts; exit 1 on a traceback or wrong."""
+    cli = {kind: [(case.id, f"{o.detail}\n  stderr: {o.err.strip()[:300]}\n  stdout: {o.out.strip()[:300]}")
+                  for case, o in items] for kind, items in run_all().items()}
+    bad = _show("command line", cli)
+    api = run_api()
+    if api is not None:
+        bad += _show("python api (tests.bad_api_inputs)", api)
+        _show("all", {k: cli.get(k, []) + api.get(k, []) for k in KINDS})
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

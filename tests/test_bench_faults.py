@@ -1,7 +1,11 @@
 """Faults of the benchmark runner: bench killed (SIGKILL, SIGTERM) mid-run leaves no process behind and a
 rerun completes keeping every finished result; two concurrent runs on one database solve each unit once;
 a unit past its hard wall-clock limit is killed and recorded as ``timeout``; a damaged database is one
-clear message.  Small suites (a few seconds each)."""
+clear message.  Small suites (a few seconds each).
+
+The killed bench is busy by construction (:mod:`tests.bench_gate`): exactly three units finish, the others
+wait for a file the test creates only after the kill, so the signal always reaches a running bench,
+whatever the machine's load."""
 
 from __future__ import annotations
 
@@ -21,24 +25,31 @@ from offloadsched.bench import ResultsDB, load_suite, run_suite
 from offloadsched.bench.runner import InProcess, LocalPool
 from offloadsched.cli import main
 
+from .bench_gate import GATE
 from .test_bench_helpers import methods, write_suite  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
 
-SUITE = """
-    name = "faults"
-    seeds = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    [[row]]
-    family = "random-fm"
-    n = 8
-    methods = ["bruteforce"]
-"""
 UNITS = 10
 
 
+def _ten_seeds(name: str, row: str) -> str:
+    """A suite of one row run on seeds 0..9 (UNITS units)."""
+    return f'name = "{name}"\nseeds = {list(range(UNITS))}\n[[row]]\n{row}\n'
+
+
+SUITE = _ten_seeds("faults", 'family = "random-fm"\nn = 8\nmethods = ["bruteforce"]')
+#: Ten units of which three finish and the rest wait for the gate file (tests.bench_gate).
+FREE = 3
+GATED = _ten_seeds("gated", f'task = "tests.bench_gate:gated_solve"\nfree = {FREE}')
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def _bench(suite: Path, db: Path, jobs: int = 2) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.Popen([sys.executable, "-m", "offloadsched.cli", "bench", "--suite", str(suite), "--db", str(db),
-                             "--jobs", str(jobs), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--jobs", str(jobs), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
 
 
 def _processes_with(text: str) -> list[int]:
@@ -67,7 +78,7 @@ def _rows(db: Path) -> int:
             return 0
 
 
-def _wait_rows(db: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_rows(db: Path, n: int, proc: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.time() + timeout
     while _rows(db) < n:
         assert proc.poll() is None, "bench finished before it could be killed"
@@ -75,7 +86,7 @@ def _wait_rows(db: Path, n: int, proc: subprocess.Popen, timeout: float = 60) ->
         time.sleep(0.05)
 
 
-def _gone(text: str, timeout: float = 10) -> list[int]:
+def _gone(text: str, timeout: float = 60) -> list[int]:
     deadline = time.time() + timeout
     while (left := _processes_with(text)) and time.time() < deadline:
         time.sleep(0.05)
@@ -84,13 +95,14 @@ def _gone(text: str, timeout: float = 10) -> list[int]:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killed_bench_leaves_no_process_and_resumes(tmp_path, sig):
-    suite, db = write_suite(tmp_path, SUITE), tmp_path / f"killed-{sig.name}.sqlite"
+    suite, db = write_suite(tmp_path, GATED), tmp_path / f"killed-{sig.name}.sqlite"
     proc = _bench(suite, db)
     try:
-        _wait_rows(db, 3, proc)
+        _wait_rows(db, FREE, proc)
         assert len(_processes_with(str(db))) >= 2  # bench and at least one worker
+        assert proc.poll() is None  # the other units wait for the gate: bench is still running
         proc.send_signal(sig)
-        out, err = proc.communicate(timeout=30)  # returns only once every holder of the pipes is gone
+        out, err = proc.communicate(timeout=120)  # returns only once every holder of the pipes is gone
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -100,8 +112,9 @@ def test_killed_bench_leaves_no_process_and_resumes(tmp_path, sig):
     with ResultsDB(db) as rdb:
         assert rdb.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         before = pd.read_sql_query("SELECT unit, finished_at FROM runs", rdb.conn)
-        assert 3 <= len(before) < UNITS
+        assert len(before) == FREE
         assert rdb.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0] <= 2  # at most the dead run's
+        (tmp_path / GATE).touch()  # the units left may now finish
         s = run_suite(load_suite(suite), rdb, jobs=0, quiet=True, stream=open(os.devnull, "w"))
         after = pd.read_sql_query("SELECT unit, finished_at, status FROM runs", rdb.conn)
     assert (s.skipped, s.ran, len(after)) == (len(before), UNITS - len(before), UNITS)
@@ -115,7 +128,7 @@ def test_two_concurrent_runs_solve_each_unit_once(tmp_path):
     with ResultsDB(db):
         pass  # create the database first, so both runs open the same file
     first, second = _bench(suite, db, jobs=1), _bench(suite, db, jobs=1)
-    outs = [p.communicate(timeout=120) for p in (first, second)]
+    outs = [p.communicate(timeout=600) for p in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], outs
     ran = [int(re.search(r"(\d+) run now", out).group(1)) for out, _ in outs]
     elsewhere = [int(m.group(1)) if (m := re.search(r"(\d+) solved by another run", out)) else 0 for out, _ in outs]
@@ -140,7 +153,7 @@ def test_unit_past_its_hard_limit_is_killed(tmp_path, methods, executor):  # noq
     with ResultsDB(tmp_path / "r.sqlite") as db:
         s = run_suite(suite, db, executor=executor(), quiet=True, stream=open(os.devnull, "w"))
         df = pd.read_sql_query("SELECT method, status, message FROM runs", db.conn).set_index("method")
-    assert time.perf_counter() - t0 < 10
+    assert time.perf_counter() - t0 < 25  # the slow unit alone would take 30 s: it was killed
     assert s.timeouts == 1 and df.loc["fifo", "status"] == "heuristic"
     assert df.loc["slow", "status"] == "timeout" and "hard wall-clock limit of 0.5 s" in df.loc["slow", "message"]
 

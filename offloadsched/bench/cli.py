@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -18,7 +19,8 @@ def register(sub) -> None:
     p = sub.add_parser("bench", help="run a benchmark suite into the results database",
                        description="Run every (instance, method, seed) of a suite that the results database "
                        "does not hold yet; each result is committed as it arrives, so an interrupted run resumes.")
-    p.add_argument("--suite", "-s", default="quick", help="suite name (see --list) or a .toml file (default: quick)")
+    p.add_argument("--suite", "-s", default="quick", help="a shipped suite's name (see --list) or a suite file: "
+                   "a path with a slash or ending in .toml (default: quick)")
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"results database (default: {DEFAULT_DB})")
     p.add_argument("--jobs", "-j", type=int, help="local worker processes (default: the suite's 'jobs', else "
                    f"{default_jobs()} here; 0: one unit at a time, each in a child of this process)")
@@ -87,11 +89,9 @@ def default_jobs() -> int:
 
 
 def _suite_name(text: str) -> str:
-    if text.endswith(".toml"):
-        from .suite import load_suite
+    from .suite import is_suite_path, load_suite
 
-        return load_suite(text).name
-    return text
+    return load_suite(text).name if is_suite_path(text) else text
 
 
 @_db_errors
@@ -104,6 +104,12 @@ def _bench(args: argparse.Namespace) -> int:
         return _list()
     if args.jobs is not None and args.jobs < 0:
         raise ValidationError(f"--jobs must be >= 0, got {args.jobs}")
+    if not (math.isfinite(args.connect_timeout) and args.connect_timeout > 0):
+        raise ValidationError(f"--connect-timeout must be a positive number of seconds, got {args.connect_timeout}")
+    if args.scheduler is not None:
+        from .runner import check_scheduler
+
+        check_scheduler(args.scheduler, args.connect_timeout)
     suite = load_suite(args.suite)
     jobs = args.jobs if args.jobs is not None else suite.jobs if suite.jobs is not None else default_jobs()
     if args.dry_run:

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sqlite3
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,10 @@ def now() -> str:
 
 
 class ResultsDB:
-    """The results database at ``path`` (created on first use)."""
+    """The results database at ``path`` (created on first use).
+
+    ``create=False`` (``report``, ``export``): the file must exist and is opened read-only (SQLite
+    ``mode=ro``), its tables checked first; an SQLite file holding other tables is refused, never changed."""
 
     def __init__(self, path: str | Path = DEFAULT_DB, *, create: bool = True) -> None:
         self.path = Path(path)
@@ -122,6 +126,8 @@ class ResultsDB:
             raise ValidationError(f"no results database at {self.path}")
         if self.path.is_dir():
             raise ValidationError(f"{self.path}: is a directory, not a results database (give a file with --db)")
+        if self.path.exists() and not self.path.is_file():
+            raise ValidationError(f"{self.path}: is not a regular file, not a results database (give a file with --db)")
         blocker = next((p for p in self.path.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:
             raise ValidationError(f"{self.path}: cannot create the results database "
@@ -130,13 +136,54 @@ class ResultsDB:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ValidationError(f"{self.path}: cannot create the results database ({exc.strerror or exc})") from None
+        self.read_only = not create
         try:
+            if self.read_only:  # read-only commands never write to the file, nor switch its journal mode
+                uri = f"file:{urllib.parse.quote(str(self.path.resolve()))}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, timeout=60, isolation_level=None)
+                self._check_tables()
+                self._check_version()
+                return
             self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._check_tables()
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self._schema()
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
             raise database_error(self.path, exc) from None
+        except ValidationError:
+            self._close_quietly()
+            raise
+
+    def _close_quietly(self) -> None:
+        with contextlib.suppress(AttributeError, sqlite3.Error):
+            self.conn.close()
+
+    def _check_tables(self) -> None:
+        """Refuse an SQLite file that holds other tables than a results database's (an unrelated database
+        is never changed); an empty file or database is a new results database (unless read-only)."""
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in ("meta", "runs", "suites") if t not in tables]
+        self._new = not tables
+        if (tables or self.read_only) and missing:
+            raise ValidationError(f"{self.path}: not an offloadsched results database (no table {missing[0]!r}"
+                                  f"{'; it holds ' + ', '.join(sorted(tables)[:5]) if tables else ''}); "
+                                  "give another file with --db")
+        if not missing:
+            have = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
+            lacking = [c for c in COLUMNS if c not in have]
+            if lacking:
+                raise ValidationError(f"{self.path}: not an offloadsched results database (table 'runs' has no "
+                                      f"column {lacking[0]!r})")
+
+    def _check_version(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = row[0] if row else None
+        if str(version) != str(SCHEMA_VERSION):
+            what = "has no schema version" if row is None else f"has schema version {str(version)[:40]!r}"
+            raise ValidationError(f"{self.path}: the results database {what}; this package reads version "
+                                  f"{SCHEMA_VERSION} (a damaged or foreign file: give another file with --db)")
 
     def _schema(self) -> None:
         cols = ",\n  ".join(f"{c} {t}" for c, t in COLUMNS.items())
@@ -155,11 +202,10 @@ class ResultsDB:
               suite TEXT NOT NULL, unit TEXT NOT NULL, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
               claimed_at TEXT NOT NULL, PRIMARY KEY (suite, unit)
             );
-            INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
         """)
-        version = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        if int(version) != SCHEMA_VERSION:
-            raise ValidationError(f"{self.path}: schema version {version}, this is {SCHEMA_VERSION}")
+        if self._new:  # an existing database keeps its version (a missing one is damage, not a default)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._check_version()
 
     def close(self) -> None:
         self.conn.close()
@@ -263,7 +309,27 @@ class ResultsDB:
     def suite_spec(self, name: str) -> dict[str, Any] | None:
         """The last stored definition of suite ``name`` (the TOML document as JSON), if any."""
         row = self.conn.execute("SELECT spec, path FROM suites WHERE name = ?", (name,)).fetchone()
-        return {**json.loads(row[0]), "__path__": row[1]} if row else None
+        if row is None:
+            return None
+        spec = self._json(row[0], f"suites.spec of suite {name!r}")
+        if not isinstance(spec, dict):
+            raise self._damaged(f"suites.spec of suite {name!r}", "not a JSON object")
+        return {**spec, "__path__": row[1]}
+
+    def _json(self, text: Any, what: str) -> Any:
+        """A stored JSON column's value; a damaged one is one clear message."""
+        from ..io import parse_json
+
+        if not isinstance(text, str):
+            raise self._damaged(what, f"a {type(text).__name__}, not JSON text")
+        try:
+            return parse_json(text, what)
+        except ValidationError as exc:
+            raise self._damaged(what, str(exc)) from None
+
+    def _damaged(self, what: str, why: str) -> ValidationError:
+        return ValidationError(f"{self.path}: the results database is damaged: {what} is {why[:120]}; move it away "
+                               "and run again to start a new one (or give another file with --db)")
 
     def frame(self, suite: str, *, current: bool = True):
         """The rows of ``suite`` as a pandas DataFrame (JSON columns left as text).
@@ -275,7 +341,10 @@ class ResultsDB:
         row = self.conn.execute("SELECT units FROM suites WHERE name = ?", (suite,)).fetchone()
         df = pd.read_sql_query(sql + " ORDER BY id", self.conn, params=(suite,))
         if current and row is not None:
-            df = df[df["unit"].isin(set(json.loads(row[0])))].reset_index(drop=True)
+            units = self._json(row[0], f"suites.units of suite {suite!r}")
+            if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+                raise self._damaged(f"suites.units of suite {suite!r}", "not a list of unit ids")
+            df = df[df["unit"].isin(set(units))].reset_index(drop=True)
         return df
 
     def count(self, suite: str | None = None) -> int:

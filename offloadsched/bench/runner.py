@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import multiprocessing
 import os
 import platform as _platform
+import re
 import subprocess
 import sys
 import time
@@ -461,6 +463,21 @@ class LocalPool:
         pass
 
 
+#: A Dask scheduler address: ``[protocol://]host:port`` (an IPv6 host in brackets).
+SCHEDULER_ADDRESS = re.compile(r"(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})")
+INPROC_ADDRESS = re.compile(r"inproc://[^\s/]+(/[^\s/]+)+")
+
+
+def check_scheduler(address: str, connect_timeout: float) -> None:
+    """Refuse a malformed scheduler address or connection timeout before any connection is tried."""
+    m = SCHEDULER_ADDRESS.fullmatch(address)
+    inproc = INPROC_ADDRESS.fullmatch(address)  # a scheduler in this process (LocalCluster(processes=False))
+    if inproc is None and (m is None or not 1 <= int(m.group(3)) <= 65535):
+        raise ValidationError(f"--scheduler {address!r} is not a scheduler address (tcp://HOST:PORT, port 1..65535)")
+    if not (isinstance(connect_timeout, (int, float)) and math.isfinite(connect_timeout) and connect_timeout > 0):
+        raise ValidationError(f"--connect-timeout must be a positive number of seconds, got {connect_timeout!r}")
+
+
 class DaskCluster:
     """Send the units to a Dask distributed scheduler; the workers need only this package.
 
@@ -468,6 +485,7 @@ class DaskCluster:
     wall-clock limit (a ``timeout`` record), so a runaway unit holds neither a worker thread nor the run."""
 
     def __init__(self, address: str, connect_timeout: float = 5.0) -> None:
+        check_scheduler(address, connect_timeout)
         try:
             from distributed import Client
         except ImportError:

@@ -1,5 +1,14 @@
 """Benchmark suites as data: TOML files (``offloadsched/suites/*.toml`` or any path).
 
+``--suite`` (and :func:`load_suite`) takes a file when the text contains a slash or ends in ``.toml``
+(or is a :class:`~pathlib.Path`), else the shipped suite of that name, whatever the working folder
+holds (:func:`is_suite_path`).  A suite's ``name`` is 1 to 64 letters, digits, ``.``, ``_`` or ``-``
+(not starting with ``.``): it names report files.  Suite files are read as UTF-8 regular files of at
+most 4 MiB (a byte-order mark is ignored).  Method options (``options`` tables, a method's
+``options``) are checked against the methods' declared types (:class:`offloadsched.registry.Option`);
+an ``[options.X]`` table must name a registered method or a method label of the suite, and
+``exclude`` registered methods next to a selector.
+
 A suite file::
 
     name = "quick"                      # default: the file name
@@ -54,6 +63,8 @@ import importlib
 import itertools
 import json
 import math
+import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +87,10 @@ PUBLISHED_KEYS = ("id", "source", "caption", "group", "metric", "baseline", "row
                   "tolerance")
 METRICS = ("makespan_ms", "reduction_pct")
 REPORT_KEYS = ("sections", "claims_section")
+#: A suite's name (it names the report files and database rows): no path separators, not hidden.
+SUITE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
+#: The largest suite file read (bytes).
+MAX_SUITE_BYTES = 4 * 2**20
 #: Task parameters the runner fills in (a suite may not give them).
 CONTEXT_PARAMS = ("seed", "results_dir")
 #: Method labels a published table's column may use besides the suite's methods.
@@ -196,6 +211,7 @@ class Row:
                 raise ValidationError(f"method {name!r} is registered but cannot be loaded ({exc}); remove it "
                                       "from the suite (or 'exclude' it from a '*' selector)") from None
             check_options(fn, name, opts)
+            opts = reg.check_options(opts)
         except ValidationError as exc:
             raise ValidationError(f"{self.where}: {exc}") from None
         if time_limit is None and reg.kind == "exact":
@@ -248,13 +264,24 @@ def suite_names() -> list[str]:
     return sorted(p.stem for p in SUITES_DIR.glob("*.toml"))
 
 
+def is_suite_path(name_or_path: str | Path) -> bool:
+    """Whether ``--suite`` names a file: a :class:`~pathlib.Path`, or text that contains a slash or ends
+    with ``.toml``.  Anything else is a shipped suite's name, whatever the working folder holds (a
+    folder or file called ``quick`` there does not shadow the shipped suite; write ``./quick.toml``)."""
+    text = str(name_or_path)
+    return isinstance(name_or_path, Path) or "/" in text or os.sep in text or text.endswith(".toml")
+
+
 def find_suite(name_or_path: str | Path) -> Path:
-    """A shipped suite by name, or a TOML file by path."""
+    """A TOML file by path, or a shipped suite by name (the rule of :func:`is_suite_path`)."""
     path = Path(name_or_path)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
+    if is_suite_path(name_or_path):
+        if not path.exists():
             raise ValidationError(f"suite file {str(path)!r} does not exist")
         return path
+    if not SUITE_NAME.fullmatch(str(name_or_path)):
+        raise ValidationError(f"unknown suite {str(name_or_path)!r}; known: {', '.join(suite_names())} "
+                              "(or a path to a .toml file)")
     shipped = SUITES_DIR / f"{name_or_path}.toml"
     if not shipped.is_file():
         raise ValidationError(f"unknown suite {str(name_or_path)!r}; known: {', '.join(suite_names())} "
@@ -264,13 +291,16 @@ def find_suite(name_or_path: str | Path) -> Path:
 
 def load_suite(name_or_path: str | Path) -> Suite:
     """Load and validate a suite (a shipped name or a path)."""
+    from ..io import read_text
+
     path = find_suite(name_or_path)
+    text = read_text(path, "suite file", max_bytes=MAX_SUITE_BYTES)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValidationError(f"{path}: malformed TOML ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"{path}: cannot read ({exc})") from None
+    except RecursionError:
+        raise ValidationError(f"{path}: malformed TOML (nested too deeply)") from None
     return parse_suite(data, path)
 
 
@@ -278,6 +308,9 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
     """Validate the TOML document ``data`` of ``path``."""
     _known_keys(data, TOP_KEYS, f"{path}")
     name = _typed(data.get("name", path.stem), str, "name", f"{path}")
+    if not SUITE_NAME.fullmatch(name):
+        raise ValidationError(f"{path}: 'name' must be 1 to 64 letters, digits, '.', '_' or '-', not starting with "
+                              f"'.' (it names the report files), got {name!r}")
     time_limit = _time_limit(data.get("time_limit"), f"{path}")
     seeds = _seeds(data.get("seeds", [0]), f"{path}")
     options = _options(data.get("options", {}), f"{path}")
@@ -286,6 +319,10 @@ def parse_suite(data: dict[str, Any], path: Path) -> Suite:
         raise ValidationError(f"{path}: needs at least one [[row]] table")
     stop: dict[str, Any] = {k: data[k] for k in ("stop_after_unproven", "size_axis") if k in data}
     rows = [_row(raw, k + 1, path, time_limit, seeds, options, stop) for k, raw in enumerate(raw_rows)]
+    labels = {m.label for r in rows for m in r.methods}
+    _check_option_tables(options, labels, f"{path}: [options]")
+    for r in rows:
+        _check_option_tables(r.options, labels, f"{r.where}: 'options'")
     groups = {r.group for r in rows}
     published = [parse_published(raw, k + 1, path, groups) for k, raw in enumerate(data.get("published", []))]
     for k, table in enumerate(published):
@@ -349,6 +386,29 @@ def _options(value: Any, where: str) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ValidationError(f"{where}: 'options' must be a table of method -> table of options")
     return value
+
+
+def _check_option_tables(options: dict[str, dict[str, Any]], labels: set[str], where: str) -> None:
+    """Each table of ``options`` is for a registered method (its names and values checked against the
+    method's declared options) or a method label of the suite."""
+    from ..registry import get_method
+    from ..solve import check_options
+
+    for key, opts in options.items():
+        try:
+            reg = get_method(key)
+        except ValidationError:
+            if key not in labels:
+                raise ValidationError(f"{where}: options for {key!r}, which is neither a registered method nor a "
+                                      f"method label of the suite") from None
+            continue
+        try:
+            check_options(reg.load(), key, opts)
+            reg.check_options(opts)
+        except (ImportError, AttributeError):
+            continue  # a method that cannot load is refused where a row uses it
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: {exc}") from None
 
 
 def _row(raw: Any, index: int, path: Path, time_limit: float | None, seeds: list[int],
@@ -455,6 +515,15 @@ def _methods(row: Row, raw: dict[str, Any], where: str) -> None:
     exclude = raw.get("exclude", [])
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ValidationError(f"{where}: 'exclude' must be a list of method names")
+    from ..registry import get_method
+
+    for name in exclude:
+        try:
+            get_method(name)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: 'exclude' names {exc}") from None
+    if exclude and not any(isinstance(e, str) and e in SELECTORS for e in entries):
+        raise ValidationError(f"{where}: 'exclude' applies only to a selector ({', '.join(SELECTORS)}) in 'methods'")
     row.exclude = frozenset(exclude)
     labels: set[str] = set()
     for entry in entries:

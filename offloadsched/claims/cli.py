@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..errors import ValidationError
+
+#: The longest --budget (seconds per claim): a week.
+MAX_BUDGET_S = 7 * 86400.0
 
 
 def register(sub) -> None:
@@ -35,8 +39,11 @@ def _claims(args: argparse.Namespace) -> int:
         for claim in select(None):
             print(f"{claim.name:36s} {claim.kind:10s} {claim.source}: {claim.statement}")
         return 0
-    if not args.budget > 0:
-        raise ValidationError(f"--budget must be positive, got {args.budget}")
+    if not (0 < args.budget <= MAX_BUDGET_S and math.isfinite(args.budget)):
+        raise ValidationError(f"--budget must be positive and finite, at most {MAX_BUDGET_S:.0f} s per claim, "
+                              f"got {args.budget}")
+    if not 0 <= args.seed < 2**32:
+        raise ValidationError(f"--seed must be an integer in 0..2^32-1, got {args.seed}")
     for name, value in (("--samples", args.samples), ("--max-evals", args.max_evals)):
         if value is not None and value < 0:
             raise ValidationError(f"{name} must be >= 0, got {value}")

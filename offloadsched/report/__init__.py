@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..bench.db import ResultsDB
+from ..errors import ValidationError
 from ..vocab import Status
 from .claims import claims_section
 from .gaps import bound_table, gap_table, method_order, prepare, references, with_gaps
@@ -30,6 +31,15 @@ MAX_LISTED = 40
 
 def write_report(db: ResultsDB, suite: str, outdir: str | Path) -> list[Path]:
     """Write the Markdown and HTML reports of ``suite`` (atomically); returns their paths."""
+    outdir = Path(outdir)
+    for name in (f"{suite}.md", f"{suite}.html", f"{suite}_files/x.png"):
+        confined(outdir, name)  # refused before the report is built
+    try:  # an output folder that cannot be made fails now, not after the figures are drawn
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (outdir, *outdir.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker is not None else exc.strerror or str(exc)
+        raise ValidationError(f"{outdir}: cannot write ({reason})") from None
     return write_document(build_document(db, suite), suite, outdir)
 
 
@@ -40,14 +50,29 @@ def write_document(doc: Document, suite: str, outdir: str | Path) -> list[Path]:
     outdir = Path(outdir)
     figdir = f"{suite}_files"
     for fig in doc.figures:
-        with atomic_write(outdir / figdir / f"{fig.name}.png", binary=True) as fh:
+        with atomic_write(confined(outdir, f"{figdir}/{fig.name}.png"), binary=True) as fh:
             fh.write(fig.png)
-    md, page = outdir / f"{suite}.md", outdir / f"{suite}.html"
+    md, page = confined(outdir, f"{suite}.md"), confined(outdir, f"{suite}.html")
     with atomic_write(md) as fh:
         fh.write(to_markdown(doc, figdir))
     with atomic_write(page) as fh:
         fh.write(to_html(doc))
     return [md, page]
+
+
+def confined(outdir: Path, name: str) -> Path:
+    """``outdir / name``, refused unless it stays inside ``outdir`` (a suite or figure name from a results
+    database may hold ``..``, a slash or an absolute path: never written outside the folder asked for)."""
+    parts = Path(name).parts
+    if (not name or Path(name).is_absolute() or any(part in ("..", ".", "") for part in parts)
+            or "\\" in name or "\0" in name):
+        raise ValidationError(f"report file name {name!r} would leave the output folder {str(outdir)!r}; "
+                              "suite names are letters, digits, '.', '_' and '-'")
+    path = outdir / name
+    base = outdir.resolve()
+    if not path.resolve().is_relative_to(base):  # a symbolic link inside the folder pointing out of it
+        raise ValidationError(f"{path}: would be written outside the output folder {str(outdir)!r}")
+    return path
 
 
 def build_document(db: ResultsDB, suite: str) -> Document:
