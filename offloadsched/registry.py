@@ -116,7 +116,6 @@ OPTION_TYPES: dict[str, Option] = {
     "seed": Option("int", 0, 2**31 - 1),
     "hint": Option("bool"), "log": Option("bool"), "permutation": Option("bool"), "return_trace": Option("bool"),
     "bounds": Option("bool"), "bracket": Option("bool"),
-    "path_limit": Option("int", 1, 10**9),
     "max_candidates": Option("int", 1, 10**12), "max_states": Option("int", 1, 10**9),
     "max_ideals": Option("int", 1, 10**9), "max_types": Option("int", 1, 10**6),
     "node_limit": Option("int", 1, 10**12), "iterations": Option("int", 0, 10**9),

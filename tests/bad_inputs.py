@@ -740,17 +740,18 @@ def _hardening_cases() -> list[Case]:  # noqa: PLR0915 (a list of cases)
     # method options: declared types and ranges
     joint_f, dag_f, j2_f = {"p.json": joint}, {"p.json": dag}, {"p.json": j2}
     for cid, method, option, files, fragment in [
-        ("jps-path-limit-abc", "jps", "path_limit=abc", joint_f, "path_limit must be an integer in 1..1000000000"),
-        ("jps-path-limit-zero", "jps", "path_limit=0", joint_f, "path_limit must be an integer"),
-        ("jps-path-limit-negative", "jps", "path_limit=-5", joint_f, "got -5"),
-        ("jps-path-limit-fraction", "jps", "path_limit=1.5", joint_f, "got 1.5"),
-        ("jps-path-limit-bool", "jps", "path_limit=true", joint_f, "got True"),
-        ("jps-path-limit-huge", "jps", "path_limit=1e400", joint_f, "path_limit must be an integer"),
-        ("jps-path-limit-list", "jps", "path_limit=[5]", joint_f, "got [5]"),
+        ("mji-max-ideals-abc", "mip-joint-ideals", "max_ideals=abc", joint_f,
+         "max_ideals must be an integer in 1..1000000000"),
+        ("mji-max-ideals-negative", "mip-joint-ideals", "max_ideals=-5", joint_f, "got -5"),
+        ("mji-max-ideals-fraction", "mip-joint-ideals", "max_ideals=1.5", joint_f, "got 1.5"),
+        ("mji-max-ideals-bool", "mip-joint-ideals", "max_ideals=true", joint_f, "got True"),
+        ("mji-max-ideals-huge", "mip-joint-ideals", "max_ideals=1e400", joint_f, "max_ideals must be an integer"),
+        ("mji-max-ideals-list", "mip-joint-ideals", "max_ideals=[5]", joint_f, "got [5]"),
+        ("mji-max-ideals-null", "mip-joint-ideals", "max_ideals=null", joint_f, "max_ideals must be an integer"),
+        ("jps-path-limit-gone", "jps", "path_limit=5", joint_f, "method 'jps' has no option 'path_limit'"),
+        ("hps-path-limit-gone", "hps", "path_limit=abc", joint_f, "method 'hps' has no option 'path_limit'"),
+        ("pj-path-limit-gone", "path-johnson", "path_limit=5", dag_f, "method 'path-johnson' has no option"),
         ("jps-rule-number", "jps", "rule=3", joint_f, "rule must be a string, got 3"),
-        ("hps-path-limit-abc", "hps", "path_limit=abc", joint_f, "path_limit must be an integer"),
-        ("pj-path-limit-abc", "path-johnson", "path_limit=abc", dag_f, "method 'path-johnson': path_limit must be"),
-        ("pj-path-limit-null", "path-johnson", "path_limit=null", dag_f, "path_limit must be an integer"),
         ("sidney-bounds-string", "sidney", "bounds=maybe", dag_f, "bounds must be True or False, got 'maybe'"),
         ("sidney-bounds-one", "sidney", "bounds=1", dag_f, "bounds must be True or False, got 1"),
         ("sidney-bounds-quoted", "sidney", 'bounds="False"', dag_f, "bounds must be True or False, got 'False'"),
@@ -793,8 +794,7 @@ def _hardening_cases() -> list[Case]:  # noqa: PLR0915 (a list of cases)
          "status optimal  makespan 11", dag_f)
     case("opt-neh-return-trace-True", ["solve", "{p.json}", "-m", "neh", "-o", "return_trace=True"], 0, "makespan 16",
          j2_f)
-    case("opt-pj-path-limit-ok", ["solve", "{p.json}", "-m", "path-johnson", "-o", "path_limit=5"], 0, "makespan",
-         dag_f)
+    case("opt-pj-plain-ok", ["solve", "{p.json}", "-m", "path-johnson"], 0, "makespan", dag_f)
     case("opt-cpsat-workers-none", ["solve", "{p.json}", "-m", "cpsat-flowshop", "-o", "workers=None"], 2,
          "workers must be an integer in 1..256, got None", j2_f)
     case("opt-dagshop-lower-bound-none", ["solve", "{p.json}", "-m", "cpsat-dagshop", "-o", "lower_bound=None"], 0,
