@@ -282,7 +282,7 @@ CASES: list[ApiCase] = [
                                               time_limit=np.float32(10)),
         lambda r: r.makespan == 9 and r.status == "optimal"),
     _err("ig-fraction-iterations", lambda: solve(J2, "ig", iterations=2.5), "iterations must be an integer"),
-    _err("ig-nan-temperature", lambda: solve(J2, "ig", temperature=float("nan")), "temperature must be a finite number"),
+    _err("ig-nan-temperature", lambda: solve(J2, "ig", temperature=float("nan")), "temperature must be a finite"),
     # -- instance generators ----------------------------------------------------------------------
     _err("gen-seed-negative", lambda: generators.random_j2(5, seed=-1), "seed must be an integer >= 0"),
     _err("gen-seed-fraction", lambda: generators.random_j2(5, seed=2.5), "seed must be an integer >= 0"),
