@@ -58,37 +58,36 @@ def pair_table(p, jorder, lag, t, k1, k2, inu, tot1, tot2, w, pre, seq, vals):
 
 
 @njit(cache=True, nogil=True)
-def _lb2_child(p, pairs, jorder, lag, rank, npairs, inu, total, w, stamp, node_id, pre, seq, vals,
-               j, h1, h2, q, forward, ub):
-    """Two-machine bound of the child that fixes job ``j``: forward (release times ``h1`` = the child's
-    front, tails ``q``) or backward (release ``h1``, tails ``h2`` = the child's back).  Pairs in the
-    order ``rank`` (the first ``npairs``); stops once the bound reaches ``ub`` and moves that pair one
-    place forward."""
+def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq, vals,
+               j, rel, tl, ub):
+    """Two-machine bound of the child that fixes job ``j``, whose other unscheduled jobs start on
+    machine k no earlier than ``rel[k]`` and leave at least ``tl[k]`` after their operation on it.
+    The first ``kp`` pairs in the order ``rank``; stops once the bound reaches ``ub``.  The pair that
+    prunes, or gives the largest value, scores in ``wins`` (the learned order of the pairs)."""
     lb = 0
-    for r in range(npairs):
+    arg = -1
+    for r in range(kp):
         t = rank[r]
         k1 = pairs[t, 0]
         k2 = pairs[t, 1]
         if stamp[t] != node_id:
             pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals)
             stamp[t] = node_id
-        if forward:
-            t1, t2, q1, q2 = h1[k1], h1[k2], q[k1], q[k2]
-        else:
-            t1, t2, q1, q2 = h1[k1], h1[k2], h2[k1], h2[k2]
-        c1 = t1 + total[k1] - p[j, k1] + q1
-        c2 = t2 + total[k2] - p[j, k2]
+        t1 = rel[k1]
+        c1 = t1 + total[k1] - p[j, k1] + tl[k1]
+        c2 = rel[k2] + total[k2] - p[j, k2]
         x = t1 + w[t, j]
         if x > c2:
             c2 = x
-        c2 += q2
+        c2 += tl[k2]
         v = c1 if c1 > c2 else c2
         if v > lb:
             lb = v
+            arg = t
             if lb >= ub:
-                if r > 0:
-                    rank[r], rank[r - 1] = rank[r - 1], rank[r]
-                return lb
+                break
+    if arg >= 0:
+        wins[arg] += 1
     return lb
 
 
@@ -111,7 +110,7 @@ def _close(p, perm, l1, l2, c1, c2, f):
 
 
 @njit(cache=True, nogil=True)
-def search(p, pairs, jorder, lag, rank, npairs, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, s_w, sp, shared,
+def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, s_w, sp, shared,
            best, mode, max_nodes):
     """Depth-first search from the stack's ``sp`` nodes, at most ``max_nodes`` expansions.
 
@@ -125,8 +124,16 @@ def search(p, pairs, jorder, lag, rank, npairs, s_perm, s_l1, s_l2, s_c1, s_c2, 
     npair_all = pairs.shape[0]
     inu = np.zeros(n, dtype=np.bool_)
     total = np.zeros(m, dtype=np.int64)
-    minh = np.zeros(m, dtype=np.int64)
-    minq = np.zeros(m, dtype=np.int64)
+    h1 = np.zeros(m, dtype=np.int64)  # per machine: the smallest release time of an unscheduled job,
+    h2 = np.zeros(m, dtype=np.int64)  # the second smallest, and the job with the smallest
+    hj = np.zeros(m, dtype=np.int64)
+    q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
+    q2 = np.zeros(m, dtype=np.int64)
+    qj = np.zeros(m, dtype=np.int64)
+    relf = np.zeros((n, m), dtype=np.int64)  # per child: its other jobs' release times and tails
+    tlf = np.zeros((n, m), dtype=np.int64)
+    relb = np.zeros((n, m), dtype=np.int64)
+    tlb = np.zeros((n, m), dtype=np.int64)
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)
@@ -183,11 +190,14 @@ def search(p, pairs, jorder, lag, rank, npairs, s_perm, s_l1, s_l2, s_c1, s_c2, 
                     shared[0] = ms
             closed += wt
             continue
-        # node data: unscheduled set, loads, smallest release time and tail per machine
+        # node data: unscheduled set, loads, the two smallest release times and tails per machine
+        # (a child's other jobs have the smallest that is not its own)
         inu[:] = False
         total[:] = 0
-        minh[:] = BIG
-        minq[:] = BIG
+        h1[:] = BIG
+        h2[:] = BIG
+        q1[:] = BIG
+        q2[:] = BIG
         for i in range(l1, l2):
             j = perm[i]
             inu[j] = True
@@ -195,44 +205,68 @@ def search(p, pairs, jorder, lag, rank, npairs, s_perm, s_l1, s_l2, s_c1, s_c2, 
             for k in range(m):
                 total[k] += p[j, k]
                 t = max(t, c1[k])
-                if t < minh[k]:
-                    minh[k] = t
+                if t < h1[k]:
+                    h2[k] = h1[k]
+                    h1[k] = t
+                    hj[k] = j
+                elif t < h2[k]:
+                    h2[k] = t
                 t += p[j, k]
             t = c2[m - 1]
             for k in range(m - 1, -1, -1):
                 if k < m - 1:
                     t = max(c2[k], p[j, k + 1] + t)
-                if t < minq[k]:
-                    minq[k] = t
+                if t < q1[k]:
+                    q2[k] = q1[k]
+                    q1[k] = t
+                    qj[k] = j
+                elif t < q2[k]:
+                    q2[k] = t
         # LB1 of every child on both sides
         for i in range(r):
             j = perm[l1 + i]
             t = 0
-            lb = 0
             for k in range(m):
                 t = max(t, c1[k]) + p[j, k]
                 fw[i, k] = t
-                lb = max(lb, t + total[k] - p[j, k] + minq[k])
-            lbf[i] = lb
             t = 0
-            lb = 0
             for k in range(m - 1, -1, -1):
                 t = max(t, c2[k]) + p[j, k]
                 bw[i, k] = t
-                lb = max(lb, minh[k] + total[k] - p[j, k] + t)
-            lbb[i] = lb
+            lb = 0
+            lbk = 0
+            for k in range(m):
+                h = h2[k] if hj[k] == j else h1[k]
+                q = q2[k] if qj[k] == j else q1[k]
+                rest = total[k] - p[j, k]
+                f = fw[i, k] if fw[i, k] > h else h
+                relf[i, k] = f
+                tlf[i, k] = q
+                lb = max(lb, f + rest + q)
+                g = bw[i, k] if bw[i, k] > q else q
+                relb[i, k] = h
+                tlb[i, k] = g
+                lbk = max(lbk, h + rest + g)
+            lbf[i] = lb
+            lbb[i] = lbk
         node_id = nodes
-        if mode == 2 and npairs > 0:
+        # the learned pairs: every ``explore``-th node tries them all, every 256th re-sorts them by score
+        kp = npair_all if nodes % explore == 0 else npairs
+        if nodes % 256 == 0 and npair_all > 0:
+            rank[:] = np.argsort(-wins, kind="mergesort")
+            for t in range(npair_all):
+                wins[t] //= 2
+        if mode == 2 and kp > 0:
             for i in range(r):
                 j = perm[l1 + i]
                 if lbf[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, npairs, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, fw[i], c2, minq, True, ub)
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relf[i], tlf[i], ub)
                     if v > lbf[i]:
                         lbf[i] = v
                 if lbb[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, npairs, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, minh, bw[i], minq, False, ub)
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relb[i], tlb[i], ub)
                     if v > lbb[i]:
                         lbb[i] = v
         nf = 0
@@ -247,17 +281,17 @@ def search(p, pairs, jorder, lag, rank, npairs, s_perm, s_l1, s_l2, s_c1, s_c2, 
             if lbb[i] < ub:
                 nb += 1
         forward = nf < nb or (nf == nb and sf >= sb)
-        if mode == 1 and npairs > 0:
+        if mode == 1 and kp > 0:
             for i in range(r):
                 j = perm[l1 + i]
                 if forward and lbf[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, npairs, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, fw[i], c2, minq, True, ub)
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relf[i], tlf[i], ub)
                     if v > lbf[i]:
                         lbf[i] = v
                 elif not forward and lbb[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, npairs, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, minh, bw[i], minq, False, ub)
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relb[i], tlb[i], ub)
                     if v > lbb[i]:
                         lbb[i] = v
         # every completion of a child fixing j on one side ends with some other job i on the

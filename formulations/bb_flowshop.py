@@ -70,6 +70,8 @@ IG_MAX_WORK = 50_000_000  # n^2 m above which the warm start is not ig (its NEH 
 CORE_BOUND_MAX_WORK = 3_000_000  # n m^2 above which the core's lower_bound (Jackson, numpy pairs) is skipped
 STACK_MAX_BYTES = 1 << 30  # the search stops (status feasible) rather than grow its stack beyond this
 BIG = 1 << 62
+LB2_PAIRS = 10  # machine pairs LB2 tries per child (the first in the learned order)
+EXPLORE = 32  # every EXPLORE-th node LB2 tries all the machine pairs (to learn their order)
 _COMPILED = False
 
 
@@ -106,8 +108,8 @@ def _compile() -> None:
     st = _Stack(4, 3, 16)
     st.push_root(np.arange(4, dtype=np.int32), 0)
     for mode in (1, 2):
-        st.run(p, pairs, jorder, lag, np.arange(len(pairs), dtype=np.int64), len(pairs),
-               np.array([BIG], dtype=np.int64), mode, 1)
+        st.run(p, pairs, jorder, lag, np.arange(len(pairs), dtype=np.int64), np.zeros(len(pairs), dtype=np.int64),
+               len(pairs), np.array([BIG], dtype=np.int64), mode, 1)
     _COMPILED = True
 
 
@@ -176,9 +178,9 @@ class _Stack:
     def open_bound(self) -> float:
         return float(self.lb[:self.sp].min()) if self.sp else math.inf
 
-    def run(self, p, pairs, jorder, lag, rank, npairs, shared, mode, max_nodes) -> bool:
+    def run(self, p, pairs, jorder, lag, rank, wins, npairs, shared, mode, max_nodes) -> bool:
         """Expand up to ``max_nodes`` nodes; False if the stack is full and cannot grow."""
-        sp, done, closed, room = kernel.search(p, pairs, jorder, lag, rank, npairs, self.perm, self.l1, self.l2,
+        sp, done, closed, room = kernel.search(p, pairs, jorder, lag, rank, wins, npairs, EXPLORE, self.perm, self.l1, self.l2,
                                                self.c1, self.c2, self.lb, self.w, self.sp, shared, self.best,
                                                mode, max_nodes)
         self.sp, self.nodes, self.closed = int(sp), self.nodes + int(done), self.closed + float(closed)
@@ -194,6 +196,7 @@ class _Search:
     jorder: np.ndarray
     lag: np.ndarray
     mode: int
+    npairs: int
     t0: float
     time_limit: float | None
     node_limit: int | None
@@ -247,6 +250,7 @@ class _Search:
         """Worker ``k``'s loop: chunks of its own stack, stealing when it runs dry."""
         st = self.stacks[k]
         rank = np.arange(len(self.pairs), dtype=np.int64)
+        wins = np.zeros(len(self.pairs), dtype=np.int64)
         chunk, hungry, workers = 1, False, len(self.stacks)
         while True:
             with self.lock:
@@ -270,7 +274,7 @@ class _Search:
                 time.sleep(0.002)
                 continue
             t1 = time.perf_counter()
-            ok = st.run(self.p, self.pairs, self.jorder, self.lag, rank, len(self.pairs), self.shared, self.mode,
+            ok = st.run(self.p, self.pairs, self.jorder, self.lag, rank, wins, self.npairs, self.shared, self.mode,
                         k_nodes)
             took = time.perf_counter() - t1
             with self.lock:
@@ -336,7 +340,7 @@ def _warm_order(problem: FmProblem, p: np.ndarray, jorder: np.ndarray, root_pair
 
 @reduce_round_trip
 def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, node_limit: int | None = None,
-                      workers: int = 1, mode: int = 2, hint: bool = True, seed: int | None = None,
+                      workers: int = 1, mode: int = 2, lb2_pairs: int | None = None, hint: bool = True, seed: int | None = None,
                       log: bool = False) -> SolverOutput:
     """Bidirectional branch-and-bound with the one- and two-machine bounds (exact for any m >= 2).
 
@@ -352,6 +356,9 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
     Round trip ``w_rtt > 0``: the search runs over the offloading jobs, the local-only jobs are
     appended, and objective and bound ``x`` become ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`)."""
     _check_options(time_limit, node_limit, workers, mode, hint, log)
+    if lb2_pairs is not None and (isinstance(lb2_pairs, bool) or not isinstance(lb2_pairs, (int, np.integer))
+                                  or lb2_pairs < 0):
+        raise ValidationError(f"lb2_pairs must be an integer >= 0, got {lb2_pairs!r}")
     _compile()
     t0 = time.perf_counter()
     p = np.ascontiguousarray(problem.times, dtype=np.int64)
@@ -366,6 +373,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
         root = max(root, lower_bound(problem))
     order, how = _warm_order(problem, p, jorder, int(root_pair), hint, time_limit, seed)
     ub = int(kernel.makespan(p, order))
+    npairs = min(LB2_PAIRS if lb2_pairs is None else int(lb2_pairs), len(pairs))
     info: dict = {"warm_start": how, "warm_makespan": ub, "root_bound": root, "pairs": len(pairs),
                   "workers": workers, "mode": mode}
     lines = [f"bb-flowshop n={n} m={m}: warm start {how} {ub}, root bound {root}, {len(pairs)} machine pairs, "
@@ -380,7 +388,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
         stacks = [_Stack(n, m, cap) for _ in range(workers)]
         stacks[0].push_root(order.astype(np.int32), root)
         shared = np.array([ub], dtype=np.int64)
-        s = _Search(p, pairs, jorder, lag, mode, t0, time_limit, node_limit, log, lines, shared, stacks)
+        s = _Search(p, pairs, jorder, lag, mode, npairs, t0, time_limit, node_limit, log, lines, shared, stacks)
         s.run()
         if s.stop:
             info["stopped"] = {"time": "time limit", "nodes": "node limit", "memory": "stack memory limit"}[s.stop]
