@@ -66,7 +66,7 @@ from ._flowshop import ig_warm_start
 CHUNK_SECONDS = 0.1  # the compiled search returns to Python about this often (limits, log, stealing)
 MAX_BRANCH_JOBS = 2000  # above: no search, the root bound and the warm start
 MAX_PAIR_CELLS = 4_000_000  # pairs x jobs above which LB2 keeps a subset of the machine pairs
-IG_MAX_WORK = 50_000_000  # n^2 m above which the warm start is not ig (its NEH alone is O(n^2 m))
+IG_MAX_WORK = 10_000_000  # n^2 m above which the warm start is not ig (its NEH alone is O(n^2 m))
 CORE_BOUND_MAX_WORK = 3_000_000  # n m^2 above which the core's lower_bound (Jackson, numpy pairs) is skipped
 STACK_MAX_BYTES = 1 << 30  # the search stops (status feasible) rather than grow its stack beyond this
 BIG = 1 << 62
