@@ -92,6 +92,18 @@ def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node
 
 
 @njit(cache=True, nogil=True)
+def _keep_two_smallest(t, k, j, lo, lo2, arg):
+    """Record value ``t`` of job ``j`` on machine ``k``: the smallest (``lo``, its job ``arg``) and the
+    second smallest (``lo2``)."""
+    if t < lo[k]:
+        lo2[k] = lo[k]
+        lo[k] = t
+        arg[k] = j
+    elif t < lo2[k]:
+        lo2[k] = t
+
+
+@njit(cache=True, nogil=True)
 def _close(p, perm, l1, l2, c1, c2, f):
     """Makespan of the node's sequence ``perm`` with its unscheduled jobs perm[l1:l2] in that order
     (``f``: a buffer of m)."""
@@ -205,23 +217,13 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             for k in range(m):
                 total[k] += p[j, k]
                 t = max(t, c1[k])
-                if t < h1[k]:
-                    h2[k] = h1[k]
-                    h1[k] = t
-                    hj[k] = j
-                elif t < h2[k]:
-                    h2[k] = t
+                _keep_two_smallest(t, k, j, h1, h2, hj)
                 t += p[j, k]
             t = c2[m - 1]
             for k in range(m - 1, -1, -1):
                 if k < m - 1:
                     t = max(c2[k], p[j, k + 1] + t)
-                if t < q1[k]:
-                    q2[k] = q1[k]
-                    q1[k] = t
-                    qj[k] = j
-                elif t < q2[k]:
-                    q2[k] = t
+                _keep_two_smallest(t, k, j, q1, q2, qj)
         # LB1 of every child on both sides
         for i in range(r):
             j = perm[l1 + i]

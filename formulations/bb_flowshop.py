@@ -2,7 +2,7 @@
 
 After J. Gmys, M. Mezmaz, N. Melab and D. Tuyttens, "A computationally efficient Branch-and-Bound
 algorithm for the permutation flow-shop scheduling problem", European Journal of Operational Research
-284(3), 814-833, 2020, with the bidirectional branching of M. Ladhari and M. Haouari, "A computational
+284(3), 814-833, 2020, with the bidirectional branching of T. Ladhari and M. Haouari, "A computational
 study of the permutation flow shop problem based on a tight lower bound", Computers & Operations
 Research 32(7), 1831-1847, 2005:
 
