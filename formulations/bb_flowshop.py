@@ -41,7 +41,7 @@ Worst case O(n! P n) time; memory O(n) per open node (the stack grows on demand,
 :data:`STACK_MAX_BYTES`).  Above :data:`MAX_BRANCH_JOBS` jobs there is no search (the bound is the
 root's), above :data:`IG_MAX_WORK` = n^2 m the warm start is the best two-machine Johnson order
 (J2: Johnson's rule, optimal) instead of ``ig``, and above :data:`MAX_PAIR_CELLS` = P n the pairs
-are the adjacent ones, (0, k) and (k, m - 1), so that the set-up stays within a time limit at any
+are a subset (:func:`_machine_pairs`), so that the set-up stays within a time limit at any
 size.
 
 References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978], [LadhariHaouari2005], [Gmys2020].
@@ -67,11 +67,11 @@ from . import _bb_kernel as kernel
 from ._flowshop import ig_warm_start
 
 CHUNK_SECONDS = 0.1  # the compiled search returns to Python about this often (limits, log, stealing)
-MAX_BRANCH_JOBS = 2000  # above: no search, the root bound and the warm start
-MAX_PAIR_CELLS = 4_000_000  # pairs x jobs above which LB2 keeps a subset of the machine pairs
+MAX_BRANCH_JOBS = 500  # above: no search (a level of the stack holds n^2 job entries), the root bound
+MAX_PAIR_CELLS = 1_000_000  # pairs x jobs above which LB2 keeps a subset of the machine pairs
 IG_MAX_WORK = 10_000_000  # n^2 m above which the warm start is not ig (its NEH alone is O(n^2 m))
 CORE_BOUND_MAX_WORK = 3_000_000  # n m^2 above which the core's lower_bound (Jackson, numpy pairs) is skipped
-STACK_MAX_BYTES = 1 << 30  # the search stops (status feasible) rather than grow its stack beyond this
+STACK_MAX_BYTES = 1 << 29  # the search stops (status feasible) rather than grow its stack beyond this
 BIG = 1 << 62
 LB2_PAIRS = 10  # machine pairs LB2 tries per child (the first in the learned order)
 EXPLORE = 32  # every EXPLORE-th node LB2 tries all the machine pairs (to learn their order)
@@ -79,11 +79,14 @@ _COMPILED = False
 
 
 def _machine_pairs(n: int, m: int) -> np.ndarray:
-    """Machine pairs k < l for LB2 (P x 2): all of them, or a subset when P n > MAX_PAIR_CELLS."""
+    """Machine pairs k < l for LB2 (P x 2): all of them, or when P n > MAX_PAIR_CELLS the first
+    MAX_PAIR_CELLS / n (at least one) of (0, m - 1), the adjacent pairs, (0, k) and (k, m - 1)."""
     k1, k2 = np.triu_indices(m, 1)
     if len(k1) * n > MAX_PAIR_CELLS:
-        sub = {(k, k + 1) for k in range(m - 1)} | {(0, k) for k in range(1, m)} | {(k, m - 1) for k in range(m - 1)}
-        k1, k2 = np.array(sorted(sub), dtype=np.int64).reshape(-1, 2).T
+        cand = [(0, m - 1)] + [(k, k + 1) for k in range(m - 1)] + [(0, k) for k in range(1, m)] + \
+               [(k, m - 1) for k in range(m - 1)]
+        sub = list(dict.fromkeys(cand))[:max(1, MAX_PAIR_CELLS // n)]
+        k1, k2 = np.array(sub, dtype=np.int64).reshape(-1, 2).T
     return np.stack([k1, k2], axis=1).astype(np.int64)
 
 
