@@ -113,14 +113,16 @@ def test_node_limit_with_two_workers_is_kept():
 
 def test_set_up_is_bounded_at_scale():
     """10^5 jobs on two machines: Johnson's order, proven by the two-machine bound, no ig and no
-    search; above MAX_BRANCH_JOBS jobs on more machines no search, the root bound."""
-    from offloadsched.formulations.bb_flowshop import MAX_BRANCH_JOBS
+    search; above MAX_BRANCH_JOBS jobs on more machines no search, the root bound, and above
+    IG_MAX_WORK no ig."""
+    from offloadsched.formulations.bb_flowshop import IG_MAX_WORK, MAX_BRANCH_JOBS
 
     rng = np.random.default_rng(4)
     big = J2Problem(rng.integers(1, 1000, 100_000), rng.integers(1, 1000, 100_000))
     r = solve(big, "bb-flowshop", time_limit=2)
     assert r.status == "optimal" and r.info["warm_start"] == "johnson" and r.info["nodes"] == 0
-    wide = FmProblem(rng.integers(1, 100, (MAX_BRANCH_JOBS + 500, 4)))
+    n = max(MAX_BRANCH_JOBS + 1, int((IG_MAX_WORK / 4) ** 0.5) + 1)
+    wide = FmProblem(rng.integers(1, 100, (n, 4)))
     r = solve(wide, "bb-flowshop", time_limit=2)
     assert r.info["warm_start"] == "two-machine johnson" and r.bound <= r.makespan
     assert r.status == "optimal" or r.info["search"].startswith("skipped")
