@@ -12,7 +12,7 @@ _register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flow
           options=_CPSAT_OPTIONS + ("permutation",))
 _register("bb-flowshop", "offloadsched.formulations.bb_flowshop:solve_bb_flowshop", problems=_FLOW_TYPES, kind="exact",
           summary="bidirectional branch-and-bound with the one- and two-machine bounds (numba)",
-          options=("node_limit", "hint", "seed", "log"))
+          options=("node_limit", "workers", "mode", "lb2_pairs", "hint", "seed", "log"))
 _register("cpsat-dagshop", "offloadsched.formulations.cpsat_dagshop:solve_dagshop", problems=("dag",), kind="exact",
           summary="CP-SAT layer-level DAG shop (problem D, any remote model)",
           options=_CPSAT_OPTIONS + ("lower_bound", "hint_schedule"))

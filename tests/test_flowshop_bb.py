@@ -66,6 +66,68 @@ def test_bb_flowshop_equals_bruteforce(n):
             assert r.status == "optimal" and r.makespan == r.bound == opt, (p.times.tolist(), hint)
 
 
+VARIANTS = [{"mode": 1}, {"mode": 2, "lb2_pairs": 1}, {"lb2_pairs": 0}, {"lb2_pairs": 100},
+            {"workers": 2}, {"workers": 2, "mode": 1, "hint": False}]
+
+
+@pytest.mark.parametrize("n", [3, 5, 7, 8])
+def test_bb_flowshop_variants_equal_bruteforce(n):
+    """Both directions' bounds, the learned pair subset (none, one, all) and two workers sharing the
+    incumbent prove the brute-force optimum."""
+    rng = np.random.default_rng(40 + n)
+    for _ in range(6):
+        m = int(rng.integers(2, 7))
+        p = rng.integers(0, int(rng.choice([5, 40, 100])), (n, m))
+        opt = brute_optimum(p)
+        for opts in VARIANTS:
+            r = solve(FmProblem(p), "bb-flowshop", **opts)
+            assert r.status == "optimal" and r.makespan == r.bound == opt, (p.tolist(), opts)
+
+
+def test_bb_flowshop_variants_agree_with_a_round_trip():
+    rng = np.random.default_rng(9)
+    for _ in range(4):
+        times = rng.integers(1, 30, (7, 4))
+        times[rng.random(7) < 0.3, 1:] = 0  # local-only jobs
+        p = FmProblem(times, w_rtt=int(rng.integers(1, 60)))
+        opt = solve(p, "bruteforce").makespan
+        for opts in VARIANTS:
+            r = solve(p, "bb-flowshop", **opts)
+            assert r.status == "optimal" and r.makespan == r.bound == opt, (times.tolist(), opts)
+
+
+def test_bb_flowshop_variants_agree_on_larger_instances():
+    rng = np.random.default_rng(21)
+    for n, m in ((12, 8), (13, 12)):
+        p = FmProblem(rng.integers(1, 100, (n, m)))
+        results = [solve(p, "bb-flowshop", **opts) for opts in VARIANTS]
+        assert {r.status for r in results} == {"optimal"}
+        assert len({r.makespan for r in results}) == 1
+
+
+def test_node_limit_with_two_workers_is_kept():
+    p = FmProblem(np.random.default_rng(2).integers(1, 100, (14, 10)))
+    r = solve(p, "bb-flowshop", hint=False, node_limit=50, workers=2)
+    assert r.status == "feasible" and r.info["nodes"] <= 50 and r.bound <= r.makespan
+
+
+def test_set_up_is_bounded_at_scale():
+    """10^5 jobs on two machines: Johnson's order, proven by the two-machine bound, no ig and no
+    search; above MAX_BRANCH_JOBS jobs on more machines no search, the root bound, and above
+    IG_MAX_WORK no ig."""
+    from offloadsched.formulations.bb_flowshop import IG_MAX_WORK, MAX_BRANCH_JOBS
+
+    rng = np.random.default_rng(4)
+    big = J2Problem(rng.integers(1, 1000, 100_000), rng.integers(1, 1000, 100_000))
+    r = solve(big, "bb-flowshop", time_limit=2)
+    assert r.status == "optimal" and r.info["warm_start"] == "johnson" and r.info["nodes"] == 0
+    n = max(MAX_BRANCH_JOBS + 1, int((IG_MAX_WORK / 4) ** 0.5) + 1)
+    wide = FmProblem(rng.integers(1, 100, (n, 4)))
+    r = solve(wide, "bb-flowshop", time_limit=2)
+    assert r.info["warm_start"] == "two-machine johnson" and r.bound <= r.makespan
+    assert r.status == "optimal" or r.info["search"].startswith("skipped")
+
+
 def test_bb_flowshop_on_j2_is_johnson():
     p = J2Problem([3, 5, 1, 6, 7], [6, 2, 2, 6, 5])
     assert solve(p, "bb-flowshop").makespan == solve(p, "johnson").makespan == solve(p, "bruteforce").makespan
@@ -114,7 +176,9 @@ def test_ig_reaches_the_optimum_of_small_instances():
 
 @pytest.mark.parametrize("method, bad, match", [
     ("bb-flowshop", {"node_limit": 0}, "node_limit"), ("bb-flowshop", {"hint": 1}, "hint"),
-    ("bb-flowshop", {"node_limit": 2.5}, "node_limit"), ("ig", {"iterations": -1}, "iterations"),
+    ("bb-flowshop", {"node_limit": 2.5}, "node_limit"), ("bb-flowshop", {"workers": 0}, "workers"),
+    ("bb-flowshop", {"mode": 3}, "mode"), ("bb-flowshop", {"lb2_pairs": -1}, "lb2_pairs"),
+    ("bb-flowshop", {"workers": True}, "workers"), ("ig", {"iterations": -1}, "iterations"),
     ("ig", {"destruction": 0}, "destruction"), ("ig", {"seed": -3}, "seed"), ("ig", {"temperature": 0}, "temperature")])
 def test_bad_options_are_one_clear_error(method, bad, match):
     with pytest.raises(ValidationError, match=match):

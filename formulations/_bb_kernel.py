@@ -1,0 +1,405 @@
+"""The compiled part of ``bb-flowshop`` (:mod:`offloadsched.formulations.bb_flowshop`): the depth-first
+search over prefix/suffix nodes with the one-machine bound LB1 and the two-machine bound LB2 of all the
+children of a node at once.
+
+LB2 of all the children in O(P n), P machine pairs (instead of O(P n) per child): for a pair (k, l)
+with lags, Johnson's order of the node's unscheduled jobs has the two-machine makespan
+
+    C_l = max(T_l + B, max_u (T_k + A_u + lag_u + B_u)),    A_u = a_1 + .. + a_u,  B_u = b_u + .. + b_r
+
+(a = times on k, b = times on l, T = the machines' release times).  A child removes one job j and keeps
+the order of the others, so with V_u = A_u + lag_u + B_u its value is ``max(T_l + B - b_j, T_k + W_j)``,
+``W_j = max(max_{u before j} V_u - b_j, max_{u after j} V_u - a_j)``: one pass for the prefix maxima,
+one for the suffix maxima, and O(1) per child and pair.  A forward child (j appended to the prefix)
+changes the release times, a backward child (j prepended to the suffix) the tails; W is the same.
+
+Compiled with numba (``cache=True``: on disk after the first run; ``nogil=True``: several workers run
+it in threads at once).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+BIG = np.int64(1) << np.int64(40)
+
+
+@njit(cache=True, nogil=True)
+def pair_table(p, jorder, lag, t, k1, k2, inu, tot1, tot2, w, pre, seq, vals):
+    """Fill ``w[t, j]`` (W_j above) for the unscheduled jobs ``inu`` and machine pair ``t`` = (k1, k2);
+    returns max_u V_u (the node's own two-machine value without release times)."""
+    n = p.shape[0]
+    acum = 0
+    bcum = 0
+    pm = -BIG
+    cnt = 0
+    for i in range(n):
+        j = jorder[t, i]
+        if inu[j]:
+            acum += p[j, k1]
+            v = acum + lag[t, j] + tot2 - bcum
+            bcum += p[j, k2]
+            pre[j] = pm
+            if v > pm:
+                pm = v
+            seq[cnt] = j
+            vals[cnt] = v
+            cnt += 1
+    sm = -BIG
+    for c in range(cnt - 1, -1, -1):
+        j = seq[c]
+        x = pre[j] - p[j, k2]
+        y = sm - p[j, k1]
+        w[t, j] = x if x > y else y
+        if vals[c] > sm:
+            sm = vals[c]
+    return pm
+
+
+@njit(cache=True, nogil=True)
+def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq, vals,
+               j, rel, tl, ub):
+    """Two-machine bound of the child that fixes job ``j``, whose other unscheduled jobs start on
+    machine k no earlier than ``rel[k]`` and leave at least ``tl[k]`` after their operation on it.
+    The first ``kp`` pairs in the order ``rank``; stops once the bound reaches ``ub``.  The pair that
+    prunes, or gives the largest value, scores in ``wins`` (the learned order of the pairs)."""
+    lb = 0
+    arg = -1
+    for r in range(kp):
+        t = rank[r]
+        k1 = pairs[t, 0]
+        k2 = pairs[t, 1]
+        if stamp[t] != node_id:
+            pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals)
+            stamp[t] = node_id
+        t1 = rel[k1]
+        c1 = t1 + total[k1] - p[j, k1] + tl[k1]
+        c2 = rel[k2] + total[k2] - p[j, k2]
+        x = t1 + w[t, j]
+        if x > c2:
+            c2 = x
+        c2 += tl[k2]
+        v = c1 if c1 > c2 else c2
+        if v > lb:
+            lb = v
+            arg = t
+            if lb >= ub:
+                break
+    if arg >= 0:
+        wins[arg] += 1
+    return lb
+
+
+@njit(cache=True, nogil=True)
+def _keep_two_smallest(t, k, j, lo, lo2, arg):
+    """Record value ``t`` of job ``j`` on machine ``k``: the smallest (``lo``, its job ``arg``) and the
+    second smallest (``lo2``)."""
+    if t < lo[k]:
+        lo2[k] = lo[k]
+        lo[k] = t
+        arg[k] = j
+    elif t < lo2[k]:
+        lo2[k] = t
+
+
+@njit(cache=True, nogil=True)
+def _close(p, perm, l1, l2, c1, c2, f):
+    """Makespan of the node's sequence ``perm`` with its unscheduled jobs perm[l1:l2] in that order
+    (``f``: a buffer of m)."""
+    m = p.shape[1]
+    f[:] = c1
+    for i in range(l1, l2):
+        j = perm[i]
+        t = 0
+        for k in range(m):
+            t = max(t, f[k]) + p[j, k]
+            f[k] = t
+    ms = 0
+    for k in range(m):
+        ms = max(ms, f[k] + c2[k])
+    return ms
+
+
+@njit(cache=True, nogil=True)
+def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, s_w, sp, shared,
+           best, mode, max_nodes):
+    """Depth-first search from the stack's ``sp`` nodes, at most ``max_nodes`` expansions.
+
+    ``shared[0]`` is the incumbent makespan (lowered here, read at every node: several workers share
+    it); ``best[:n]`` receives this worker's improving sequences and ``best[n]`` their makespan.
+    ``mode`` 1: the direction by LB1's surviving children, LB2 on the chosen side; 2: LB2 on both
+    sides before choosing.  Returns (sp, nodes expanded, weight of the closed nodes, out of room):
+    a node's weight is split evenly among its children (an estimate of the explored share)."""
+    n, m = p.shape
+    cap = s_lb.shape[0]
+    npair_all = pairs.shape[0]
+    inu = np.zeros(n, dtype=np.bool_)
+    total = np.zeros(m, dtype=np.int64)
+    h1 = np.zeros(m, dtype=np.int64)  # per machine: the smallest release time of an unscheduled job,
+    h2 = np.zeros(m, dtype=np.int64)  # the second smallest, and the job with the smallest
+    hj = np.zeros(m, dtype=np.int64)
+    q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
+    q2 = np.zeros(m, dtype=np.int64)
+    qj = np.zeros(m, dtype=np.int64)
+    relf = np.zeros((n, m), dtype=np.int64)  # per child: its other jobs' release times and tails
+    tlf = np.zeros((n, m), dtype=np.int64)
+    relb = np.zeros((n, m), dtype=np.int64)
+    tlb = np.zeros((n, m), dtype=np.int64)
+    lbf = np.zeros(n, dtype=np.int64)
+    lbb = np.zeros(n, dtype=np.int64)
+    fw = np.zeros((n, m), dtype=np.int64)
+    bw = np.zeros((n, m), dtype=np.int64)
+    kids = np.zeros(n, dtype=np.int64)
+    kid_lb = np.zeros(n, dtype=np.int64)
+    w = np.zeros((max(npair_all, 1), n), dtype=np.int64)
+    stamp = np.full(max(npair_all, 1), -1, dtype=np.int64)
+    pre = np.zeros(n, dtype=np.int64)
+    seq = np.zeros(n, dtype=np.int64)
+    vals = np.zeros(n, dtype=np.int64)
+    perm = np.empty_like(s_perm[0])
+    c1 = np.zeros(m, dtype=np.int64)
+    c2 = np.zeros(m, dtype=np.int64)
+    buf = np.zeros(m, dtype=np.int64)
+    nodes = 0
+    closed = 0.0
+    room = False
+    ub = shared[0]
+    while sp > 0 and nodes < max_nodes:
+        if shared[0] < ub:
+            ub = shared[0]
+        sp -= 1
+        wt = s_w[sp]
+        if s_lb[sp] >= ub:
+            closed += wt
+            continue
+        l1 = s_l1[sp]
+        l2 = s_l2[sp]
+        r = l2 - l1
+        if sp + r > cap:
+            sp += 1
+            room = True
+            break
+        nodes += 1
+        perm[:] = s_perm[sp]
+        c1[:] = s_c1[sp]
+        c2[:] = s_c2[sp]
+        if r <= 2:  # a leaf or its parent: both completions
+            ms = _close(p, perm, l1, l2, c1, c2, buf)
+            if r == 2:
+                perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
+                ms2 = _close(p, perm, l1, l2, c1, c2, buf)
+                if ms2 >= ms:
+                    perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
+                else:
+                    ms = ms2
+            if ms < ub:
+                ub = ms
+                for i in range(n):
+                    best[i] = perm[i]
+                best[n] = ms
+                if ms < shared[0]:
+                    shared[0] = ms
+            closed += wt
+            continue
+        # node data: unscheduled set, loads, the two smallest release times and tails per machine
+        # (a child's other jobs have the smallest that is not its own)
+        inu[:] = False
+        total[:] = 0
+        h1[:] = BIG
+        h2[:] = BIG
+        q1[:] = BIG
+        q2[:] = BIG
+        for i in range(l1, l2):
+            j = perm[i]
+            inu[j] = True
+            t = 0
+            for k in range(m):
+                total[k] += p[j, k]
+                t = max(t, c1[k])
+                _keep_two_smallest(t, k, j, h1, h2, hj)
+                t += p[j, k]
+            t = c2[m - 1]
+            for k in range(m - 1, -1, -1):
+                if k < m - 1:
+                    t = max(c2[k], p[j, k + 1] + t)
+                _keep_two_smallest(t, k, j, q1, q2, qj)
+        # LB1 of every child on both sides
+        for i in range(r):
+            j = perm[l1 + i]
+            t = 0
+            for k in range(m):
+                t = max(t, c1[k]) + p[j, k]
+                fw[i, k] = t
+            t = 0
+            for k in range(m - 1, -1, -1):
+                t = max(t, c2[k]) + p[j, k]
+                bw[i, k] = t
+            lb = 0
+            lbk = 0
+            for k in range(m):
+                h = h2[k] if hj[k] == j else h1[k]
+                q = q2[k] if qj[k] == j else q1[k]
+                rest = total[k] - p[j, k]
+                f = fw[i, k] if fw[i, k] > h else h
+                relf[i, k] = f
+                tlf[i, k] = q
+                lb = max(lb, f + rest + q)
+                g = bw[i, k] if bw[i, k] > q else q
+                relb[i, k] = h
+                tlb[i, k] = g
+                lbk = max(lbk, h + rest + g)
+            lbf[i] = lb
+            lbb[i] = lbk
+        node_id = nodes
+        # the learned pairs: every ``explore``-th node tries them all, every 256th re-sorts them by score
+        kp = npair_all if nodes % explore == 0 else npairs
+        if nodes % 256 == 0 and npair_all > 0:
+            rank[:] = np.argsort(-wins, kind="mergesort")
+            for t in range(npair_all):
+                wins[t] //= 2
+        if mode == 2 and kp > 0:
+            for i in range(r):
+                j = perm[l1 + i]
+                if lbf[i] < ub:
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relf[i], tlf[i], ub)
+                    if v > lbf[i]:
+                        lbf[i] = v
+                if lbb[i] < ub:
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relb[i], tlb[i], ub)
+                    if v > lbb[i]:
+                        lbb[i] = v
+        nf = 0
+        nb = 0
+        sf = 0
+        sb = 0
+        for i in range(r):
+            sf += lbf[i]
+            sb += lbb[i]
+            if lbf[i] < ub:
+                nf += 1
+            if lbb[i] < ub:
+                nb += 1
+        forward = nf < nb or (nf == nb and sf >= sb)
+        if mode == 1 and kp > 0:
+            for i in range(r):
+                j = perm[l1 + i]
+                if forward and lbf[i] < ub:
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relf[i], tlf[i], ub)
+                    if v > lbf[i]:
+                        lbf[i] = v
+                elif not forward and lbb[i] < ub:
+                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
+                                   vals, j, relb[i], tlb[i], ub)
+                    if v > lbb[i]:
+                        lbb[i] = v
+        # every completion of a child fixing j on one side ends with some other job i on the
+        # other side: the child's bound is at least the smallest other-side bound over i != j
+        o1 = BIG
+        o2 = BIG
+        oi = -1
+        for i in range(r):
+            v = lbb[i] if forward else lbf[i]
+            if v < o1:
+                o2 = o1
+                o1 = v
+                oi = i
+            elif v < o2:
+                o2 = v
+        nk = 0
+        for i in range(r):
+            lb = lbf[i] if forward else lbb[i]
+            other = o2 if i == oi else o1
+            if other > lb:
+                lb = other
+            if lb >= ub:
+                continue
+            pos = nk  # by decreasing bound: the smallest is pushed last, expanded first
+            while pos > 0 and kid_lb[pos - 1] < lb:
+                kids[pos] = kids[pos - 1]
+                kid_lb[pos] = kid_lb[pos - 1]
+                pos -= 1
+            kids[pos] = i
+            kid_lb[pos] = lb
+            nk += 1
+        if nk == 0:
+            closed += wt
+            continue
+        share = wt / nk
+        for c in range(nk):
+            i = kids[c]
+            child = s_perm[sp]
+            child[:] = perm
+            if forward:
+                child[l1 + i], child[l1] = perm[l1], perm[l1 + i]
+                s_l1[sp] = l1 + 1
+                s_l2[sp] = l2
+                s_c1[sp, :] = fw[i]
+                s_c2[sp, :] = c2
+            else:
+                child[l1 + i], child[l2 - 1] = perm[l2 - 1], perm[l1 + i]
+                s_l1[sp] = l1
+                s_l2[sp] = l2 - 1
+                s_c1[sp, :] = c1
+                s_c2[sp, :] = bw[i]
+            s_lb[sp] = kid_lb[c]
+            s_w[sp] = share
+            sp += 1
+    return sp, nodes, closed, room
+
+
+@njit(cache=True, nogil=True)
+def makespan(p, order):
+    """Makespan of the job sequence ``order``; O(n m)."""
+    m = p.shape[1]
+    f = np.zeros(m, dtype=np.int64)
+    for j in order:
+        t = 0
+        for k in range(m):
+            t = max(t, f[k]) + p[j, k]
+            f[k] = t
+    return f[m - 1] if m else 0
+
+
+@njit(cache=True, nogil=True)
+def root_bound(p, pairs, jorder, lag):
+    """The root's bounds: machine loads with the smallest head and tail (LB1), and per pair the
+    two-machine value with the smallest head before the first machine and tail after the second
+    (LB2); returns (LB1, LB2, index of the best pair or -1); O(P n + n m)."""
+    n, m = p.shape
+    inu = np.ones(n, dtype=np.bool_)
+    total = np.zeros(m, dtype=np.int64)
+    head = np.full(m, BIG, dtype=np.int64)
+    tail = np.full(m, BIG, dtype=np.int64)
+    for j in range(n):
+        h = 0
+        for k in range(m):
+            total[k] += p[j, k]
+            if h < head[k]:
+                head[k] = h
+            h += p[j, k]
+        q = 0
+        for k in range(m - 1, -1, -1):
+            if q < tail[k]:
+                tail[k] = q
+            q += p[j, k]
+    lb1 = 0
+    for k in range(m):
+        lb1 = max(lb1, head[k] + total[k] + tail[k])
+    npair = pairs.shape[0]
+    w = np.zeros((max(npair, 1), n), dtype=np.int64)
+    pre = np.zeros(n, dtype=np.int64)
+    seq = np.zeros(n, dtype=np.int64)
+    vals = np.zeros(n, dtype=np.int64)
+    lb2 = 0
+    arg = -1
+    for t in range(npair):
+        k1, k2 = pairs[t, 0], pairs[t, 1]
+        v = head[k1] + pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals) + tail[k2]
+        if v > lb2:
+            lb2 = v
+            arg = t
+    return lb1, lb2, arg
