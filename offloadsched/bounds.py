@@ -197,45 +197,49 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     n = len(problem)
     if n == 0:
         return {}
-    loc, cut, f, u, r = problem.local, problem.cut, problem.f, problem.u, problem.r
+    loc, cut = problem.local.tolist(), problem.cut
+    f, u, r = problem.f.tolist(), problem.u.tolist(), problem.r.tolist()  # Python ints: fast in the loops
     preds, succs = problem.preds, problem.succs
     # head[v]: earliest possible end of v's last operation before it can be used downstream
-    head_c = np.zeros(n, dtype=np.int64)  # end of local compute
-    head_r = np.zeros(n, dtype=np.int64)  # end of remote compute
+    hc = [0] * n  # end of local compute
+    hr = [0] * n  # end of remote compute
     for v in range(n):
         if loc[v]:
-            head_c[v] = max((head_c[p] for p in preds[v]), default=0) + f[v]
+            hc[v] = max([hc[p] for p in preds[v]], default=0) + f[v]
         else:
-            head_r[v] = max((head_c[p] + u[p] if loc[p] else head_r[p] for p in preds[v]), default=0) + r[v]
+            hr[v] = max([hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]], default=0) + r[v]
     # tail_r[v]: time that must follow the end of remote node v (its remote descendants, then the
     # round trip of its job, which offloads)
     w = problem.w_rtt
-    tail_r = np.zeros(n, dtype=np.int64)
+    tr = [0] * n
     for v in range(n - 1, -1, -1):
         if not loc[v]:
-            tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=w)
-    after_upload = np.zeros(n, dtype=np.int64)  # time that must follow an upload's end
+            tr[v] = max([r[s] + tr[s] for s in succs[v]], default=w)
+    after = [0] * n  # time that must follow an upload's end
     for v in np.flatnonzero(cut).tolist():
-        after_upload[v] = max(r[s] + tail_r[s] for s in succs[v] if not loc[s])
+        after[v] = max(r[s] + tr[s] for s in succs[v] if not loc[s])
+    head_c, head_r = np.array(hc, dtype=np.int64), np.array(hr, dtype=np.int64)
+    tail_r, after_upload = np.array(tr, dtype=np.int64), np.array(after, dtype=np.int64)
+    u_arr, r_arr, f_arr = problem.u, problem.r, problem.f
     out: dict[str, int] = {}
     local_nodes = problem.local_nodes
     if local_nodes.size:
         # the last local operation has no local successor
-        last = [v for v in local_nodes if all(not loc[s] for s in succs[v])]
-        tail = min(int(u[v] + after_upload[v]) if cut[v] else 0 for v in last)
-        out["load local"] = int(f[local_nodes].sum()) + tail
+        last = [v for v in local_nodes.tolist() if all(not loc[s] for s in succs[v])]
+        tail = min(u[v] + after[v] if cut[v] else 0 for v in last)
+        out["load local"] = int(f_arr[local_nodes].sum()) + tail
     cuts = problem.cut_nodes
     if cuts.size:
-        out["load uplink"] = int(head_c[cuts].min() + u[cuts].sum() + after_upload[cuts].min())
+        out["load uplink"] = int(head_c[cuts].min() + u_arr[cuts].sum() + after_upload[cuts].min())
     remote = problem.remote_nodes
     if problem.remote_model == "serial" and remote.size:
-        head_before = head_r[remote] - r[remote]
-        out["load remote"] = int(head_before.min() + r[remote].sum() + tail_r[remote].min())
+        head_before = head_r[remote] - r_arr[remote]
+        out["load remote"] = int(head_before.min() + r_arr[remote].sum() + tail_r[remote].min())
     crit = 0
     if local_nodes.size:
         crit = int(head_c.max())
     if cuts.size:
-        crit = max(crit, int((head_c[cuts] + u[cuts] + after_upload[cuts]).max()))
+        crit = max(crit, int((head_c[cuts] + u_arr[cuts] + after_upload[cuts]).max()))
     if remote.size and problem.remote_model != "negligible":
         crit = max(crit, int((head_r[remote] + tail_r[remote]).max()))
     out["critical path"] = crit

@@ -361,10 +361,18 @@ class DagProblem:
     def cut(self) -> np.ndarray:
         """Boolean mask of cut-points: local nodes with at least one remote successor."""
         loc = self.local
-        mask = np.array([bool(loc[v]) and any(not loc[s] for s in self.succs[v]) for v in range(len(self))],
-                        dtype=bool)
+        src, dst = self._arcs
+        mask = np.zeros(len(self), dtype=bool)
+        mask[src[loc[src] & ~loc[dst]]] = True
         mask.flags.writeable = False
         return mask
+
+    @cached_property
+    def _arcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every arc as (predecessor, node) arrays, node by node in ``preds`` order."""
+        lens = np.fromiter(map(len, self.preds), dtype=np.int64, count=len(self))
+        src = np.fromiter(chain.from_iterable(self.preds), dtype=np.int64, count=int(lens.sum()))
+        return src, np.repeat(np.arange(len(self)), lens)
 
     @cached_property
     def local_nodes(self) -> np.ndarray:
@@ -407,9 +415,8 @@ class DagProblem:
         op[0, loc_nodes] = np.arange(sizes[0])
         op[1, cut_nodes] = sizes[0] + np.arange(sizes[1])
         op[2, rem_nodes] = sizes[0] + sizes[1] + np.arange(sizes[2])
-        lens = np.fromiter(map(len, self.preds), dtype=np.int64, count=n)
-        src = np.fromiter(chain.from_iterable(self.preds), dtype=np.int64, count=int(lens.sum()))
-        dst = np.repeat(np.arange(n), lens)
+        src, dst = self._arcs
+        lens = np.bincount(dst, minlength=n)
         count = np.where(local, lens + cut, lens if timed_remote else 0)  # arcs into node v's operations
         first = np.cumsum(count) - count
         arcs = np.empty((int(count.sum()), 2), dtype=np.int64)
