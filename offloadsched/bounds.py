@@ -39,7 +39,8 @@ from .vocab import FLOW_TYPES
 
 TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
 JACKSON_MAX_JOBS = 20_000  # above: the one-machine bound keeps the load bounds (see one_machine_bound)
-TWO_MACHINE_MAX_WORK = 1_000_000  # jobs x machine pairs of the two-machine bound (see two_machine_bound)
+TWO_MACHINE_MAX_WORK = 1_500_000  # jobs x machine pairs of the two-machine bound (see two_machine_bound);
+# at least half bb-flowshop's CORE_BOUND_MAX_WORK (n m^2), so its root bound keeps every pair
 
 
 def bound_parts(problem: Problem) -> dict[str, int]:
