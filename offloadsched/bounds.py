@@ -20,8 +20,9 @@ Flow problems (J2, Fm) have two stronger bounds as well:
   lags (the machines between them relaxed to delays), solved by Johnson's rule with lags, plus
   the smallest head before k and the smallest tail after l (B. J. Lageweg, J. K. Lenstra and
   A. H. G. Rinnooy Kan, "A general bounding scheme for the permutation flow-shop problem",
-  Operations Research 26(1), 53-67, 1978); O(m^2 n log n), numpy per pair.  For m = 2 it is the
-  optimum.
+  Operations Research 26(1), 53-67, 1978); O(m^2 n log n), numpy per pair, and at most
+  :data:`TWO_MACHINE_MAX_WORK` // n pairs (the most loaded ones) on large problems.  For m = 2 it
+  is the optimum.
 
 References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978].
 """
@@ -38,6 +39,8 @@ from .vocab import FLOW_TYPES
 
 TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
 JACKSON_MAX_JOBS = 20_000  # above: the one-machine bound keeps the load bounds (see one_machine_bound)
+TWO_MACHINE_MAX_WORK = 1_500_000  # jobs x machine pairs of the two-machine bound (see two_machine_bound);
+# at least half bb-flowshop's CORE_BOUND_MAX_WORK (n m^2), so its root bound keeps every pair
 
 
 def bound_parts(problem: Problem) -> dict[str, int]:
@@ -136,21 +139,50 @@ def _jackson_preemptive(r: np.ndarray, p: np.ndarray, q: np.ndarray) -> int:
 def two_machine_bound(times) -> int:
     """The largest, over machine pairs k < l, of (smallest head before k) + (Johnson's optimum of
     the two-machine flow shop with time lags: times p_jk, p_jl, lag = job j's time between k and
-    l) + (smallest tail after l).  ``times`` is an n x m array; 0 without jobs or with m < 2."""
+    l) + (smallest tail after l).  ``times`` is an n x m array; 0 without jobs or with m < 2.
+
+    Every pair costs one O(n log n) sort, so at most :data:`TWO_MACHINE_MAX_WORK` // n pairs are
+    taken (at least one): above that, the pairs whose more loaded machine has the largest load
+    bound (smallest head + load + smallest tail; ties by pair index).  Every pair's value is a
+    lower bound, so a subset is one too; below the ceiling (all pairs when n (m choose 2) <=
+    :data:`TWO_MACHINE_MAX_WORK`, and always for m = 2) the result is the full bound."""
     p = np.asarray(times, dtype=np.int64)
     n, m = p.shape
     if n == 0 or m < 2:
         return int(p.sum(axis=1).max()) if n else 0
     heads, tails = _heads_tails(p)
+    min_head, min_tail = heads.min(axis=0), tails.min(axis=0)
+    first, second = np.triu_indices(m, 1)
+    cap = max(1, TWO_MACHINE_MAX_WORK // n)
+    if first.size > cap:
+        load = min_head + p.sum(axis=0) + min_tail
+        keep = np.sort(np.argsort(-np.maximum(load[first], load[second]), kind="stable")[:cap])
+        first, second = first[keep], second[keep]
     best = 0
-    for k1, k2 in zip(*np.triu_indices(m, 1)):
+    for k1, k2 in zip(first.tolist(), second.tolist()):
         lag = heads[:, k2] - heads[:, k1] - p[:, k1]
-        order = johnson_orders((p[:, k1] + lag)[None], (p[:, k2] + lag)[None])[0]
-        a, b, lo = p[order, k1], p[order, k2], lag[order]
-        # Johnson's makespan with lags: max over i of (a_1 + .. + a_i) + lag_i + (b_i + .. + b_n)
-        c2 = int((np.cumsum(a) + lo + np.cumsum(b[::-1])[::-1]).max())
-        best = max(best, int(heads[:, k1].min()) + c2 + int(tails[:, k2].min()))
+        c2 = _johnson_lag_makespan(p[:, k1], p[:, k2], lag)
+        best = max(best, int(min_head[k1]) + c2 + int(min_tail[k2]))
     return best
+
+
+def _johnson_lag_makespan(a: np.ndarray, b: np.ndarray, lag: np.ndarray) -> int:
+    """Optimal makespan of the two-machine permutation flow shop with times ``a``, ``b`` and time
+    lags ``lag`` (Johnson's rule on a + lag, b + lag [Johnson1954]): the jobs with a <= b by
+    increasing a + lag, then the others by decreasing b + lag; the makespan is
+    max over positions i of (a_1 + .. + a_i) + lag_i + (b_i + .. + b_n).  O(n log n).
+
+    Ties are broken by whatever order the sort leaves: swapping two adjacent jobs i, j of the
+    first group with a_i + lag_i = a_j + lag_j = c changes their two terms from
+    c + b_j + max(a_i, b_i) to c + b_i + max(a_j, b_j), both c + b_i + b_j since a <= b there (the
+    second group likewise), and leaves every other term unchanged; so the value does not depend
+    on the tie order, and the faster unstable sort gives the same number as a stable one."""
+    front = np.flatnonzero(a <= b)
+    back = np.flatnonzero(a > b)
+    order = np.concatenate([front[np.argsort(a[front] + lag[front])],
+                            back[np.argsort(-(b[back] + lag[back]))]])
+    sa, sb = a[order], b[order]
+    return int((np.cumsum(sa) + lag[order] + np.cumsum(sb[::-1])[::-1]).max())
 
 
 def johnson_orders(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -166,45 +198,49 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     n = len(problem)
     if n == 0:
         return {}
-    loc, cut, f, u, r = problem.local, problem.cut, problem.f, problem.u, problem.r
+    loc, cut = problem.local.tolist(), problem.cut
+    f, u, r = problem.f.tolist(), problem.u.tolist(), problem.r.tolist()  # Python ints: fast in the loops
     preds, succs = problem.preds, problem.succs
     # head[v]: earliest possible end of v's last operation before it can be used downstream
-    head_c = np.zeros(n, dtype=np.int64)  # end of local compute
-    head_r = np.zeros(n, dtype=np.int64)  # end of remote compute
+    hc = [0] * n  # end of local compute
+    hr = [0] * n  # end of remote compute
     for v in range(n):
         if loc[v]:
-            head_c[v] = max((head_c[p] for p in preds[v]), default=0) + f[v]
+            hc[v] = max([hc[p] for p in preds[v]], default=0) + f[v]
         else:
-            head_r[v] = max((head_c[p] + u[p] if loc[p] else head_r[p] for p in preds[v]), default=0) + r[v]
+            hr[v] = max([hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]], default=0) + r[v]
     # tail_r[v]: time that must follow the end of remote node v (its remote descendants, then the
     # round trip of its job, which offloads)
     w = problem.w_rtt
-    tail_r = np.zeros(n, dtype=np.int64)
+    tr = [0] * n
     for v in range(n - 1, -1, -1):
         if not loc[v]:
-            tail_r[v] = max((r[s] + tail_r[s] for s in succs[v]), default=w)
-    after_upload = np.zeros(n, dtype=np.int64)  # time that must follow an upload's end
+            tr[v] = max([r[s] + tr[s] for s in succs[v]], default=w)
+    after = [0] * n  # time that must follow an upload's end
     for v in np.flatnonzero(cut).tolist():
-        after_upload[v] = max(r[s] + tail_r[s] for s in succs[v] if not loc[s])
+        after[v] = max(r[s] + tr[s] for s in succs[v] if not loc[s])
+    head_c, head_r = np.array(hc, dtype=np.int64), np.array(hr, dtype=np.int64)
+    tail_r, after_upload = np.array(tr, dtype=np.int64), np.array(after, dtype=np.int64)
+    u_arr, r_arr, f_arr = problem.u, problem.r, problem.f
     out: dict[str, int] = {}
     local_nodes = problem.local_nodes
     if local_nodes.size:
         # the last local operation has no local successor
-        last = [v for v in local_nodes if all(not loc[s] for s in succs[v])]
-        tail = min(int(u[v] + after_upload[v]) if cut[v] else 0 for v in last)
-        out["load local"] = int(f[local_nodes].sum()) + tail
+        last = [v for v in local_nodes.tolist() if all(not loc[s] for s in succs[v])]
+        tail = min(u[v] + after[v] if cut[v] else 0 for v in last)
+        out["load local"] = int(f_arr[local_nodes].sum()) + tail
     cuts = problem.cut_nodes
     if cuts.size:
-        out["load uplink"] = int(head_c[cuts].min() + u[cuts].sum() + after_upload[cuts].min())
+        out["load uplink"] = int(head_c[cuts].min() + u_arr[cuts].sum() + after_upload[cuts].min())
     remote = problem.remote_nodes
     if problem.remote_model == "serial" and remote.size:
-        head_before = head_r[remote] - r[remote]
-        out["load remote"] = int(head_before.min() + r[remote].sum() + tail_r[remote].min())
+        head_before = head_r[remote] - r_arr[remote]
+        out["load remote"] = int(head_before.min() + r_arr[remote].sum() + tail_r[remote].min())
     crit = 0
     if local_nodes.size:
         crit = int(head_c.max())
     if cuts.size:
-        crit = max(crit, int((head_c[cuts] + u[cuts] + after_upload[cuts]).max()))
+        crit = max(crit, int((head_c[cuts] + u_arr[cuts] + after_upload[cuts]).max()))
     if remote.size and problem.remote_model != "negligible":
         crit = max(crit, int((head_r[remote] + tail_r[remote]).max()))
     out["critical path"] = crit

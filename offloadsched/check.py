@@ -32,27 +32,22 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
     # Match operations by (kind, item) through integer keys.
     kinds = list(getattr(problem, "machines", ("compute", "upload", "remote")))
     width = int(max(ops.item.max(initial=0), timing.item.max(initial=0))) + 1
-    exp_key = _codes(ops.kind, kinds) * width + ops.item
+    op_code = _codes(ops.kind, kinds)
+    exp_key = op_code * width + ops.item
     got_key = _codes(timing.kind, kinds) * width + timing.item
-    got_sorted = np.sort(got_key)
-    same = np.flatnonzero(got_sorted[1:] == got_sorted[:-1])
-    if same.size:
-        dup = int(got_sorted[same[0]])
+    match = _match(exp_key, got_key, (len(kinds) + 1) * width)
+    if isinstance(match, int):
+        dup = match
         times = int((got_key == dup).sum())
         out.append(f"{label(_kind(kinds, dup // width), dup % width)} is scheduled {times} times")
         return out
-    exp_sorted = np.argsort(exp_key)
-    pos = np.searchsorted(exp_key[exp_sorted], got_key)
-    pos = np.minimum(pos, len(exp_key) - 1) if len(exp_key) else pos
-    found = (exp_key[exp_sorted][pos] == got_key) if len(exp_key) else np.zeros(len(got_key), dtype=bool)
+    op_index, found, missing = match  # timing row -> operation index; found rows; missing keys
     for k in np.flatnonzero(~found)[:limit]:
         out.append(f"{label(timing.kind[k], timing.item[k])} is not an operation of this problem")
     if len(got_key) != len(exp_key) or not found.all():
-        missing = np.setdiff1d(exp_key, got_key)
         for key in missing[:limit]:
             out.append(f"{label(_kind(kinds, key // width), key % width)} is missing")
         return out[:limit]
-    op_index = exp_sorted[pos]  # timing row -> operation index
     start = np.empty(len(ops), dtype=np.int64)
     end = np.empty(len(ops), dtype=np.int64)
     start[op_index] = timing.start
@@ -68,9 +63,11 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
         for k in np.flatnonzero(start[b] < end[a])[:limit]:
             out.append(f"{label(ops.kind[b[k]], ops.item[b[k]])} starts at {start[b[k]]} before "
                        f"{label(ops.kind[a[k]], ops.item[a[k]])} ends at {end[a[k]]}")
-    for res in scheduled.resources:
-        idx = np.flatnonzero(ops.resource == res)
-        idx = idx[np.lexsort((end[idx], start[idx]))]
+    resources = list(scheduled.resources)
+    res_code = op_code if resources == kinds else _codes(ops.resource, resources)
+    for i, res in enumerate(resources):
+        idx = np.flatnonzero(res_code == i)
+        idx = idx[_by_start_then_end(start[idx], end[idx])]
         clash = np.flatnonzero(start[idx[1:]] < end[idx[:-1]])
         for k in clash[:limit]:
             x, y = idx[k], idx[k + 1]
@@ -93,15 +90,52 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
     return out[:limit]
 
 
+def _match(exp_key: np.ndarray, got_key: np.ndarray, space: int):
+    """Match the timing's keys ``got_key`` to the operations' (distinct) keys ``exp_key``: the
+    smallest key scheduled twice (an int), or ``(op_index, found, missing)``: the operation index
+    of every timing row, which rows are operations, and the operation keys never scheduled
+    (ascending).  A lookup table of ``space`` slots when the keys are dense (O(k)), else sorting."""
+    k = len(exp_key)
+    if got_key.size == 0 or (got_key.min() >= 0 and space <= 4 * max(k, got_key.size) + 1024):
+        counts = np.bincount(got_key, minlength=space)
+        if got_key.size and counts.max() > 1:
+            return int(np.flatnonzero(counts > 1)[0])
+        slot = np.full(space, -1, dtype=np.int64)
+        slot[exp_key] = np.arange(k)
+        op_index = slot[got_key]
+        return op_index, op_index >= 0, np.sort(exp_key[counts[exp_key] == 0])
+    got_sorted = np.sort(got_key)
+    same = np.flatnonzero(got_sorted[1:] == got_sorted[:-1])
+    if same.size:
+        return int(got_sorted[same[0]])
+    exp_sorted = np.argsort(exp_key)
+    pos = np.minimum(np.searchsorted(exp_key[exp_sorted], got_key), max(k - 1, 0))
+    found = (exp_key[exp_sorted][pos] == got_key) if k else np.zeros(len(got_key), dtype=bool)
+    return (exp_sorted[pos] if k else pos), found, np.setdiff1d(exp_key, got_key)
+
+
+def _by_start_then_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The order of operations by start, ties by end (one sort when no two starts tie)."""
+    order = np.argsort(start)
+    s = start[order]
+    if s.size > 1 and (s[1:] == s[:-1]).any():
+        return np.lexsort((end, start))
+    return order
+
+
 def _kind(kinds: list[str], code: int) -> str:
     return kinds[code] if code < len(kinds) else "unknown operation"
 
 
 def _codes(values: np.ndarray, kinds: list[str]) -> np.ndarray:
-    out = np.full(len(values), len(kinds), dtype=np.int64)  # unknown kinds get their own code
-    for i, k in enumerate(kinds):
-        out[values == k] = i
-    return out
+    """The index of every value in ``kinds`` (``len(kinds)`` for an unknown one), by one binary
+    search of the sorted kinds and one comparison per value."""
+    if not kinds or not len(values):
+        return np.full(len(values), len(kinds), dtype=np.int64)
+    known = np.array(kinds)
+    order = np.argsort(known, kind="stable")
+    pos = np.minimum(np.searchsorted(known[order], values), len(kinds) - 1)
+    return np.where(known[order][pos] == values, order[pos], len(kinds))
 
 
 def check(problem: Problem, timing: Timing) -> None:

@@ -125,6 +125,7 @@ def single_machine_ends(release: np.ndarray, proc: np.ndarray) -> np.ndarray:
 
 
 def _check_permutation(seq: np.ndarray, expected: np.ndarray, what: str, names) -> np.ndarray:
+    """``seq`` if it is a permutation of the (sorted, distinct) indices ``expected``, O(len(names))."""
     arr = seq
     if arr.size != expected.size:
         raise ScheduleError(f"{what}: has {arr.size} entries, expected {expected.size}")
@@ -133,8 +134,8 @@ def _check_permutation(seq: np.ndarray, expected: np.ndarray, what: str, names) 
     if arr.min() < 0 or arr.max() >= len(names):
         bad = arr[(arr < 0) | (arr >= len(names))][0]
         raise ScheduleError(f"{what}: index {bad} out of range 0..{len(names) - 1}")
-    if not np.array_equal(np.sort(arr), expected):
-        counts = np.bincount(arr, minlength=len(names))
+    counts = np.bincount(arr, minlength=len(names))
+    if not (counts[expected] == 1).all():  # same size, so every entry is expected exactly once
         dup = np.flatnonzero(counts > 1)
         if dup.size:
             raise ScheduleError(f"{what}: {names[dup[0]]!r} appears {counts[dup[0]]} times")
@@ -155,16 +156,20 @@ def _evaluate_flow(problem: FmProblem, schedule: Schedule) -> Timing:
                             f"machines are {list(problem.machines)} (or 'order' for all)")
     everything = np.arange(n)
     full: dict[str, np.ndarray] = {}
-    ends = np.zeros((n, m), dtype=np.int64)
+    ends_by_machine = np.zeros((m, n), dtype=np.int64)  # row i: machine i (contiguous)
+    times_by_machine = np.ascontiguousarray(problem.times.T)
     release = np.zeros(n, dtype=np.int64)
+    checked = None  # the sequence last checked (one 'order' serves every machine)
     for i, mach in enumerate(problem.machines):
         seq = seqs.get(mach, seqs.get("order"))
         if seq is None:
             raise ScheduleError(f"schedule gives no sequence for machine {mach!r} (and no 'order')")
-        arr = _check_permutation(seq, everything, f"sequence on {mach!r}", problem.jobs)
-        ends[arr, i] = single_machine_ends(release[arr], problem.times[arr, i])
-        release = ends[:, i]
+        arr = seq if seq is checked else _check_permutation(seq, everything, f"sequence on {mach!r}", problem.jobs)
+        checked = seq
+        ends_by_machine[i, arr] = single_machine_ends(release[arr], times_by_machine[i, arr])
+        release = ends_by_machine[i]
         full[mach] = arr
+    ends = ends_by_machine.T
     machines = np.array(problem.machines, dtype=str)
     after = np.zeros((n, m), dtype=bool)
     after[:, 1:] = problem.offloading[:, None]

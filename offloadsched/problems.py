@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 
@@ -360,10 +361,18 @@ class DagProblem:
     def cut(self) -> np.ndarray:
         """Boolean mask of cut-points: local nodes with at least one remote successor."""
         loc = self.local
-        mask = np.array([bool(loc[v]) and any(not loc[s] for s in self.succs[v]) for v in range(len(self))],
-                        dtype=bool)
+        src, dst = self._arcs
+        mask = np.zeros(len(self), dtype=bool)
+        mask[src[loc[src] & ~loc[dst]]] = True
         mask.flags.writeable = False
         return mask
+
+    @cached_property
+    def _arcs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every arc as (predecessor, node) arrays, node by node in ``preds`` order."""
+        lens = np.fromiter(map(len, self.preds), dtype=np.int64, count=len(self))
+        src = np.fromiter(chain.from_iterable(self.preds), dtype=np.int64, count=int(lens.sum()))
+        return src, np.repeat(np.arange(len(self)), lens)
 
     @cached_property
     def local_nodes(self) -> np.ndarray:
@@ -393,41 +402,38 @@ class DagProblem:
         """Local compute per local node, upload per cut-point, remote compute per remote node.
 
         Under ``negligible`` remote there are no remote operations (they take 0 and need no
-        machine, so they never constrain anything the evaluator reports)."""
-        kinds: list[str] = []
-        items: list[int] = []
-        res: list[str] = []
-        dur: list[int] = []
-        op_of: dict[tuple[str, int], int] = {}
-
-        def add(kind: str, v: int, resource: str, d: int) -> None:
-            op_of[kind, v] = len(items)
-            kinds.append(kind)
-            items.append(v)
-            res.append(resource)
-            dur.append(d)
-
-        for v in self.local_nodes:
-            add("compute", int(v), "local", int(self.f[v]))
-        for v in self.cut_nodes:
-            add("upload", int(v), "uplink", int(self.u[v]))
-        if self.remote_model != "negligible":
-            resource = "remote" if self.remote_model == "serial" else ""
-            for v in self.remote_nodes:
-                add("remote", int(v), resource, int(self.r[v]))
-        arcs = []
-        for v in range(len(self)):
-            if self.local[v]:
-                arcs += [(op_of["compute", p], op_of["compute", v]) for p in self.preds[v]]
-                if self.cut[v]:
-                    arcs.append((op_of["compute", v], op_of["upload", v]))
-            elif self.remote_model != "negligible":
-                for p in self.preds[v]:
-                    before = op_of["upload", p] if self.local[p] else op_of["remote", p]
-                    arcs.append((before, op_of["remote", v]))
-        return Operations(kind=np.array(kinds, dtype="U7"), item=np.array(items, dtype=np.int64),
-                          resource=np.array(res, dtype="U6"), duration=np.array(dur, dtype=np.int64),
-                          arcs=np.array(arcs, dtype=np.int64).reshape(-1, 2))
+        machine, so they never constrain anything the evaluator reports).  Node by node, the
+        arcs into its operation from its predecessors' (in ``preds`` order), then compute ->
+        upload of a cut-point; O(n + e) in numpy."""
+        n = len(self)
+        local, cut = self.local, self.cut
+        loc_nodes, cut_nodes = self.local_nodes, self.cut_nodes
+        timed_remote = self.remote_model != "negligible"
+        rem_nodes = self.remote_nodes if timed_remote else np.zeros(0, dtype=np.int64)
+        sizes = [loc_nodes.size, cut_nodes.size, rem_nodes.size]
+        op = np.full((3, n), -1, dtype=np.int64)  # operation index of (compute, upload, remote) of each node
+        op[0, loc_nodes] = np.arange(sizes[0])
+        op[1, cut_nodes] = sizes[0] + np.arange(sizes[1])
+        op[2, rem_nodes] = sizes[0] + sizes[1] + np.arange(sizes[2])
+        src, dst = self._arcs
+        lens = np.bincount(dst, minlength=n)
+        count = np.where(local, lens + cut, lens if timed_remote else 0)  # arcs into node v's operations
+        first = np.cumsum(count) - count
+        arcs = np.empty((int(count.sum()), 2), dtype=np.int64)
+        rank = np.arange(src.size) - (np.cumsum(lens) - lens)[dst]  # position in preds[v]
+        keep = local[dst] | timed_remote
+        src, dst = src[keep], dst[keep]
+        at = first[dst] + rank[keep]
+        arcs[at, 0] = np.where(local[dst], op[0, src], np.where(local[src], op[1, src], op[2, src]))
+        arcs[at, 1] = np.where(local[dst], op[0, dst], op[2, dst])
+        arcs[first[cut_nodes] + lens[cut_nodes]] = np.stack([op[0, cut_nodes], op[1, cut_nodes]], axis=1)
+        resource = "remote" if self.remote_model == "serial" else ""
+        return Operations(kind=np.repeat(np.array(["compute", "upload", "remote"], dtype="U7"), sizes),
+                          item=np.concatenate([loc_nodes, cut_nodes, rem_nodes]).astype(np.int64),
+                          resource=np.repeat(np.array(["local", "uplink", resource], dtype="U6"), sizes),
+                          duration=np.concatenate([self.f[loc_nodes], self.u[cut_nodes],
+                                                   self.r[rem_nodes]]).astype(np.int64),
+                          arcs=arcs)
 
     def with_remote_model(self, remote_model: str, r=None) -> DagProblem:
         """The same graph and partition under another remote model."""
