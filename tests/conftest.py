@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, settings
 from offloadsched import DagProblem, FmProblem
 
 settings.register_profile("ci", deadline=None, max_examples=40,
-                          suppress_health_check=[HealthCheck.too_slow])
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 settings.register_profile("dev", deadline=None, max_examples=25,
-                          suppress_health_check=[HealthCheck.too_slow])
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
