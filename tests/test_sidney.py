@@ -39,7 +39,11 @@ def test_other_remote_models_give_a_lower_bound(p, model, seed):
     res = solve(q, "sidney")
     assert res.status == "bound"
     assert res.bound == solve(p, "sidney").makespan <= res.makespan
-    assert res.bound <= solve(q, "bruteforce").makespan
+    try:  # six local layers and six uploads with a serial server exceed brute force's default ceiling
+        opt = solve(q, "bruteforce").makespan
+    except SizeLimitError:
+        assume(False)
+    assert res.bound <= opt
 
 
 def test_sequence_helpers_agree():
