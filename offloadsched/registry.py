@@ -15,7 +15,6 @@ import dataclasses
 import importlib
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -24,6 +23,7 @@ from typing import Any
 from .errors import ValidationError
 from .problems import FmProblem, JointProblem, Problem
 from .schedule import Schedule
+from .units import is_integer, is_real
 from .vocab import PROBLEM_TYPES, ProblemType, Status
 
 PLUGIN_PACKAGES = ("offloadsched.heuristics", "offloadsched.formulations")
@@ -71,10 +71,10 @@ class Option:
             ok = isinstance(value, (bool, _np_bool()))
             out = bool(value) if ok else value
         elif self.type == "int":
-            ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, _np_bool()))
+            ok = is_integer(value)
             out = int(value) if ok else value
         elif self.type == "float":
-            ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, _np_bool()))
+            ok = is_real(value)
             out = float(value) if ok else value
             ok = ok and math.isfinite(out)
         elif self.type == "str":
