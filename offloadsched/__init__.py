@@ -25,6 +25,7 @@ from .problems import (
 )
 from .registry import Method, SolverOutput, get_method, methods, register
 from .schedule import Schedule, Timing
+from .online import simulate
 from .solve import Result, solve
 
 __version__ = "0.1.0"
@@ -34,6 +35,6 @@ __all__ = [
     "J2Problem", "FmProblem", "DagProblem", "JointProblem", "build_j2", "build_fm", "build_dag",
     "identical_jobs", "Schedule", "Timing", "evaluate", "makespan", "check", "violations",
     "lower_bound", "bound_parts", "solve", "Result", "SolverOutput", "register", "get_method",
-    "methods", "Method", "load", "save", "OffloadSchedError", "ValidationError", "SizeLimitError",
+    "methods", "Method", "simulate", "load", "save", "OffloadSchedError", "ValidationError", "SizeLimitError",
     "ScheduleError", "SolverError", "__version__",
 ]

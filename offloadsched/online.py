@@ -71,13 +71,13 @@ from .partition import Partition
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem, Problem, problem_type
 from .registry import Option, SolverOutput, get_method, register
 from .schedule import Schedule, Timing
-from .vocab import FLOW_TYPES, PROBLEM_TYPES, Status
+from .vocab import FLOW_TYPES, PROBLEM_TYPES, ProblemType, Status
 
 #: The policies that are not registered methods.
 BUILTIN_POLICIES = ("fifo", "greedy")
 
 
-def policy_names(ptype: str | None = None) -> list[str]:
+def policy_names(ptype: ProblemType | None = None) -> list[str]:
     """Every policy name: :data:`BUILTIN_POLICIES` and the registered methods (accepting ``ptype``)."""
     from .registry import methods
 
@@ -85,7 +85,7 @@ def policy_names(ptype: str | None = None) -> list[str]:
                                  not in BUILTIN_POLICIES)]
 
 
-def check_policy(policy: Any, ptype: str | None = None) -> str:
+def check_policy(policy: Any, ptype: ProblemType | None = None) -> str:
     """``policy`` if it names a policy (accepting ``ptype`` problems when given), else one
     :class:`ValidationError` naming it and listing the known ones."""
     if not isinstance(policy, str):
@@ -184,7 +184,7 @@ def online(problem: Problem, *, time_limit: float | None = None, policy: str = "
     it refuses a problem without release times (nothing arrives over time: solve it offline)."""
     out, sim = _run(problem, policy, time_limit=time_limit, seed=seed, options={})
     scheduled = out.problem if problem.type == "joint" else problem
-    why = sim.mismatch(scheduled, evaluate(scheduled, out.schedule))
+    why = sim.mismatch(scheduled, evaluate(scheduled, cast(Schedule, out.schedule)))
     if why:
         return SolverOutput(out.schedule, status=Status.ERROR, problem=out.problem, partitions=out.partitions,
                             info={**out.info, "inconsistency": why})
@@ -196,7 +196,7 @@ def needs_release(problem: Problem) -> str | None:
     if not problem.has_release:
         return ("it simulates jobs arriving over time and the problem has no release times (every r_j = 0): "
                 "solve it offline, or use simulate()")
-    return independent_jobs(problem) if problem.type == "dag" else None
+    return independent_jobs(cast(DagProblem, problem)) if problem.type == "dag" else None
 
 
 def independent_jobs(problem: DagProblem) -> str | None:
@@ -423,7 +423,8 @@ class _Jobs(_Machines):
         f, u, r = jp.times[j]
         cut = np.zeros(len(partition.local), dtype=bool)
         cut[partition.cut_points] = True
-        return _cand(local, range(len(partition.local)), f, u, r, partition.local, cut, partition.dnn.preds, self.remote_model, partition)
+        return _cand(local, range(len(partition.local)), f, u, r, partition.local, cut, partition.dnn.preds,
+                     self.remote_model, partition)
 
     def completion(self, j: int, t: int, choice: _Cand) -> int:
         e = self.uplink
@@ -466,7 +467,7 @@ class _Jobs(_Machines):
         if not self.joint:
             return SolverOutput(schedule, info=info)
         jp = cast(JointProblem, self.problem)
-        parts = [self.chosen[j].partition for j in range(len(jp.jobs))]
+        parts = [cast(Partition, self.chosen[j].partition) for j in range(len(jp.jobs))]
         return SolverOutput(schedule, problem=jp.dag(parts), partitions=parts, info=info)
 
     def mismatch(self, scheduled: Any, timing: Timing) -> str | None:
@@ -501,7 +502,8 @@ def _early(problem: Any, timing: Timing) -> str | None:
     if not early.size:
         return None
     k = int(early[0])
-    return f"an operation of job {int(job[k])} starts at {timing.start[k]}, before its release {problem.release[job[k]]}"
+    return (f"an operation of job {int(job[k])} starts at {timing.start[k]}, "
+            f"before its release {problem.release[job[k]]}")
 
 
 # -- policies ------------------------------------------------------------------------------------------------
