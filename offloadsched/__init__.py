@@ -11,6 +11,7 @@ from .dnn import DNN, Layer, chain
 from .errors import OffloadSchedError, ScheduleError, SizeLimitError, SolverError, ValidationError
 from .evaluate import evaluate, makespan
 from .io import load, save
+from .online import simulate
 from .partition import Partition
 from .platform import NETWORKS, Network, Platform, get_network
 from .problems import (
@@ -25,7 +26,6 @@ from .problems import (
 )
 from .registry import Method, SolverOutput, get_method, methods, register
 from .schedule import Schedule, Timing
-from .online import simulate
 from .solve import Result, solve
 
 __version__ = "0.1.0"
