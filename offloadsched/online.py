@@ -556,8 +556,9 @@ class _Replan(_Chooser):
 
     def choose(self, t: int, waiting: list[int], fresh: bool) -> tuple[int, Any]:
         if fresh or not self.plan:
-            self.plan = self._replan(t, waiting)
-        return self.plan.pop(0)
+            self.plan = self._replan(t, waiting)[::-1]  # popped from the end
+        j, raw = self.plan.pop()
+        return j, self._bind(j, raw)  # bound when committed: a re-plan drops the rest of the old plan
 
     def _replan(self, t: int, waiting: list[int]) -> list[tuple[int, Any]]:
         sim = self.sim
@@ -572,7 +573,7 @@ class _Replan(_Chooser):
         if key not in self.cache:
             self.calls += 1
             self.cache[key] = self._solve(t, waiting)
-        return [(waiting[i], self._bind(waiting[i], c)) for i, c in self.cache[key]]
+        return [(waiting[i], c) for i, c in self.cache[key]]
 
     def _signature(self, j: int) -> Any:
         """What a DAG / joint job's sub-problem content is (identical jobs share it)."""
