@@ -619,6 +619,8 @@ class _Replan(_Chooser):
         first = np.cumsum(first)  # nodes of a sub-problem are job by job
         for v in result.schedule["local"].tolist():
             per_job.setdefault(int(job[v]), []).append(v - int(first[job[v]]))
+        for k in range(len(waiting)):  # a job without local layers: after the others (it never holds the device)
+            per_job.setdefault(k, [])
         parts = result.partitions
         if parts is not None:
             jp = cast(JointProblem, self.problem)

@@ -244,3 +244,23 @@ def test_cli(tmp_path):
     assert code == 2 and result.read_bytes() == before  # a failed run leaves the old file alone
     code, _, err = _run(["simulate", str(path), "--policy", "fifo", "-o", str(tmp_path)])
     assert code == 2 and err.count("\n") == 1  # a folder is not a file: one line
+
+
+def test_docstring_examples():
+    import doctest
+
+    import offloadsched.online
+
+    result = doctest.testmod(offloadsched.online, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("policy", [*POLICIES, "bruteforce"])
+def test_a_dag_job_without_local_layers(policy):
+    # job 1 is one remote node (serial remote): it never holds the device, its remote op waits for its release
+    d = DagProblem(f=[3, 0, 0], u=[2, 0, 0], r=[4, 5, 6], local=[True, False, False], preds=[[], [0], []],
+                   job=[0, 0, 1], remote_model="serial", release=[0, 1])
+    res = simulate(d, policy)
+    _valid(d, res)
+    # device 0-3, uplink 3-5; the server takes job 1's node at its release, 1-7, then node 1 (ready at 5), 7-12
+    assert res.makespan == 12
