@@ -58,6 +58,7 @@ are O(n + e).  At a load below 100 % few jobs wait, so a stream of 10^4 jobs tak
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ from .partition import Partition
 from .problems import DagProblem, FmProblem, J2Problem, JointProblem, Problem, problem_type
 from .registry import Option, SolverOutput, get_method, register
 from .schedule import Schedule, Timing
+from .units import is_real
 from .vocab import FLOW_TYPES, PROBLEM_TYPES, ProblemType, Status
 
 #: The policies that are not registered methods.
@@ -221,6 +223,17 @@ def _run(problem: Problem, policy: str, *, time_limit: float | None, seed: int |
         why = independent_jobs(cast(DagProblem, problem))
         if why:
             raise ValidationError(f"online: {why}")
+    if time_limit is not None and (not is_real(time_limit) or not math.isfinite(time_limit) or not time_limit > 0):
+        raise ValidationError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
+    extra = dict(options, **({"seed": seed} if seed is not None else {}))
+    if policy in BUILTIN_POLICIES and extra:
+        raise ValidationError(f"online policy {policy!r} takes no options, got {', '.join(map(repr, extra))}")
+    if policy not in BUILTIN_POLICIES:  # checked now: a method may never be called (one job waiting at a time)
+        from .solve import check_options
+
+        spec = get_method(policy)
+        check_options(spec.load(), policy, extra)
+        extra = spec.check_options(extra)
     release = np.asarray(problem.release, dtype=np.int64)
     n = release.size
     sim: _Machines
@@ -228,13 +241,8 @@ def _run(problem: Problem, policy: str, *, time_limit: float | None, seed: int |
         sim = _Flow(cast(FmProblem, problem))
     else:
         sim = _Jobs(cast(DagProblem | JointProblem, problem))
-    if policy in BUILTIN_POLICIES:
-        chooser: _Chooser = _Rule(sim, policy)
-    else:
-        extra = dict(options)
-        if seed is not None:
-            extra["seed"] = seed
-        chooser = _Replan(sim, problem, policy, time_limit, extra)
+    chooser: _Chooser = (_Rule(sim, policy) if policy in BUILTIN_POLICIES
+                         else _Replan(sim, problem, policy, time_limit, extra))
     arrivals = np.argsort(release, kind="stable").tolist()
     rel = release.tolist()
     waiting: dict[int, None] = {}  # released, unstarted jobs in arrival order

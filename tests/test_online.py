@@ -264,3 +264,16 @@ def test_a_dag_job_without_local_layers(policy):
     _valid(d, res)
     # device 0-3, uplink 3-5; the server takes job 1's node at its release, 1-7, then node 1 (ready at 5), 7-12
     assert res.makespan == 12
+
+
+def test_options_are_checked_before_any_call():
+    p = J2Problem([1, 2], [2, 1], release=[0, 5])  # one job waits at a time: the method is never called
+    with pytest.raises(ValidationError, match="time_limit must be a positive number"):
+        simulate(p, "johnson", time_limit=0)
+    with pytest.raises(ValidationError, match="has no option 'speed'"):
+        simulate(p, "johnson", speed=3)
+    with pytest.raises(ValidationError, match="seed must be an integer"):
+        simulate(p, "ig", seed=-1)
+    with pytest.raises(ValidationError, match="'greedy' takes no options"):
+        simulate(p, "greedy", seed=1)
+    assert simulate(p, "ig", seed=3, iterations=5).options == {"policy": "ig", "iterations": 5, "seed": 3}
