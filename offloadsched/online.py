@@ -38,7 +38,8 @@ Arrivals while the device is busy wait for the next decision, which sees every j
   re-plan as heads: when a machine is still busy with committed jobs, the sub-problem gets one extra
   job at index 0 whose times are the machines' remaining committed busy spans (``h_1 = 0``,
   ``h_i - h_(i-1)``), which reproduces the availability of every machine when it runs first
-  (Johnson's rule always keeps it first: its ``a`` is 0); it is dropped from the plan.  A DAG or joint
+  (Johnson's rule always keeps it first: its ``a`` is 0; another method may place it elsewhere, and
+  the plan's order of the real jobs is followed either way); it is dropped from the plan.  A DAG or joint
   re-plan sees the waiting jobs alone (the uplink's and server's backlog is not in the sub-problem).
   A sub-problem is solved once: an identical one later (same jobs' times, same heads) reuses the plan.
 
@@ -234,6 +235,9 @@ def _run(problem: Problem, policy: str, *, time_limit: float | None, seed: int |
         spec = get_method(policy)
         check_options(spec.load(), policy, extra)
         extra = spec.check_options(extra)
+        why = spec.not_applicable(problem.with_release(None))  # its sub-problems are all released
+        if why:
+            raise ValidationError(f"online policy {policy!r} does not apply to this problem: {why}")
     release = np.asarray(problem.release, dtype=np.int64)
     n = release.size
     sim: _Machines

@@ -277,3 +277,9 @@ def test_options_are_checked_before_any_call():
     with pytest.raises(ValidationError, match="'greedy' takes no options"):
         simulate(p, "greedy", seed=1)
     assert simulate(p, "ig", seed=3, iterations=5).options == {"policy": "ig", "iterations": 5, "seed": 3}
+
+
+def test_a_policy_that_does_not_apply_is_refused_up_front():
+    p = FmProblem([[1, 2, 3], [3, 2, 1]], release=[0, 50])  # never two jobs waiting: johnson would never run
+    with pytest.raises(ValidationError, match="online policy 'johnson' does not apply to this problem: it needs 2"):
+        simulate(p, "johnson")
