@@ -244,6 +244,10 @@ def test_cli(tmp_path):
     assert code == 2 and result.read_bytes() == before  # a failed run leaves the old file alone
     code, _, err = _run(["simulate", str(path), "--policy", "fifo", "-o", str(tmp_path)])
     assert code == 2 and err.count("\n") == 1  # a folder is not a file: one line
+    released = tmp_path / "q.json"
+    save(J2Problem([3, 1, 4], [2, 5, 1], release=[0, 2, 2]), released)
+    code, out, _ = _run(["simulate", str(released), "--policy", "greedy"])
+    assert code == 0 and "makespan 13" in out and "decisions 3" in out  # test_fifo_and_greedy_by_hand
 
 
 def test_docstring_examples():
