@@ -287,3 +287,26 @@ def test_a_policy_that_does_not_apply_is_refused_up_front():
     p = FmProblem([[1, 2, 3], [3, 2, 1]], release=[0, 50])  # never two jobs waiting: johnson would never run
     with pytest.raises(ValidationError, match="online policy 'johnson' does not apply to this problem: it needs 2"):
         simulate(p, "johnson")
+
+
+def test_suites_run_each_policy_as_a_method_row(tmp_path):
+    from offloadsched.bench import load_suite, plan
+
+    from .test_bench_helpers import write_suite
+
+    rows = """
+        [[row]]
+        family = "random-j2"
+        n = 4
+        methods = ["heuristic:*", {method = "online", label = "online-fifo", options = {policy = "fifo"}},
+                   {method = "online", label = "online-johnson", options = {policy = "johnson"}}]
+    """
+    units = plan(load_suite(write_suite(tmp_path, rows)))
+    online = {u.method.label: u.method for u in units if u.method.name == "online"}
+    assert {k: m.options for k, m in online.items()} == {"online-fifo": {"policy": "fifo"},
+                                                        "online-johnson": {"policy": "johnson"}}
+    assert all(m.kind == "heuristic" for m in online.values())  # reported beside the heuristics
+    # heuristic:* leaves 'online' out where nothing arrives over time (it refuses problems without release)
+    assert "online" not in {u.method.label for u in units}
+    with pytest.raises(ValidationError, match="unknown online policy 'nope'"):
+        load_suite(write_suite(tmp_path, rows.replace('"johnson"}}', '"nope"}}')))
