@@ -63,7 +63,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -75,6 +75,9 @@ from .registry import Option, SolverOutput, get_method, register
 from .schedule import Schedule, Timing
 from .units import is_real
 from .vocab import FLOW_TYPES, PROBLEM_TYPES, ProblemType, Status
+
+if TYPE_CHECKING:
+    from .solve import Result
 
 #: The policies that are not registered methods.
 BUILTIN_POLICIES = ("fifo", "greedy")
@@ -120,7 +123,7 @@ class PolicyOption(Option):
 
 
 def simulate(problem: Problem, policy: str, *, time_limit: float | None = None, seed: int | None = None,
-             **options: Any):
+             **options: Any) -> Result:
     """Simulate ``problem``'s jobs arriving at their release times under ``policy`` (see the module).
 
     Parameters
