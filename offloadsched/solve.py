@@ -50,6 +50,9 @@ class Result:
         The method's wall time in seconds.
     schedule, timing, problem, partitions
         The schedule, its timed operations, the scheduled problem and (joint) the partitions.
+    response_mean, response_p95, response_max : float, int, int or None
+        The jobs' response times (completion minus release, MODEL.md "Release times") from the
+        evaluator's timing: mean, nearest-rank 95th percentile and maximum (None without a schedule).
 
     Examples
     --------
@@ -82,6 +85,34 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
     overlap: bool = True
 
+    @property
+    def response_mean(self) -> float | None:
+        """Mean response time of the jobs (µs), or None without a timed schedule."""
+        stats = self._response_stats()
+        return stats[0] if stats is not None else None
+
+    @property
+    def response_p95(self) -> int | None:
+        """Nearest-rank 95th percentile of the jobs' response times (µs), or None."""
+        stats = self._response_stats()
+        return stats[1] if stats is not None else None
+
+    @property
+    def response_max(self) -> int | None:
+        """Largest response time of a job (µs), or None."""
+        stats = self._response_stats()
+        return stats[2] if stats is not None else None
+
+    def _response_stats(self) -> tuple[float, int, int] | None:
+        """:attr:`Timing.response_stats` of ``timing``, computed once per timing."""
+        if self.timing is None:
+            return None
+        cached = self.__dict__.get("_stats")
+        if cached is None or cached[0] is not self.timing:
+            cached = (self.timing, self.timing.response_stats)
+            self.__dict__["_stats"] = cached
+        return cached[1]
+
     def gap(self, optimum: float) -> float:
         """``(makespan - optimum) / optimum`` (0 when both are 0)."""
         if self.makespan is None:
@@ -109,6 +140,8 @@ class Result:
             "partitions": ([[int(i) for i in p.local.nonzero()[0]] for p in self.partitions]
                            if self.partitions is not None else None),
             "overlap": self.overlap,
+            "response_mean": self.response_mean, "response_p95": self.response_p95,
+            "response_max": self.response_max,
             "info": jsonable(self.info),
         }
 
@@ -290,7 +323,8 @@ def rebuild_joint(problem: JointProblem, out: SolverOutput):
             converted = True
     try:
         if converted:
-            dag = build_dag([p.dnn for p in parts], problem.platform, parts, problem.remote_model, name=problem.name)
+            dag = build_dag([p.dnn for p in parts], problem.platform, parts, problem.remote_model, name=problem.name,
+                            release=problem.release)
         else:
             dag = problem.dag(parts)
     except ValidationError as exc:
@@ -309,7 +343,7 @@ def differs(expected, got) -> str | None:
     if expected.type in FLOW_TYPES:
         if got.times.shape != expected.times.shape or not np.array_equal(got.times, expected.times):
             return "its times differ"
-        return None
+        return _release_differs(expected, got)
     if expected.type == "dag":
         if len(got) != len(expected) or got.preds != expected.preds:
             return "its graph differs"
@@ -320,8 +354,15 @@ def differs(expected, got) -> str | None:
                 return f"{key} of node {expected.names[v]!r} is {b[v]}, expected {a[v]}"
         if got.remote_model != expected.remote_model or not np.array_equal(got.job, expected.job):
             return "its remote model or jobs differ"
-        return None
+        return _release_differs(expected, got)
     return None if got is expected else "a different joint problem"
+
+
+def _release_differs(expected, got) -> str | None:
+    a, b = expected.release, got.release
+    if a.shape != b.shape or not np.array_equal(a, b):
+        return "its release times differ"
+    return None
 
 
 def _inconsistency(status: Status | str, makespan: int, objective, bound) -> str | None:
