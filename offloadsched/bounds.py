@@ -43,11 +43,12 @@ References (docs/REFERENCES.md): [Johnson1954], [LagewegLenstraRinnooyKan1978].
 from __future__ import annotations
 
 import heapq
+import math
 from typing import cast
 
 import numpy as np
 
-from .problems import DagProblem, FmProblem, Problem, problem_type
+from .problems import DagProblem, FmProblem, JointProblem, Problem, problem_type
 from .vocab import FLOW_TYPES
 
 TWO_MACHINE = "two-machine (Johnson, lags)"  # the name of the two-machine bound in bound_parts
@@ -64,11 +65,14 @@ def bound_parts(problem: Problem) -> dict[str, int]:
         return _flow_bounds(cast(FmProblem, problem))
     if kind == "dag":
         return _dag_bounds(cast(DagProblem, problem))
+    if kind == "joint":
+        return joint_bound_parts(cast(JointProblem, problem))
     return {}
 
 
 def lower_bound(problem: Problem, *, permutation: bool = True) -> int:
-    """The best of :func:`bound_parts` (0 for an empty problem or a joint problem).  With
+    """The best of :func:`bound_parts` (0 for an empty problem; for a joint problem the bound over
+    every choice of partitions, :func:`joint_lower_bound`).  With
     ``permutation=False`` (flow problems scheduled with a different order per machine) the
     two-machine bound, which holds for one job order on every machine, is left out."""
     parts = bound_parts(problem)
@@ -325,3 +329,95 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
         crit = max(crit, int((head_r[remote] + tail_r[remote]).max()))
     out["critical path"] = crit
     return out
+
+
+# -- joint problems: a bound over every choice of partitions -----------------------------------------
+
+def _job_least_work(dnn, f: np.ndarray, u: np.ndarray, r: np.ndarray, w_rtt: int,
+                    remote: bool) -> tuple[int, int, int, int]:
+    """For one DNN job, over all its partitions: ``(least completion from its start, local-only
+    device work, least device work of an offloading partition, least upload work of an offloading
+    partition)``.  An offloading partition has a cut-point v: v and a longest chain of its ancestors
+    are local (``H(v)``, the longest local path to v, all on the one device), v's output is uploaded
+    (``u(v)``), a successor of v runs remotely (its ``r``, unless remote times are negligible), and
+    the round trip follows; the local-only partition runs every layer on the device.  O(n + e)."""
+    n = len(dnn)
+    fl, ul, rl = f.tolist(), u.tolist(), r.tolist()
+    H = [0] * n
+    for v in range(n):
+        H[v] = max((H[p] for p in dnn.preds[v]), default=0) + fl[v]
+    local_only = int(sum(fl))
+    cands = [v for v in range(n) if dnn.succs[v]]
+    if not cands:
+        return local_only, local_only, local_only, 0
+    offload = min(H[v] + ul[v] + (min(rl[s] for s in dnn.succs[v]) if remote else 0) for v in cands) + w_rtt
+    return (min(local_only, offload), local_only, min(H[v] for v in cands), min(ul[v] for v in cands))
+
+
+def _balanced_load(local_only: np.ndarray, device: np.ndarray, upload: np.ndarray) -> int:
+    """A lower bound on ``min over partitions of max(device load, uplink load)`` of jobs that start
+    together: job j loads the device with ``local_only_j`` if it stays local, else the device with at
+    least ``device_j`` and the uplink with at least ``upload_j``.
+
+    The fractional relaxation (x_j in [0, 1] of job j offloads) is a fractional knapsack: its optimum
+    offloads the jobs by device work saved per upload work until the two loads meet.  The value
+    returned is that of its Lagrangian dual at the meeting job's multiplier, in exact integers:
+    ``lambda * D + (1 - lambda) * U`` minimised over x is a lower bound for every lambda in [0, 1]
+    (weak duality), so rounding in the (floating-point) sort can only weaken it, never make it
+    exceed the optimum; with the right order it equals the relaxation's optimum.  Rounded up (the
+    makespan is an integer).  O(n log n)."""
+    saved = np.maximum(local_only - device, 0)
+    keep = saved > 0
+    s, b = saved[keep].tolist(), upload[keep].tolist()
+    total = int(local_only.sum())
+    ratio = np.array([sj / bj if bj else math.inf for sj, bj in zip(s, b)])
+    D, U = total, 0
+    lam = (1, 1)  # lambda = a / c: every useful job offloaded, D >= U
+    for j in np.argsort(-ratio, kind="stable").tolist():
+        if D - s[j] >= U + b[j]:
+            D, U = D - s[j], U + b[j]
+            continue
+        lam = (b[j], s[j] + b[j])  # the loads meet inside job j
+        break
+    a, c = lam
+    num = a * total + sum(min(0, (c - a) * bj - a * sj) for sj, bj in zip(s, b))
+    return max(0, -(-num // c))
+
+
+def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
+    """Named lower bounds of a joint problem, valid for every choice of partitions (integer µs).
+
+    * ``least completion``: ``max_j (r_j + job j's least completion)``, over its partitions alone on
+      the platform (:func:`_job_least_work`).
+    * ``device and uplink``: for each release threshold t (at most :data:`TWO_MACHINE_MAX_RELEASES`,
+      evenly spread; the smallest always), the jobs released at t or later run after t on the device
+      and the uplink, so ``t + `` the balanced load of their best fractional choice of partitions
+      (:func:`_balanced_load`).
+
+    O(sum of layers and edges of the distinct DNNs + thresholds x n log n)."""
+    if not problem.jobs:
+        return {}
+    cache: dict[int, tuple[int, int, int, int]] = {}
+    rows = []
+    for dnn, (f, u, r) in zip(problem.jobs, problem.times):
+        if id(dnn) not in cache:
+            cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, problem.remote_model != "negligible")
+        rows.append(cache[id(dnn)])
+    least, local_only, device, upload = (np.array(col, dtype=np.int64) for col in zip(*rows))
+    release = problem.release
+    out = {"least completion": int((release + least).max())}
+    order, ends = _release_groups(release)
+    ends = ends[::-1]
+    picks = np.unique(np.linspace(0, ends.size - 1, min(TWO_MACHINE_MAX_RELEASES, ends.size)).round().astype(np.int64))
+    best = 0
+    for i in picks.tolist():
+        jobs = order[: ends[i] + 1]
+        best = max(best, int(release[jobs].min()) + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
+    out["device and uplink"] = best
+    return out
+
+
+def joint_lower_bound(problem: JointProblem) -> int:
+    """A lower bound on the makespan of a joint problem over every choice of partitions and every
+    schedule, release times included: the largest of :func:`joint_bound_parts` (integer µs)."""
+    return max(joint_bound_parts(problem).values(), default=0)
