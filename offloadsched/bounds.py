@@ -401,7 +401,8 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
     rows = []
     for dnn, (f, u, r) in zip(problem.jobs, problem.times):
         if id(dnn) not in cache:
-            cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, problem.remote_model != "negligible")
+            remote = problem.remote_model != "negligible"
+            cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, remote)
         rows.append(cache[id(dnn)])
     least, local_only, device, upload = (np.array(col, dtype=np.int64) for col in zip(*rows))
     release = problem.release

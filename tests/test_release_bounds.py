@@ -96,7 +96,7 @@ def test_flow_bounds_never_exceed_the_optimum():
         p = random_flow_release(rng)
         opt = optimum(p)
         parts = bound_parts(p)
-        assert parts and all(v <= opt for v in parts.values()), (p.times.tolist(), p.release.tolist(), p.w_rtt, parts, opt)
+        assert parts and all(v <= opt for v in parts.values()), (p.times.tolist(), p.release.tolist(), p.w_rtt, parts)
 
 
 def test_flow_bounds_with_many_release_values_and_few_thresholds(monkeypatch):
@@ -112,35 +112,32 @@ def test_flow_bounds_with_many_release_values_and_few_thresholds(monkeypatch):
             assert two_machine_bound(p.times, p.release) <= optimum(p)
 
 
-@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
-def test_dag_bounds_never_exceed_the_optimum(remote_model):
-    rng = np.random.default_rng({"negligible": 252, "serial": 253, "parallel": 254}[remote_model])
+def check_bounds(problems, solve_optimum, at_least: int) -> None:
+    """Every bound of every problem with a brute-force optimum is at most it; at least ``at_least`` checked."""
     checked = 0
-    for _ in range(80):
-        p = random_dag_release(rng, remote_model)
-        opt = optimum(p)
+    for p in problems:
+        opt = solve_optimum(p)
         if opt is None:
             continue
         checked += 1
         parts = bound_parts(p)
-        assert all(v <= opt for v in parts.values()), (remote_model, parts, opt)
-    assert checked >= 50
+        assert parts and all(v <= opt for v in parts.values()), (parts, opt)
+        assert lower_bound(p) == max(parts.values())
+    assert checked >= at_least
+
+
+@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
+def test_dag_bounds_never_exceed_the_optimum(remote_model):
+    rng = np.random.default_rng({"negligible": 252, "serial": 253, "parallel": 254}[remote_model])
+    check_bounds((random_dag_release(rng, remote_model) for _ in range(80)), optimum, 50)
 
 
 @pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
 def test_joint_bound_never_exceeds_the_optimum(remote_model):
     rng = random.Random({"negligible": 255, "serial": 256, "parallel": 257}[remote_model])
-    checked = 0
-    for _ in range(12):
-        jp = random_joint_release(rng, remote_model)
-        opt = joint_optimum(jp)
-        if opt is None:
-            continue
-        checked += 1
-        parts = joint_bound_parts(jp)
-        assert all(v <= opt for v in parts.values()), (remote_model, parts, opt)
-        assert lower_bound(jp) == joint_lower_bound(jp) == max(parts.values())
-    assert checked >= 6
+    problems = [random_joint_release(rng, remote_model) for _ in range(12)]
+    check_bounds(problems, joint_optimum, 6)
+    assert all(joint_lower_bound(jp) == max(joint_bound_parts(jp).values()) for jp in problems)
 
 
 # -- tight where one late job dominates ---------------------------------------------------------------------
