@@ -384,6 +384,49 @@ def _balanced_load(local_only: np.ndarray, device: np.ndarray, upload: np.ndarra
     return max(0, -(-num // c))
 
 
+#: Steps of the weight grid of the Lagrangian resource bound (see :func:`joint_bound_parts`).
+LAGRANGE_STEPS = 8
+
+
+def _weight_grid(resources: int) -> list[tuple[int, ...]]:
+    """Integer weights (device, uplink[, server]) summing to :data:`LAGRANGE_STEPS`."""
+    k = LAGRANGE_STEPS
+    if resources == 2:
+        return [(a, k - a) for a in range(k + 1)]
+    return [(a, b, k - a - b) for a in range(k + 1) for b in range(k + 1 - a)]
+
+
+def _weighted_partition_costs(dnn, f: np.ndarray, u: np.ndarray, r: np.ndarray,
+                              grid: list[tuple[int, ...]]) -> np.ndarray:
+    """For each weight vector ``(a, b[, c])`` of ``grid``: the least ``a * device work + b * upload
+    work [+ c * remote work]`` over the partitions of ``dnn`` (predecessor-closed local sets holding
+    the input), a minimum s-t cut as in DADS's graph: ``s -> v`` costs ``c r(v)`` (v remote),
+    ``v -> t`` costs ``a f(v)`` (v local), ``v -> v'`` costs ``b u(v)`` with ``v' -> w`` infinite
+    for every successor w (v's output uploaded once), ``w -> v`` infinite (closure), ``s -> input``
+    infinite.  O(grid x max-flow)."""
+    import networkx as nx
+
+    fl, ul, rl = f.tolist(), u.tolist(), r.tolist()
+    out = []
+    for weights in grid:
+        a, b = weights[0], weights[1]
+        c = weights[2] if len(weights) > 2 else 0
+        g = nx.DiGraph()
+        for v in range(len(dnn)):
+            if v != dnn.input:
+                g.add_edge("s", v, capacity=c * rl[v])
+            else:
+                g.add_edge("s", v)  # no capacity: infinite, the input is local
+            g.add_edge(v, "t", capacity=a * fl[v])
+            if dnn.succs[v]:
+                g.add_edge(v, ("out", v), capacity=b * ul[v])
+                for w in dnn.succs[v]:
+                    g.add_edge(("out", v), w)
+                    g.add_edge(w, v)
+        out.append(int(nx.minimum_cut_value(g, "s", "t")))
+    return np.array(out, dtype=np.int64)
+
+
 def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
     """Named lower bounds of a joint problem, valid for every choice of partitions (integer µs).
 
@@ -393,8 +436,13 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
       evenly spread; the smallest always), the jobs released at t or later run after t on the device
       and the uplink, so ``t + `` the balanced load of their best fractional choice of partitions
       (:func:`_balanced_load`).
+    * ``resources (Lagrangian)``: for the same thresholds, the jobs' work on the device, the uplink
+      and (serial remote) the server all comes after t, so for weights ``w >= 0`` summing to 1 the
+      makespan is at least ``t + sum_j min over job j's partitions of (w . its work)`` (a weighted
+      mean of the loads is at most the largest); each minimum is a minimum cut
+      (:func:`_weighted_partition_costs`), taken on a grid of weights (:data:`LAGRANGE_STEPS`).
 
-    O(sum of layers and edges of the distinct DNNs + thresholds x n log n)."""
+    O(sum of layers and edges of the distinct DNNs x the grid's max-flows + thresholds x n log n)."""
     if not problem.jobs:
         return {}
     cache: dict[int, tuple[int, int, int, int]] = {}
@@ -405,16 +453,25 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
             cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, remote)
         rows.append(cache[id(dnn)])
     least, local_only, device, upload = (np.array(col, dtype=np.int64) for col in zip(*rows))
+    grid = _weight_grid(3 if problem.remote_model == "serial" else 2)
+    costs: dict[int, np.ndarray] = {}
+    for dnn, (f, u, r) in zip(problem.jobs, problem.times):
+        if id(dnn) not in costs:
+            costs[id(dnn)] = _weighted_partition_costs(dnn, f, u, r, grid)
+    weighted = np.array([costs[id(dnn)] for dnn in problem.jobs], dtype=np.int64)  # jobs x grid
     release = problem.release
     out = {"least completion": int((release + least).max())}
     order, ends = _release_groups(release)
     ends = ends[::-1]
     picks = np.unique(np.linspace(0, ends.size - 1, min(TWO_MACHINE_MAX_RELEASES, ends.size)).round().astype(np.int64))
-    best = 0
+    balanced = lagrange = 0
     for i in picks.tolist():
         jobs = order[: ends[i] + 1]
-        best = max(best, int(release[jobs].min()) + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
-    out["device and uplink"] = best
+        start = int(release[jobs].min())
+        balanced = max(balanced, start + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
+        lagrange = max(lagrange, start - int(-weighted[jobs].sum(axis=0).max() // LAGRANGE_STEPS))
+    out["device and uplink"] = balanced
+    out["resources (Lagrangian)"] = lagrange
     return out
 
 
