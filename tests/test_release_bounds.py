@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, Partition, evaluate, solve
-from offloadsched.dnn import chain
 from offloadsched.bounds import (
     _balanced_load,
     _weight_grid,
@@ -29,6 +28,7 @@ from offloadsched.bounds import (
     release_load_bound,
     two_machine_bound,
 )
+from offloadsched.dnn import chain
 from offloadsched.errors import SizeLimitError
 
 from .test_heuristics_joint import UNIT, _closed_sets, _layer, random_chain, random_dag
