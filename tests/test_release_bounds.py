@@ -208,10 +208,11 @@ def test_weighted_partition_costs_are_the_least_weighted_work():
         f, u, r = JointProblem([d], UNIT, remote_model="serial").times[0]
         grid = _weight_grid(3)
         got = _weighted_partition_costs(d, f, u, r, grid)
+        masks = list(_closed_sets(d))
+        work = [(int(f[m].sum()), int(u[[v for v in np.flatnonzero(m) if not all(m[list(d.succs[v])])]].sum()),
+                 int(r[~m].sum())) for m in masks]
         for (a, b, c), value in zip(grid, got.tolist()):
-            best = min(a * int(f[m].sum()) + b * int(u[[v for v in np.flatnonzero(m) if not all(m[list(d.succs[v])])]].sum())
-                       + c * int(r[~m].sum()) for m in _closed_sets(d))
-            assert value == best, (a, b, c)
+            assert value == min(a * x + b * y + c * z for x, y, z in work), (a, b, c)
 
 
 def test_balanced_load_is_below_every_integer_choice():
