@@ -386,6 +386,9 @@ def _balanced_load(local_only: np.ndarray, device: np.ndarray, upload: np.ndarra
 
 #: Steps of the weight grid of the Lagrangian resource bound (see :func:`joint_bound_parts`).
 LAGRANGE_STEPS = 8
+#: Largest DNN (layers) whose minimum cuts the Lagrangian resource bound computes (networkx max-flow, a
+#: few ms for GoogLeNet's 200 layers); a joint problem with a larger DNN goes without that bound.
+LAGRANGE_MAX_LAYERS = 5_000
 
 
 def _weight_grid(resources: int) -> list[tuple[int, ...]]:
@@ -440,7 +443,8 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
       and (serial remote) the server all comes after t, so for weights ``w >= 0`` summing to 1 the
       makespan is at least ``t + sum_j min over job j's partitions of (w . its work)`` (a weighted
       mean of the loads is at most the largest); each minimum is a minimum cut
-      (:func:`_weighted_partition_costs`), taken on a grid of weights (:data:`LAGRANGE_STEPS`).
+      (:func:`_weighted_partition_costs`), taken on a grid of weights (:data:`LAGRANGE_STEPS`); left
+      out when a DNN has more than :data:`LAGRANGE_MAX_LAYERS` layers.
 
     O(sum of layers and edges of the distinct DNNs x the grid's max-flows + thresholds x n log n)."""
     if not problem.jobs:
@@ -453,12 +457,14 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
             cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, remote)
         rows.append(cache[id(dnn)])
     least, local_only, device, upload = (np.array(col, dtype=np.int64) for col in zip(*rows))
-    grid = _weight_grid(3 if problem.remote_model == "serial" else 2)
-    costs: dict[int, np.ndarray] = {}
-    for dnn, (f, u, r) in zip(problem.jobs, problem.times):
-        if id(dnn) not in costs:
-            costs[id(dnn)] = _weighted_partition_costs(dnn, f, u, r, grid)
-    weighted = np.array([costs[id(dnn)] for dnn in problem.jobs], dtype=np.int64)  # jobs x grid
+    weighted = None  # jobs x grid
+    if max(len(dnn) for dnn in problem.jobs) <= LAGRANGE_MAX_LAYERS:
+        grid = _weight_grid(3 if problem.remote_model == "serial" else 2)
+        costs: dict[int, np.ndarray] = {}
+        for dnn, (f, u, r) in zip(problem.jobs, problem.times):
+            if id(dnn) not in costs:
+                costs[id(dnn)] = _weighted_partition_costs(dnn, f, u, r, grid)
+        weighted = np.array([costs[id(dnn)] for dnn in problem.jobs], dtype=np.int64)
     release = problem.release
     out = {"least completion": int((release + least).max())}
     order, ends = _release_groups(release)
@@ -469,9 +475,11 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
         jobs = order[: ends[i] + 1]
         start = int(release[jobs].min())
         balanced = max(balanced, start + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
-        lagrange = max(lagrange, start - int(-weighted[jobs].sum(axis=0).max() // LAGRANGE_STEPS))
+        if weighted is not None:
+            lagrange = max(lagrange, start - int(-weighted[jobs].sum(axis=0).max() // LAGRANGE_STEPS))
     out["device and uplink"] = balanced
-    out["resources (Lagrangian)"] = lagrange
+    if weighted is not None:
+        out["resources (Lagrangian)"] = lagrange
     return out
 
 

@@ -170,7 +170,7 @@ def test_joint_bound_tight_when_one_late_job_dominates():
     assert joint_optimum(jp) == 10_000 + alone == joint_lower_bound(jp)
 
 
-def test_lagrangian_resource_bound_weighs_each_jobs_partitions():
+def test_lagrangian_resource_bound_weighs_each_jobs_partitions(monkeypatch):
     # three chains in -> a -> b: cloud-only uploads 10, a cut after a computes 10 and uploads 1,
     # local-only computes 20.  The per-job least device and upload work (0 and 1) come from different
     # partitions; weighing device and uplink equally, each job costs at least 40 / 8: 3 x 5 = 15
@@ -181,6 +181,10 @@ def test_lagrangian_resource_bound_weighs_each_jobs_partitions():
     assert joint_lower_bound(jp) == 15 <= joint_optimum(jp, 5_000)
     late = jp.with_release([0, 0, 100])  # the job at 100 alone: 100 + its least completion (10)
     assert joint_lower_bound(late) == 110 <= joint_optimum(late, 5_000)
+    import offloadsched.bounds as bounds
+
+    monkeypatch.setattr(bounds, "LAGRANGE_MAX_LAYERS", 2)  # above the ceiling: no minimum cuts
+    assert set(joint_bound_parts(jp)) == {"least completion", "device and uplink"}
 
 
 # -- the pieces ---------------------------------------------------------------------------------------------
