@@ -153,8 +153,8 @@ def one_machine_bound(times, release=None) -> int:
     0 without jobs.  Where every head is equal (the first machine without release times) the bound
     is ``head + max_b b + (load of the jobs with tail >= b)``, and where every tail is (the last
     machine) likewise, O(n log n) in numpy; on the other machines, above :data:`JACKSON_MAX_JOBS`
-    jobs, the subset bounds over head thresholds and over tail thresholds are taken instead, since
-    the schedule is a Python loop."""
+    jobs, only the load bound (smallest head + load + smallest tail) is taken, since the schedule is
+    a Python loop (the load bounds over release thresholds are in :func:`bound_parts`)."""
     p = np.asarray(times, dtype=np.int64)
     if p.size == 0:
         return 0
@@ -170,7 +170,7 @@ def one_machine_bound(times, release=None) -> int:
         elif n <= JACKSON_MAX_JOBS:
             best = max(best, _jackson_preemptive(h, pk, q))
         else:
-            best = max(best, _sorted_side_bound(h, pk, q), _sorted_side_bound(q, pk, h))
+            best = max(best, int(h.min() + pk.sum() + q.min()))
     return best
 
 
@@ -226,16 +226,18 @@ def two_machine_bound(times, release=None) -> int:
         load = min_head + p.sum(axis=0) + min_tail
         keep = np.sort(np.argsort(-np.maximum(load[first], load[second]), kind="stable")[:cap])
         first, second = first[keep], second[keep]
-    subsets = [np.arange(n)]
+    subsets: list[np.ndarray] = []  # the jobs released at each further threshold (every job: below)
     if rel.any():
         order, ends = _release_groups(rel)
         ends = ends[::-1]  # from the smallest threshold (every job) up
         k = max(1, min(TWO_MACHINE_MAX_RELEASES, TWO_MACHINE_MAX_WORK // (n * first.size)))
         picks = np.unique(np.linspace(0, ends.size - 1, min(k, ends.size)).round().astype(np.int64))
-        subsets = [order[: ends[i] + 1] for i in picks.tolist()]
+        subsets = [order[: ends[i] + 1] for i in picks.tolist() if i]
     best = 0
     for k1, k2 in zip(first.tolist(), second.tolist()):
         lag = heads[:, k2] - heads[:, k1] - p[:, k1]
+        c2 = _johnson_lag_makespan(p[:, k1], p[:, k2], lag)
+        best = max(best, int(min_head[k1]) + c2 + int(min_tail[k2]))
         for jobs in subsets:
             c2 = _johnson_lag_makespan(p[jobs, k1], p[jobs, k2], lag[jobs])
             best = max(best, int(heads[jobs, k1].min()) + c2 + int(tails[jobs, k2].min()))
