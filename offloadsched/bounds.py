@@ -287,9 +287,9 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     hr = [0] * n  # end of remote compute
     for v in range(n):
         if loc[v]:
-            hc[v] = max(max([hc[p] for p in preds[v]], default=0), rel[v]) + f[v]
+            hc[v] = max([rel[v], *[hc[p] for p in preds[v]]]) + f[v]
         else:
-            hr[v] = max(max([hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]], default=0), rel[v]) + r[v]
+            hr[v] = max([rel[v], *[hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]]]) + r[v]
     # tail_r[v]: time that must follow the end of remote node v (its remote descendants, then the
     # round trip of its job, which offloads)
     w = problem.w_rtt
@@ -304,9 +304,7 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     tc = [0] * n
     for v in range(n - 1, -1, -1):
         if loc[v]:
-            tc[v] = max([f[s] + tc[s] for s in succs[v] if loc[s]], default=0)
-            if cut[v]:
-                tc[v] = max(tc[v], u[v] + after[v])
+            tc[v] = max([u[v] + after[v] if cut[v] else 0, *[f[s] + tc[s] for s in succs[v] if loc[s]]])
     head_c, head_r = np.array(hc, dtype=np.int64), np.array(hr, dtype=np.int64)
     tail_r, after_upload = np.array(tr, dtype=np.int64), np.array(after, dtype=np.int64)
     u_arr, r_arr, f_arr = problem.u, problem.r, problem.f
