@@ -18,10 +18,16 @@ Per layer ``v`` (all jobs side by side, numbered as :meth:`JointProblem.dag` num
   remote layer has an upload, its input being local); redundant: makespan >= local load and >=
   uplink load (+ ``w_rtt`` when some layer is uploaded).
 
+Release times ``r_k`` (MODEL.md "Release times"): every start variable of job ``k``'s layers (local
+compute, upload, remote compute) has the lower bound ``r_k``; an absent interval constrains nothing,
+and no other constraint assumes time-0 starts (the load rows above stay valid lower bounds), so the
+model's optima are the joint optima with release.  Warm starts are scored by the core's evaluator
+(with release), and absent intervals are hinted at ``r_k``.
+
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
 
-Symmetry breaking (identical jobs: the same graph and the same times).  Swapping two identical
+Symmetry breaking (identical jobs: the same graph, the same times and the same release time).  Swapping two identical
 jobs layer by layer, partitions included, maps every solution to one of equal makespan, so any
 function of a job's partition and schedule may be used to sort the jobs of a group.  The key
 used is lexicographic (local load ``a_k = sum f[v] L[v]``, then ``T_k`` = the start of the
@@ -81,13 +87,14 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     preds, succs = base.preds, base.succs
     remote = jp.remote_model != "negligible"
     w = jp.platform.rtt_us
-    groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r))
+    rel = jp.release[base.job].tolist()  # per layer: its job's release time
+    groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r, np.asarray(rel)))
     inputs = {vs[0] for vs in nodes}
 
     m = cp_model.CpModel()
     mk = m.new_int_var(0, H, "makespan")
     L = [m.new_bool_var(f"L{v}") for v in range(n)]
-    sc = [m.new_int_var(0, max(0, H - f[v]), f"sc{v}") for v in range(n)]
+    sc = [m.new_int_var(rel[v], max(rel[v], H - f[v]), f"sc{v}") for v in range(n)]
     ic = [m.new_optional_fixed_size_interval_var(sc[v], f[v], L[v], f"c{v}") for v in range(n)]
     U: dict[int, cp_model.IntVar] = {}
     su: dict[int, cp_model.IntVar] = {}
@@ -109,12 +116,12 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
                 m.add_bool_or([~L[v], L[s], U[v]])
             m.add_implication(U[v], L[v])
             m.add_bool_or([~L[s] for s in succs[v]]).only_enforce_if(U[v])
-            su[v] = m.new_int_var(0, max(0, H - u[v]), f"su{v}")
+            su[v] = m.new_int_var(rel[v], max(rel[v], H - u[v]), f"su{v}")
             iu.append(m.new_optional_fixed_size_interval_var(su[v], u[v], U[v], f"u{v}"))
             m.add(su[v] >= sc[v] + f[v]).only_enforce_if(U[v])
             m.add(mk >= su[v] + u[v] + w).only_enforce_if(U[v])
         if remote and v not in inputs:
-            sr[v] = m.new_int_var(0, max(0, H - r[v]), f"sr{v}")
+            sr[v] = m.new_int_var(rel[v], max(rel[v], H - r[v]), f"sr{v}")
             ir.append(m.new_optional_fixed_size_interval_var(sr[v], r[v], ~L[v], f"r{v}"))
             m.add(mk >= sr[v] + r[v] + w).only_enforce_if(~L[v])
     if remote:  # remote layer after each predecessor's upload (local) or remote compute (remote)
@@ -178,8 +185,9 @@ def _seq(solver: cp_model.CpSolver, items, start, dur) -> list[int]:
 
 def _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk) -> None:
     """Hint every variable from the warm start, relabelled so that it satisfies the
-    symmetry-breaking order (absent intervals get start 0)."""
+    symmetry-breaking order (absent intervals get their job's release time)."""
     dag = warm.problem
+    rel = base.release[base.job].tolist()
     starts = _cpsat.timing_starts(warm.timing)
     f = base.f
 
@@ -201,12 +209,12 @@ def _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk) -> No
     for v in range(len(base)):
         w = src[v]
         m.add_hint(L[v], bool(dag.local[w]))
-        m.add_hint(sc[v], starts.get(("compute", w), 0))
+        m.add_hint(sc[v], starts.get(("compute", w), rel[v]))
         if v in U:
             m.add_hint(U[v], bool(dag.cut[w]))
-            m.add_hint(su[v], starts.get(("upload", w), 0))
+            m.add_hint(su[v], starts.get(("upload", w), rel[v]))
         if v in sr:
-            m.add_hint(sr[v], starts.get(("remote", w), 0))
+            m.add_hint(sr[v], starts.get(("remote", w), rel[v]))
     for k, (_, t) in key_var.items():
         if not isinstance(t, int):
             m.add_hint(t, key(jmap.get(k, k))[1])
