@@ -13,17 +13,11 @@ order, which release times invalidate; ``bf-fl`` / ``fl-exact`` score seed 003's
 
 # -- CP-SAT models and the DP over ideals (registered by import path: importing this package
 #    does not import ortools) ------------------------------------------------------------------
+from offloadsched.registry import all_of as _all_of  # noqa: E402
 from offloadsched.registry import negligible_remote as _negligible_remote  # noqa: E402
 from offloadsched.registry import no_release as _no_release  # noqa: E402
 from offloadsched.registry import register as _register  # noqa: E402
 from offloadsched.vocab import FLOW_TYPES as _FLOW_TYPES  # noqa: E402
-
-
-def _both(first, second):
-    """An ``applies`` check refusing what either check refuses (``first``'s reason first)."""
-    def check(problem):
-        return first(problem) or second(problem)
-    return check
 
 
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
@@ -40,7 +34,7 @@ _register("cpsat-joint", "offloadsched.formulations.cpsat_joint:solve_joint", pr
           summary="CP-SAT joint partitioning and scheduling (optional intervals)", options=_CPSAT_OPTIONS)
 _register("dp-ideals", "offloadsched.formulations.dp_ideals:solve_dp_ideals", problems=("dag",), kind="exact",
           summary="dynamic program over predecessor-closed local sets (problem D, negligible remote)",
-          options=("max_states",), applies=_both(_negligible_remote, _no_release))
+          options=("max_states",), applies=_all_of(_negligible_remote, _no_release))
 
 # -- MIP models (PuLP: CBC or HiGHS) and the convex relaxation (scipy), by import path ----------
 _MIP_OPTIONS = ("solver", "hint", "log", "workers")
@@ -70,8 +64,8 @@ _register("hps+sidney", "offloadsched.formulations.sidney:hps_sidney", problems=
 from offloadsched.registry import one_dnn_job as _one_dnn_job  # noqa: E402
 
 _register("bf-fl", "offloadsched.formulations.fused_exact:bf_fl", problems=("joint",),
-          applies=_both(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "max_candidates"),
+          applies=_all_of(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "max_candidates"),
           summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
 _register("fl-exact", "offloadsched.formulations.fused_exact:fl_exact", problems=("joint",),
-          applies=_both(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "workers"),
+          applies=_all_of(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "workers"),
           summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")

@@ -38,12 +38,12 @@ from offloadsched.schedule import Schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
-from ._flowshop import ig_ready, ig_warm_start
+from ._flowshop import ig_ready, ig_warm_start, round_trip_without_release
 
 WARM_START = ("neh", "johnson")
 
 
-@reduce_round_trip
+@round_trip_without_release
 def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
                    hint: bool = True, log: bool = False, seed: int | None = None,
                    permutation: bool = True) -> SolverOutput:

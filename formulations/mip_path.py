@@ -113,10 +113,7 @@ def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solve
 
 
 def _makespan(problem: FmProblem, order: list[int]) -> int:
-    """The makespan of ``order`` (the fast scalar one without release times, else the evaluator's)."""
-    if problem.has_release:
-        return evaluate(problem, Schedule.from_order(order)).makespan
-    return flow_makespan(problem.times, order)
+    return flow_makespan(problem.times, order, problem.w_rtt, problem.release)
 
 
 def _model(problem: FmProblem):
