@@ -19,7 +19,6 @@ from offloadsched.registry import no_release as _no_release  # noqa: E402
 from offloadsched.registry import register as _register  # noqa: E402
 from offloadsched.vocab import FLOW_TYPES as _FLOW_TYPES  # noqa: E402
 
-
 _CPSAT_OPTIONS = ("workers", "hint", "log", "seed")
 _register("cpsat-flowshop", "offloadsched.formulations.cpsat_flowshop:solve_flowshop", problems=_FLOW_TYPES,
           kind="exact", summary="CP-SAT permutation flow shop (intervals, NoOverlap, shared order literals)",

@@ -22,7 +22,12 @@ Release times ``r_k`` (MODEL.md "Release times"): every start variable of job ``
 compute, upload, remote compute) has the lower bound ``r_k``; an absent interval constrains nothing,
 and no other constraint assumes time-0 starts (the load rows above stay valid lower bounds), so the
 model's optima are the joint optima with release.  Warm starts are scored by the core's evaluator
-(with release), and absent intervals are hinted at ``r_k``.
+(with release), and absent intervals are hinted at ``r_k``.  Redundant rows that CP-SAT does not
+derive from the optional intervals (its bound stalls far below the optimum of a stream without
+them): ``makespan >= r_k + A_k``, ``A_k`` a proven lower bound on job ``k``'s makespan alone (this
+model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), and for release
+levels ``t``, ``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released
+at ``t`` or later (their operations all run on one machine after ``t``).
 
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
@@ -40,10 +45,12 @@ References (docs/REFERENCES.md): [Seed001].
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
 
+import offloadsched
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
@@ -53,7 +60,11 @@ from offloadsched.schedule import Schedule
 from . import _cpsat
 from ._cpsat import cp_model
 
-WARM_START = ("hps", "jps")
+WARM_START = ("hps", "jps", "po")
+#: share of the time limit for the lower bounds of jobs alone (release times, :func:`_alone_bounds`)
+ALONE_SHARE = 0.1
+#: release levels with load rows (:func:`_release_rows`)
+RELEASE_LEVELS = 32
 
 
 def solve_joint(problem: JointProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
@@ -72,6 +83,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     check_answer_fits(jp, opts.time_limit, "cpsat-joint")
     # what the answer costs (problem D, solve()'s checks) is kept from the limit
     opts = replace(opts, time_limit=max(0.1, opts.time_limit - jp.size * ANSWER_SECONDS_PER_LAYER))
+    alone = _alone_bounds(jp, opts) if jp.has_release and len(jp.jobs) > 1 else []
     lo = [Partition.local_only(d) for d in jp.jobs]
     base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
     lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
@@ -135,6 +147,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     if jp.remote_model == "serial":
         m.add_no_overlap(ir)
     m.add(mk >= sum(f[v] * L[v] for v in range(n)))
+    if jp.has_release:
+        _release_rows(m, mk, jp.release.tolist(), nodes, f, u, L, U, alone)
     uploads = sum(u[v] * U[v] for v in U)
     if w and U:
         offload = m.new_bool_var("offloads")  # some layer is uploaded
@@ -176,6 +190,44 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
 
     rn = _cpsat.run(m, opts)
     return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)})
+
+
+def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
+    """Per job: a proven lower bound on its makespan alone (this method on the job's DNN by itself, without
+    release times, through :func:`offloadsched.solve`; once per distinct DNN, within :data:`ALONE_SHARE` of
+    the time limit; 0 where none is known)."""
+    deadline = opts.t0 + ALONE_SHARE * opts.time_limit
+    members: dict[tuple, list[int]] = {}
+    for k, (d, (f, u, r)) in enumerate(zip(jp.jobs, jp.times)):
+        members.setdefault((d.name, d.preds, f.tobytes(), u.tobytes(), r.tobytes()), []).append(k)
+    out = [0] * len(jp.jobs)
+    for same in members.values():
+        if time.perf_counter() >= deadline:
+            break
+        one = JointProblem([jp.jobs[same[0]]], jp.platform, remote_model=jp.remote_model)
+        res = offloadsched.solve(one, "cpsat-joint", time_limit=max(0.1, deadline - time.perf_counter()),
+                                 workers=opts.workers, seed=opts.seed)
+        bound = int(res.bound or 0) if res.status in ("optimal", "feasible") else 0
+        for j in same:
+            out[j] = bound
+    return out
+
+
+def _release_rows(m: cp_model.CpModel, mk: cp_model.IntVar, release: list[int], nodes: list[list[int]],
+                  f: list[int], u: list[int], L: list, U: dict, alone: list[int]) -> None:
+    """Lower bounds from the release times (module docstring): job ``k`` alone, from ``r_k``; the local and
+    upload loads of the jobs released at ``t`` or later, from ``t`` (at most :data:`RELEASE_LEVELS`
+    values of ``t``, spread over the distinct release times)."""
+    for k, a in enumerate(alone):
+        if a:
+            m.add(mk >= release[k] + a)
+    levels = sorted(set(release) - {0})
+    if len(levels) > RELEASE_LEVELS:
+        levels = [levels[round(i * (len(levels) - 1) / (RELEASE_LEVELS - 1))] for i in range(RELEASE_LEVELS)]
+    for t in levels:
+        later = [v for k, vs in enumerate(nodes) if release[k] >= t for v in vs]
+        m.add(mk >= t + sum(f[v] * L[v] for v in later))
+        m.add(mk >= t + sum(u[v] * U[v] for v in later if v in U))
 
 
 def _seq(solver: cp_model.CpSolver, items, start, dur) -> list[int]:
