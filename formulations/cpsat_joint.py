@@ -91,9 +91,13 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm],
                              deadline=opts.t0 + opts.time_limit / 2, limit_methods=True)
     n = len(base)
+    lower = max((r + a for r, a in zip(jp.release.tolist(), alone)), default=0)  # job k alone from r_k
+    if alone and warm.makespan <= lower:
+        return _cpsat.unbuilt(warm, "warm start equals a job's release plus its least makespan alone",
+                              model_name="cpsat-joint", lower=lower)
     reason = _cpsat.too_big(opts, 8 * n + 3 * sum(len(ps) for ps in base.preds))
     if reason:
-        return _cpsat.unbuilt(warm, reason, model_name="cpsat-joint")
+        return _cpsat.unbuilt(warm, reason, model_name="cpsat-joint", lower=lower)
     H = warm.makespan
     f, u, r = base.f.tolist(), base.u.tolist(), base.r.tolist()
     preds, succs = base.preds, base.succs
@@ -115,7 +119,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     ir = []
     for v in range(n):
         if v % 1000 == 0 and _cpsat.over_time(opts):
-            return _cpsat.unbuilt(warm, _cpsat.over_time(opts) or "", model_name="cpsat-joint")
+            return _cpsat.unbuilt(warm, _cpsat.over_time(opts) or "", model_name="cpsat-joint", lower=lower)
         if v in inputs:
             m.add(L[v] == 1)
         for p in preds[v]:
@@ -150,6 +154,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     if jp.has_release:
         _release_rows(m, mk, jp.release.tolist(), nodes, f, u, L, U, alone)
     uploads = sum(u[v] * U[v] for v in U)
+    offload = None
     if w and U:
         offload = m.new_bool_var("offloads")  # some layer is uploaded
         m.add_max_equality(offload, list(U.values()))
@@ -177,6 +182,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
 
     if opts.hint:
         _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk)
+        if offload is not None:
+            m.add_hint(offload, bool(warm.problem.cut.any()))
 
     def extract(solver: cp_model.CpSolver) -> _cpsat.Candidate:
         local = np.array([solver.boolean_value(x) for x in L], dtype=bool)
@@ -189,7 +196,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
         return _cpsat.Candidate(Schedule(seqs), dag, parts)
 
     rn = _cpsat.run(m, opts)
-    return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)})
+    return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)},
+                          lower=lower)
 
 
 def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
