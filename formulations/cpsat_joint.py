@@ -51,6 +51,7 @@ from dataclasses import replace
 import numpy as np
 
 import offloadsched
+from offloadsched.errors import ValidationError
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
@@ -71,13 +72,14 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
                 hint: bool = True, log: bool = False, seed: int | None = None) -> SolverOutput:
     """CP-SAT joint partitioning and scheduling (exact; contains problem D, NP-hard).
 
-    Warm start: the best of ``hps``, ``jps`` (when registered; each given what is left of half the time
-    limit) and local-only for every job.  Limits: a joint problem whose answer (problem D of every
-    layer) cannot be built and checked within the time limit is refused
-    (:func:`offloadsched.problems.check_answer_fits`), and that cost is kept from the limit; a model
-    whose estimated building time exceeds what is left (:func:`offloadsched.formulations._cpsat.too_big`),
-    or that is still being built when the limit passes, is abandoned: the warm start is returned with
-    status feasible and ``info["note"]`` saying so."""
+    Warm start: the best of ``hps``, ``jps``, ``po`` (when registered; each given what is left of half the
+    time limit), local-only for every job and, with release times, the partitions those heuristics choose
+    without release times with the jobs in order of release (within a quarter of the limit).  Limits: a
+    joint problem whose answer (problem D of every layer) cannot be built and checked within the time
+    limit is refused (:func:`offloadsched.problems.check_answer_fits`), and that cost is kept from the
+    limit; a model whose estimated building time exceeds what is left
+    (:func:`offloadsched.formulations._cpsat.too_big`), or that is still being built when the limit
+    passes, is abandoned: the warm start is returned with status feasible and ``info["note"]`` saying so."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     jp = problem
     check_answer_fits(jp, opts.time_limit, "cpsat-joint")
@@ -87,8 +89,11 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     lo = [Partition.local_only(d) for d in jp.jobs]
     base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
     lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
+    extra = [lo_warm]
+    if jp.has_release and opts.hint:  # partitions chosen without release times, jobs in order of release
+        extra += _release_ordered(jp, deadline=opts.t0 + opts.time_limit / 4)
     # the heuristics get what is left of half the limit, each through solve(..., time_limit=...)
-    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm],
+    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=extra,
                              deadline=opts.t0 + opts.time_limit / 2, limit_methods=True)
     n = len(base)
     lower = max((r + a for r, a in zip(jp.release.tolist(), alone)), default=0)  # job k alone from r_k
@@ -218,6 +223,28 @@ def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
         bound = int(res.bound or 0) if res.status in ("optimal", "feasible") else 0
         for j in same:
             out[j] = bound
+    return out
+
+
+def _release_ordered(jp: JointProblem, deadline: float) -> list[_cpsat.Warm]:
+    """Warm starts for release times: the partitions :data:`WARM_START` choose for the problem without
+    release times (through :func:`offloadsched.solve`, each given what is left until ``deadline``), every
+    job's local layers in order of release (:func:`~offloadsched.formulations._cpsat.release_order`)."""
+    free = jp.with_release(None)
+    out = []
+    for name in WARM_START:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        try:
+            res = offloadsched.solve(free, name, time_limit=left)
+        except ValidationError:  # not registered, or refuses the instance
+            continue
+        if res.partitions is None or res.status == "error":
+            continue
+        dag = jp.dag(res.partitions)
+        out.append(_cpsat.Warm(f"{name} partitions in release order", evaluate(dag, _cpsat.release_order(dag)), dag,
+                               res.partitions))
     return out
 
 
