@@ -25,9 +25,10 @@ model's optima are the joint optima with release.  Warm starts are scored by the
 (with release), and absent intervals are hinted at ``r_k``.  Redundant rows that CP-SAT does not
 derive from the optional intervals (its bound stalls far below the optimum of a stream without
 them): ``makespan >= r_k + A_k``, ``A_k`` a proven lower bound on job ``k``'s makespan alone (this
-model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), and for release
-levels ``t``, ``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released
-at ``t`` or later (their operations all run on one machine after ``t``).
+model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), the core's lower
+bound (:func:`offloadsched.bounds.lower_bound`) on the makespan variable, and for release levels ``t``,
+``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released at ``t`` or
+later (their operations all run on one machine after ``t``).
 
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
@@ -51,6 +52,7 @@ from dataclasses import replace
 import numpy as np
 
 import offloadsched
+from offloadsched.bounds import lower_bound as core_lower_bound
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
@@ -96,9 +98,11 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=extra,
                              deadline=opts.t0 + opts.time_limit / 2, limit_methods=True)
     n = len(base)
-    lower = max((r + a for r, a in zip(jp.release.tolist(), alone)), default=0)  # job k alone from r_k
-    if alone and warm.makespan <= lower:
-        return _cpsat.unbuilt(warm, "warm start equals a job's release plus its least makespan alone",
+    lower = 0
+    if jp.has_release:  # job k alone from r_k, and the core's bound
+        lower = max([core_lower_bound(jp)] + [r + a for r, a in zip(jp.release.tolist(), alone)])
+    if jp.has_release and warm.makespan <= lower:
+        return _cpsat.unbuilt(warm, "warm start equals a lower bound (release times)",
                               model_name="cpsat-joint", lower=lower)
     reason = _cpsat.too_big(opts, 8 * n + 3 * sum(len(ps) for ps in base.preds))
     if reason:
@@ -113,7 +117,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     inputs = {vs[0] for vs in nodes}
 
     m = cp_model.CpModel()
-    mk = m.new_int_var(0, H, "makespan")
+    mk = m.new_int_var(min(lower, H), H, "makespan")
     L = [m.new_bool_var(f"L{v}") for v in range(n)]
     sc = [m.new_int_var(rel[v], max(rel[v], H - f[v]), f"sc{v}") for v in range(n)]
     ic = [m.new_optional_fixed_size_interval_var(sc[v], f[v], L[v], f"c{v}") for v in range(n)]
