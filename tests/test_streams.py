@@ -1,0 +1,161 @@
+"""Streams (offloadsched.instances.streams): release-time generators and the offered load."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from offloadsched.dnn import DNN, Layer
+from offloadsched.errors import ValidationError
+from offloadsched.ideals import enumerate_ideals
+from offloadsched.instances.generators import random_dnn
+from offloadsched.instances.streams import (
+    PATTERNS,
+    bottleneck_time,
+    burst,
+    offered_load,
+    periodic,
+    poisson,
+    rate_for_load,
+    release_times,
+    stage_front,
+)
+from offloadsched.partition import Partition
+from offloadsched.platform import Platform
+from offloadsched.problems import build_fm
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_release_times_sorted_integer_seeded(pattern):
+    kw = {"jitter": 0.4} if pattern == "periodic" else {}
+    a = release_times(pattern, 500, 30.0, seed=3, **kw)
+    assert a.dtype == np.int64 and len(a) == 500
+    assert (np.diff(a) >= 0).all() and a[0] >= 0
+    assert np.array_equal(a, release_times(pattern, 500, 30.0, seed=3, **kw))
+    assert not np.array_equal(a, release_times(pattern, 500, 30.0, seed=4, **kw))
+    assert np.array_equal(a, release_times(pattern, 500, 30.0, seed=np.random.default_rng(3), **kw))
+
+
+def test_periodic_spacing_exact():
+    assert np.array_equal(periodic(7, 10), np.arange(7) * 100_000)
+    t = periodic(1001, 30)  # 33,333.3 µs: each frame rounded on its own, no drift
+    assert t[-1] == 33_333_333 and t[3] == 100_000 and t[1] == 33_333 and t[2] == 66_667
+    assert set(np.diff(t).tolist()) == {33_333, 33_334}
+    assert np.array_equal(periodic(50, 24, seed=1), periodic(50, 24, seed=2))  # no jitter: no draw
+
+
+def test_periodic_jitter_stays_in_its_slot():
+    t = periodic(2000, 25, jitter=0.9, seed=5)
+    slot = np.arange(2000) * 40_000
+    assert (t >= slot).all() and (t <= slot + 36_000).all()
+    assert (t > slot).mean() > 0.99  # jitter moves (almost) every frame
+
+
+def test_poisson_mean_rate():
+    rate = 40.0
+    t = poisson(20_000, rate, seed=11)
+    assert t[0] == 0
+    gaps = np.diff(t)
+    # exponential gaps of mean 25,000 µs; the sample mean of 19,999 has a standard error of 0.7 %
+    assert abs(gaps.mean() / (1e6 / rate) - 1) < 0.03
+    assert abs(gaps.std() / gaps.mean() - 1) < 0.05  # coefficient of variation 1
+
+
+def test_burst_sizes_and_rate():
+    t = burst(23, 10.0, size=5, seed=2)
+    assert np.array_equal(t[:5], [0] * 5)
+    starts = np.unique(t)
+    assert len(starts) == 5 and [int((t == s).sum()) for s in starts] == [5, 5, 5, 5, 3]
+    spread = burst(10, 10.0, size=5, spread=7, seed=2)
+    assert spread[:5].tolist() == [0, 7, 14, 21, 28]
+    long = burst(50_000, 100.0, size=10, seed=1)
+    assert abs(len(long) / (long[-1] / 1e6) / 100.0 - 1) < 0.05
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: periodic(0, 10), "number of jobs"),
+    (lambda: periodic(5, 0), "fps must be a number"),
+    (lambda: periodic(5, 10, jitter=1.0), "jitter"),
+    (lambda: poisson(5, float("nan")), "rate"),
+    (lambda: burst(5, 10, size=0), "size"),
+    (lambda: burst(5, 10, spread=-1), "spread"),
+    (lambda: release_times("uniform", 5, 10), "unknown arrival pattern 'uniform'"),
+    (lambda: poisson(3, 10, seed=-1), "seed"),
+    (lambda: periodic(100_000, 1e-9), "ceiling"),
+])
+def test_generator_errors(call, match):
+    with pytest.raises(ValidationError, match=match):
+        call()
+
+
+# -- offered load ----------------------------------------------------------------------------------
+def _chain(name: str, flops: list[float], out_bytes: list[float]) -> DNN:
+    names = ["input"] + [f"l{k}" for k in range(1, len(flops) - 1)] + ["output"]
+    layers = [Layer(n, "input" if k == 0 else "layer", fl, ob) for k, (n, fl, ob) in
+              enumerate(zip(names, flops, out_bytes))]
+    return DNN(name, layers, list(zip(names, names[1:])))
+
+
+# device 1 GFLOP/s (1 µs per kFLOP), server 0.5 GFLOP/s, 0.8 Mbit/s uplink (10 µs per byte), no latencies
+PLATFORM = Platform(1e9, 5e8, 8e5, 0.0)
+# f = 0, 4000, 2000, 1000; u = 10000, 5000, 2500, 100; t' = 0, 8000, 4000, 2000 (µs)
+CHAIN = _chain("chain", [0, 4e6, 2e6, 1e6], [1000, 500, 250, 10])
+# f = 0, 1000, 1000; u = 2000, 1000, 10
+SHORT = _chain("short", [0, 1e6, 1e6], [200, 100, 1])
+
+
+def test_bottleneck_hand_computed():
+    # partitions of CHAIN (f, u, t'): {input} (0, 10000, 14000), up to l1 (4000, 5000, 6000),
+    # up to l2 (6000, 2500, 2000), local-only (7000, 0, 0): the output uploads nothing
+    assert bottleneck_time(CHAIN, PLATFORM) == 5000  # max(f, u) smallest at the cut after l1
+    assert bottleneck_time(CHAIN, PLATFORM, "parallel") == 5000  # no contention at the server
+    assert bottleneck_time(CHAIN, PLATFORM, "serial") == 6000  # after l1 or after l2
+    assert stage_front(CHAIN, PLATFORM).tolist() == [[0, 10000], [4000, 5000], [6000, 2500], [7000, 0]]
+    assert offered_load(100.0, CHAIN, PLATFORM) == pytest.approx(0.5)
+    assert rate_for_load(1.2, CHAIN, PLATFORM) == pytest.approx(240.0)
+    assert rate_for_load(0.7, [CHAIN] * 3, PLATFORM, "serial") == pytest.approx(0.7e6 / 6000)
+
+
+def test_bottleneck_of_a_mix_hand_computed():
+    # SHORT's partitions (f, u): (0, 2000), (1000, 1000), (2000, 0).  Half the jobs of each DNN:
+    # CHAIN after l2 + SHORT cloud-only: (6000 + 0, 2500 + 2000) / 2 = (3000, 2250); no pair does better
+    # (CHAIN's f alone is 4000 or more unless it sends 10000 µs: max >= 3000 with a share of one half)
+    assert bottleneck_time([CHAIN, SHORT], PLATFORM) == pytest.approx(3000)
+    # two thirds CHAIN: (2 * 4000 + 2000, 2 * 5000 + 0) / 3 or (2 * 6000 + 0, 2 * 2500 + 2000) / 3
+    assert bottleneck_time([CHAIN, SHORT, CHAIN], PLATFORM) == pytest.approx(10000 / 3)
+
+
+def _brute_tau(dnns, platform, remote_model):
+    """min over one partition per DNN of the busiest machine's mean time, through build_fm."""
+    distinct = list({id(d): d for d in dnns}.values())
+    share = {id(d): sum(x is d for x in dnns) / len(dnns) for d in distinct}
+    options = []
+    for d in distinct:
+        rows = []
+        for ideal in enumerate_ideals(d):
+            part = Partition(d, np.array([ideal >> v & 1 for v in range(len(d))], dtype=bool))
+            rows.append(build_fm([d], platform, [part]).times[0] * share[id(d)])
+        options.append(rows)
+    cols = slice(None) if remote_model == "serial" else slice(0, 2)
+    return min(max(sum(combo)[cols]) for combo in itertools.product(*options))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("remote_model", ["negligible", "serial"])
+def test_bottleneck_against_enumeration(seed, remote_model):
+    platform = Platform(2e8, 1e9, 2e6, 0.003)
+    a, b = random_dnn(7, seed, "sp"), random_dnn(6, seed + 10, "tree").rename("other")
+    assert bottleneck_time(a, platform, remote_model) == _brute_tau([a], platform, remote_model)
+    assert bottleneck_time([a, b, b], platform, remote_model) == pytest.approx(
+        _brute_tau([a, b, b], platform, remote_model))
+
+
+def test_load_errors():
+    with pytest.raises(ValidationError, match="load must be a number > 0"):
+        rate_for_load(0, CHAIN, PLATFORM)
+    with pytest.raises(ValidationError, match="unknown remote model 'fast'"):
+        bottleneck_time(CHAIN, PLATFORM, "fast")
+    with pytest.raises(ValidationError, match="at least one job"):
+        bottleneck_time([], PLATFORM)
+    with pytest.raises(ValidationError, match="rate must be"):
+        offered_load(-1, CHAIN, PLATFORM)
