@@ -86,6 +86,10 @@ def bruteforce(problem: FmProblem | DagProblem, *, time_limit: float | None = No
                max_candidates: int = 200_000) -> SolverOutput:
     """Enumerate every schedule and keep the best.
 
+    Release times (MODEL.md "Release times") are honoured: every candidate is timed semi-actively, each
+    operation at the earliest its resource, predecessors and job's release allow, which is optimal for
+    the candidate's sequences (the makespan is regular: starting an operation later never helps).
+
     Flow problems: all n! job orders.  DAG problems: every linear extension of the local
     layers; with ``serial`` or ``parallel`` remote also every upload order, and with ``serial``
     every linear extension of the remote layers (with ``negligible`` remote, uploading in the
@@ -120,9 +124,10 @@ def _bruteforce_flow(problem: FmProblem, limit: int, deadline: float | None) -> 
         shown = f"{n}! = {total}" if n <= 30 else f"{n}!"
         raise SizeLimitError(f"bruteforce: {shown} orders exceed max_candidates={limit}")
     rows = problem.times.tolist()
+    release = problem.release.tolist() if problem.has_release else None
     best, best_order = None, tuple(range(n))
     for seen, order in enumerate(itertools.permutations(range(n)), 1):
-        ms = flow_makespan(rows, order, problem.w_rtt)
+        ms = flow_makespan(rows, order, problem.w_rtt, release)
         if best is None or ms < best:
             best, best_order = ms, order
         stop = _timed_out(problem, best, Schedule.from_order(best_order), deadline, seen, total)

@@ -2,7 +2,8 @@
 
 :func:`check` verifies a :class:`~offloadsched.schedule.Timing` against the problem's flat
 operation list (:meth:`operations`): every operation present once with its exact duration,
-no start before 0, every precedence arc respected, no two operations overlapping on one
+no start before 0 nor before its job's release time (MODEL.md "Release times"), every precedence
+arc respected, no two operations overlapping on one
 resource, and the makespan equal to the latest end.  It shares no code with the evaluator's
 recurrence, so each tests the other.
 """
@@ -58,6 +59,14 @@ def violations(problem: Problem, timing: Timing, *, limit: int = 10) -> list[str
         out.append(f"{label(ops.kind[k], ops.item[k])} lasts {end[k] - start[k]}, expected {ops.duration[k]}")
     for k in np.flatnonzero(start < 0)[:limit]:
         out.append(f"{label(ops.kind[k], ops.item[k])} starts at {start[k]} < 0")
+    release = scheduled.release
+    if release.any():
+        op_job = ops.item if isinstance(problem, FmProblem) else cast(DagProblem, problem).job[ops.item]
+        job_names = problem.jobs if isinstance(problem, FmProblem) else cast(DagProblem, problem).job_names
+        for k in np.flatnonzero(start < release[op_job])[:limit]:
+            j = int(op_job[k])
+            out.append(f"{label(ops.kind[k], ops.item[k])} starts at {start[k]}, before job {job_names[j]!r} "
+                       f"is released at {release[j]}")
     if len(ops.arcs):
         a, b = ops.arcs[:, 0], ops.arcs[:, 1]
         for k in np.flatnonzero(start[b] < end[a])[:limit]:

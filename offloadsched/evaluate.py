@@ -1,7 +1,8 @@
 """The one evaluator: semi-active schedules for J2, Fm and D (MODEL.md section 2).
 
 Given a problem and a :class:`~offloadsched.schedule.Schedule`, every operation starts as soon
-as its resource is free and its predecessors are done.  The makespan is the latest completion of a
+as its resource is free, its predecessors are done and its job is released (``problem.release``,
+MODEL.md "Release times").  The makespan is the latest completion of a
 job: its last operation's end, plus the problem's round trip ``w_rtt`` for a job that offloads
 (after its last upload or remote operation, MODEL.md section 1).  Flow problems are evaluated with a
 vectorised recurrence (``C_k = max(C_{k-1}, r_k) + p_k`` written as a running maximum), so a
@@ -27,9 +28,12 @@ def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.nda
              overlap: bool = True) -> Timing:
     """Build the semi-active schedule of ``schedule`` on ``problem``.
 
+    An operation of job ``j`` starts no earlier than ``problem.release[j]``.
+
     With ``overlap=False`` no two operations overlap (seed 002's DSL baseline): the jobs run one
     after another, in the order of their first operation in the semi-active schedule, each job's
-    operations in their semi-active order; the makespan is the sum of all operation times.
+    operations in their semi-active order, a job starting at its release time at the earliest;
+    without release times the makespan is the sum of all operation times.
 
     ``schedule`` may be a :class:`Schedule`, a mapping of resource to sequence, or a plain
     sequence (a job order for flow problems, a local order for DAG problems).  Raises
@@ -47,7 +51,8 @@ def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.nda
     Returns
     -------
     Timing
-        Start and end of every operation (integer microseconds) and the makespan.
+        Start and end of every operation (integer microseconds), the makespan, and every job's
+        completion and response time.
 
     Raises
     ------
@@ -88,17 +93,26 @@ def evaluate(problem: Problem, schedule: Schedule | dict | list | tuple | np.nda
 
 
 def _without_overlap(problem: Problem, timing: Timing) -> Timing:
-    """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end)."""
-    job = timing.item if problem.type in FLOW_TYPES else cast(DagProblem, problem).job[timing.item]
+    """``timing`` re-timed on one global clock: jobs by first start (then index), operations by (start, end);
+    a job starts when the one before it ends or at its release, whichever is later."""
+    job = timing.jobs_of_operations
     first = np.full(int(job.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, job, timing.start)
     order = np.lexsort((timing.end, timing.start, job, first[job]))
     dur = (timing.end - timing.start)[order]
     end = np.empty_like(timing.end)
-    end[order] = np.cumsum(dur)
+    if order.size:
+        ends = np.cumsum(dur)  # back to back from time 0
+        job_sorted = job[order]
+        block = np.flatnonzero(np.r_[True, job_sorted[1:] != job_sorted[:-1]])  # each job's first operation
+        sizes = np.diff(np.r_[block, order.size])
+        block_dur = np.add.reduceat(dur, block)
+        block_start = single_machine_ends(timing.releases[job_sorted[block]], block_dur) - block_dur
+        end[order] = np.repeat(block_start - (ends[block] - dur[block]), sizes) + ends
     return Timing(problem_type=timing.problem_type, resources=timing.resources, kind=timing.kind,
                   item=timing.item, resource=timing.resource, start=end - (timing.end - timing.start), end=end,
-                  schedule=timing.schedule, rtt=timing.rtt, rtt_after=timing.rtt_after)
+                  schedule=timing.schedule, rtt=timing.rtt, rtt_after=timing.rtt_after, job=timing.job,
+                  release=timing.release)
 
 
 def makespan(problem: Problem, schedule) -> int:
@@ -158,7 +172,7 @@ def _evaluate_flow(problem: FmProblem, schedule: Schedule) -> Timing:
     full: dict[str, np.ndarray] = {}
     ends_by_machine = np.zeros((m, n), dtype=np.int64)  # row i: machine i (contiguous)
     times_by_machine = np.ascontiguousarray(problem.times.T)
-    release = np.zeros(n, dtype=np.int64)
+    release = problem.release  # machine 1 waits for the jobs' release; machine i + 1 for machine i
     checked = None  # the sequence last checked (one 'order' serves every machine)
     for i, mach in enumerate(problem.machines):
         seq = seqs.get(mach, seqs.get("order"))
@@ -176,7 +190,8 @@ def _evaluate_flow(problem: FmProblem, schedule: Schedule) -> Timing:
     return Timing(problem_type=problem.type, resources=tuple(problem.machines),
                   kind=np.tile(machines, n), item=np.repeat(everything, m),
                   resource=np.tile(machines, n), start=(ends - problem.times).ravel(), end=ends.ravel(),
-                  schedule=Schedule(full), rtt=problem.w_rtt, rtt_after=after.ravel())
+                  schedule=Schedule(full), rtt=problem.w_rtt, rtt_after=after.ravel(),
+                  job=np.repeat(everything, m), release=problem.release)
 
 
 def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
@@ -197,9 +212,10 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
     n = len(problem)
     end_c = np.full(n, -1, dtype=np.int64)
     f = problem.f
+    rel = problem.release[problem.job].tolist()  # each node's job's release time
     t = 0
     for v in loc_seq.tolist():
-        s = t
+        s = t if t > rel[v] else rel[v]
         for p in preds[v]:
             e = int(end_c[p])
             if e < 0:
@@ -228,7 +244,7 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
         r = problem.r
 
         def ready(v: int) -> int:
-            s = 0
+            s = rel[v]
             for p in preds[v]:
                 e = end_u[p] if local[p] else end_r[p]
                 if e < 0:
@@ -246,7 +262,7 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
             if "remote" in seqs:
                 rem_seq = _check_permutation(seqs["remote"], remote, "remote order", names)
             else:
-                rem_seq = _list_schedule_remote(problem, end_u)
+                rem_seq = _list_schedule_remote(problem, end_u, rel)
             free = 0
             for v in rem_seq.tolist():
                 free = max(free, ready(v)) + int(r[v])
@@ -263,15 +279,17 @@ def _evaluate_dag(problem: DagProblem, schedule: Schedule) -> Timing:
     dur = np.concatenate([f[loc_seq], problem.u[up_seq], problem.r[rem_seq]])
     return Timing(problem_type="dag", resources=problem.resources, kind=kinds, item=items,
                   resource=resource, start=end - dur, end=end, schedule=Schedule(full),
-                  rtt=problem.w_rtt, rtt_after=kinds != "compute")
+                  rtt=problem.w_rtt, rtt_after=kinds != "compute", job=problem.job[items],
+                  release=problem.release)
 
 
-def _list_schedule_remote(problem: DagProblem, end_u: np.ndarray) -> np.ndarray:
-    """Default serial remote order: earliest ready remote node first, ties by index."""
+def _list_schedule_remote(problem: DagProblem, end_u: np.ndarray, rel: list[int]) -> np.ndarray:
+    """Default serial remote order: earliest ready remote node first (ready: its predecessors done and
+    its job released, ``rel`` per node), ties by index."""
     preds, local, r = problem.preds, problem.local, problem.r
     remote = problem.remote_nodes
     waiting = {int(v): sum(1 for p in preds[v] if not local[p]) for v in remote}
-    ready_at = {int(v): max([int(end_u[p]) for p in preds[v] if local[p]], default=0) for v in remote}
+    ready_at = {int(v): max([int(end_u[p]) for p in preds[v] if local[p]], default=rel[v]) for v in remote}
     heap = [(ready_at[v], v) for v, w in waiting.items() if w == 0]
     heapq.heapify(heap)
     order = []
@@ -288,20 +306,22 @@ def _list_schedule_remote(problem: DagProblem, end_u: np.ndarray) -> np.ndarray:
     return np.array(order, dtype=np.int64)
 
 
-def flow_makespan(times, order, w_rtt: int = 0) -> int:
+def flow_makespan(times, order, w_rtt: int = 0, release=None) -> int:
     """Makespan of a permutation ``order`` on a flow problem's ``times`` (rows are jobs).
 
     A scalar pure-Python form of the evaluator's recurrence, for inner loops that try many
     orders on small instances (brute force, NEH); the result is re-scored by :func:`evaluate`.
-    ``w_rtt``: the round trip after every offloading job (a positive time after the first machine).
+    ``w_rtt``: the round trip after every offloading job (a positive time after the first machine);
+    ``release``: the jobs' release times (default 0), before which no job starts.
     """
     rows = times.tolist() if hasattr(times, "tolist") else times
+    rel = release.tolist() if hasattr(release, "tolist") else release
     m = len(rows[0]) if rows else 0
     c = [0] * m
     last = -1  # completion of the last offloading job so far
     for j in order:
         row = rows[j]
-        t = 0
+        t = rel[j] if rel is not None else 0
         for i in range(m):
             t = (c[i] if c[i] > t else t) + row[i]
             c[i] = t

@@ -54,7 +54,7 @@ def split_round_trip(problem: FmProblem) -> RttSplit:
     """:class:`RttSplit` of ``problem`` (O(n m))."""
     off = np.flatnonzero(problem.offloading)
     sub = same_flow(problem, problem.times[off].reshape(len(off), problem.m), w_rtt=0,
-                    jobs=[problem.jobs[j] for j in off.tolist()])
+                    jobs=[problem.jobs[j] for j in off.tolist()], release=problem.release[off])
     return RttSplit(sub, off, np.flatnonzero(~problem.offloading), int(problem.times[:, 0].sum()),
                     int(problem.w_rtt))
 

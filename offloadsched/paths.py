@@ -83,9 +83,11 @@ def path_problem(problem: DagProblem, paths: Sequence[tuple[int, ...]]) -> FmPro
     """The path model: a J2 problem (negligible remote) or a 3-machine Fm problem."""
     t = path_times(problem, paths)
     names = [f"path{k}" for k in range(len(paths))]
+    release = problem.release[problem.job[[p[0] for p in paths]]] if paths else None  # each path's job's
     if problem.remote_model == "negligible":
-        return J2Problem(t[:, 0], t[:, 1], jobs=names, name=f"paths of {problem.name}".strip())
-    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=names, name=f"paths of {problem.name}".strip())
+        return J2Problem(t[:, 0], t[:, 1], jobs=names, name=f"paths of {problem.name}".strip(), release=release)
+    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=names, name=f"paths of {problem.name}".strip(),
+                     release=release)
 
 
 def priority_topological_order(nodes: Sequence[int], preds, priority: dict[int, int]) -> list[int]:

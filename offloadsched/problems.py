@@ -6,6 +6,10 @@
   remote compute, with remote model ``negligible | serial | parallel``.
 * :class:`JointProblem` - DNN jobs on a platform; a method chooses the partitions too.
 
+Every problem carries release times ``release`` (integer µs >= 0, one per job, default 0; MODEL.md
+"Release times"): no operation of job ``j`` starts before ``release[j]``, on any machine.  Job ``j``'s
+response time is its completion minus ``release[j]``.
+
 Every problem carries a round trip ``w_rtt`` (integer µs, default 0, MODEL.md section 1): a job
 that offloads anything completes ``w_rtt`` after its last upload or remote operation, on no
 machine; the makespan is the latest completion.  In a flow problem a job offloads when one of its
@@ -71,6 +75,8 @@ class FmProblem:
     w_rtt : int
         Round trip (µs) added after the last operation of every offloading job (a job with a
         positive time after the first machine).  0 for the classic flow shop.
+    release : array_like of int, shape (n,), optional
+        Release time (µs) of every job: none of its operations starts earlier.  Default all 0.
 
     Raises
     ------
@@ -98,7 +104,7 @@ class FmProblem:
     type = "fm"
 
     def __init__(self, times, *, machines: Sequence[str] | None = None,
-                 jobs: Sequence[str] | None = None, name: str = "", w_rtt: int = 0) -> None:
+                 jobs: Sequence[str] | None = None, name: str = "", w_rtt: int = 0, release=None) -> None:
         require_numbers(times, f"{self.type} problem: times")  # before numpy reads [True, 2] as [1, 2]
         try:
             arr = np.asarray(times)
@@ -120,9 +126,20 @@ class FmProblem:
         self.jobs = _names(jobs, n, f"{self.type} problem", "job", "J")
         self.name = name
         self.info: dict = {}
-        self.w_rtt = check_rtt(w_rtt, f"{self.type} problem", int(self.times.sum(dtype=object)))
+        total = int(self.times.sum(dtype=object))
+        self.w_rtt = check_rtt(w_rtt, f"{self.type} problem", total)
         if self.w_rtt and not self.offloading.any():
             self.w_rtt = 0  # nothing offloads: no round trip to pay
+        self.release = check_release(release, self.jobs, f"{self.type} problem", total + self.w_rtt)
+
+    @property
+    def has_release(self) -> bool:
+        """Does some job have a positive release time?"""
+        return bool(self.release.any())
+
+    def with_release(self, release) -> FmProblem:
+        """The same problem with other release times (``None``: all 0)."""
+        return same_flow(self, self.times, w_rtt=self.w_rtt, release=release)
 
     @cached_property
     def offloading(self) -> np.ndarray:
@@ -157,7 +174,7 @@ class FmProblem:
 
     def without_rtt(self) -> FmProblem:
         """The same jobs with ``w_rtt = 0`` (the classic flow shop)."""
-        return same_flow(self, self.times, w_rtt=0)
+        return same_flow(self, self.times, w_rtt=0, release=self.release)
 
     def operations(self) -> Operations:
         n, m = self.times.shape
@@ -182,6 +199,8 @@ class J2Problem(FmProblem):
     machines : pair of str
     w_rtt : int
         Round trip (µs) after the upload of every job with ``b > 0``.
+    release : array_like of int, shape (n,), optional
+        Release time (µs) of every job (default all 0).
 
     Raises
     ------
@@ -207,7 +226,7 @@ class J2Problem(FmProblem):
     type = "j2"
 
     def __init__(self, a, b, *, jobs: Sequence[str] | None = None, name: str = "",
-                 machines: Sequence[str] = ("local", "uplink"), w_rtt: int = 0) -> None:
+                 machines: Sequence[str] = ("local", "uplink"), w_rtt: int = 0, release=None) -> None:
         require_numbers(a, "j2 problem: a")
         require_numbers(b, "j2 problem: b")
         a_arr, b_arr = np.atleast_1d(np.asarray(a)), np.atleast_1d(np.asarray(b))
@@ -215,7 +234,7 @@ class J2Problem(FmProblem):
             raise ValidationError(f"j2 problem: a and b must be 1-d of equal length, "
                                   f"got {a_arr.shape} and {b_arr.shape}")
         super().__init__(np.stack([a_arr, b_arr], axis=1) if a_arr.size else np.zeros((0, 2)),
-                         machines=machines, jobs=jobs, name=name, w_rtt=w_rtt)
+                         machines=machines, jobs=jobs, name=name, w_rtt=w_rtt, release=release)
 
     @staticmethod
     def _time_label(k: int, m: int) -> str:
@@ -253,6 +272,9 @@ class DagProblem:
     w_rtt : int
         Round trip (µs): a job with a remote node completes ``w_rtt`` after its last upload or
         remote operation.  With ``w_rtt > 0`` every cut-point's upload must take time.
+    release : array_like of int, shape (n_jobs,), optional
+        Release time (µs) of every job (not node): none of its nodes' operations starts earlier.
+        Default all 0.
 
     Raises
     ------
@@ -282,7 +304,8 @@ class DagProblem:
 
     def __init__(self, *, f, u, r, local, preds: Sequence[Sequence[int]],
                  remote_model: str = "negligible", names: Sequence[str] | None = None,
-                 job=None, job_names: Sequence[str] | None = None, name: str = "", w_rtt: int = 0) -> None:
+                 job=None, job_names: Sequence[str] | None = None, name: str = "", w_rtt: int = 0,
+                 release=None) -> None:
         if remote_model not in REMOTE_MODELS:
             raise ValidationError(f"unknown remote model {remote_model!r}; known: {', '.join(REMOTE_MODELS)}")
         self.remote_model = remote_model
@@ -340,6 +363,16 @@ class DagProblem:
             if zero:
                 raise ValidationError(f"dag problem: w_rtt > 0 needs every upload to take time; cut-point "
                                       f"{self.names[zero[0]]!r} has u = 0")
+        self.release = check_release(release, self.job_names, "dag problem", total + self.w_rtt)
+
+    @property
+    def has_release(self) -> bool:
+        """Does some job have a positive release time?"""
+        return bool(self.release.any())
+
+    def with_release(self, release) -> DagProblem:
+        """The same problem with other release times, one per job (``None``: all 0)."""
+        return self._replace(release=release)
 
     def __len__(self) -> int:
         return len(self.preds)
@@ -446,7 +479,7 @@ class DagProblem:
     def _replace(self, **changes) -> DagProblem:
         fields = dict(f=self.f, u=self.u, r=self.r, local=self.local, preds=self.preds,
                       remote_model=self.remote_model, names=self.names, job=self.job, job_names=self.job_names,
-                      name=self.name, w_rtt=self.w_rtt)
+                      name=self.name, w_rtt=self.w_rtt, release=self.release)
         return DagProblem(**{**fields, **changes})
 
 
@@ -462,11 +495,14 @@ class JointProblem:
         Device, network and server speeds.
     remote_model : str
     name : str
+    release : array_like of int, shape (len(jobs),), optional
+        Release time (µs) of every DNN job (default all 0); carried into problem D and the flow problems.
 
     Raises
     ------
     ValidationError
-        No job, a job that is not a DNN, a platform that is not a Platform, an unknown remote model.
+        No job, a job that is not a DNN, a platform that is not a Platform, an unknown remote model,
+        a bad release time.
 
     Notes
     -----
@@ -489,7 +525,7 @@ class JointProblem:
     type = "joint"
 
     def __init__(self, jobs: Sequence[DNN], platform: Platform, *, remote_model: str = "negligible",
-                 name: str = "") -> None:
+                 name: str = "", release=None) -> None:
         jobs = list(jobs)
         if not jobs:
             raise ValidationError("joint problem: needs at least one DNN job")
@@ -510,6 +546,17 @@ class JointProblem:
         self.remote_model = remote_model
         self.name = name
         self.job_names = _job_names(self.jobs)
+        self.release = check_release(release, self.job_names, "joint problem", 0)
+
+    @property
+    def has_release(self) -> bool:
+        """Does some job have a positive release time?"""
+        return bool(self.release.any())
+
+    def with_release(self, release) -> JointProblem:
+        """The same jobs and platform with other release times (``None``: all 0)."""
+        return JointProblem(self.jobs, self.platform, remote_model=self.remote_model, name=self.name,
+                            release=release)
 
     def __repr__(self) -> str:
         return f"JointProblem({len(self.jobs)} jobs, {self.platform.name}, remote={self.remote_model})"
@@ -534,7 +581,7 @@ class JointProblem:
     def dag(self, partitions: Sequence[Partition]) -> DagProblem:
         """Problem D for the given partitions (one per job)."""
         return build_dag(self.jobs, self.platform, partitions, self.remote_model, times=self.times,
-                         job_names=self.job_names, name=self.name)
+                         job_names=self.job_names, name=self.name, release=self.release)
 
 
 #: Seconds per layer (node of problem D) that the answer of a joint method costs however it is found:
@@ -587,8 +634,10 @@ def _check_partitions(jobs: Sequence[DNN], partitions: Sequence[Partition]) -> N
 
 
 def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition],
-              remote_model: str = "negligible", *, times=None, job_names=None, name: str = "") -> DagProblem:
-    """Problem D: the jobs' graphs side by side (node ``job/layer``), with their partitions."""
+              remote_model: str = "negligible", *, times=None, job_names=None, name: str = "",
+              release=None) -> DagProblem:
+    """Problem D: the jobs' graphs side by side (node ``job/layer``), with their partitions (and the jobs'
+    ``release`` times, one per job)."""
     _check_partitions(jobs, partitions)
     if times is None:
         times = JointProblem(jobs, platform, remote_model=remote_model).times
@@ -612,7 +661,8 @@ def build_dag(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Part
         offset += len(dnn)
     return DagProblem(f=np.concatenate(f), u=np.concatenate(u), r=np.concatenate(r),
                       local=np.concatenate(local), preds=preds, remote_model=remote_model, names=names,
-                      job=np.concatenate(job), job_names=job_names, name=name, w_rtt=platform.rtt_us)
+                      job=np.concatenate(job), job_names=job_names, name=name, w_rtt=platform.rtt_us,
+                      release=release)
 
 
 def _stage_sums(jobs, platform, partitions, remote: bool):
@@ -629,16 +679,20 @@ def _stage_sums(jobs, platform, partitions, remote: bool):
     return np.array(rows, dtype=np.int64).reshape(len(rows), 3 if remote else 2)
 
 
-def build_j2(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> J2Problem:
-    """J2 from partitions: ``a_j = sum f(v), v in L``; ``b_j = sum u(v), v in C(L)``."""
+def build_j2(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition], *,
+             release=None) -> J2Problem:
+    """J2 from partitions: ``a_j = sum f(v), v in L``; ``b_j = sum u(v), v in C(L)`` (``release``: per job)."""
     t = _stage_sums(jobs, platform, partitions, remote=False)
-    return J2Problem(t[:, 0], t[:, 1], jobs=_job_names(jobs), w_rtt=platform.rtt_us)
+    return J2Problem(t[:, 0], t[:, 1], jobs=_job_names(jobs), w_rtt=platform.rtt_us, release=release)
 
 
-def build_fm(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition]) -> FmProblem:
-    """Three-machine Fm from partitions: local compute, upload of the cut-points, remote compute."""
+def build_fm(jobs: Sequence[DNN], platform: Platform, partitions: Sequence[Partition], *,
+             release=None) -> FmProblem:
+    """Three-machine Fm from partitions: local compute, upload of the cut-points, remote compute
+    (``release``: per job)."""
     t = _stage_sums(jobs, platform, partitions, remote=True)
-    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs), w_rtt=platform.rtt_us)
+    return FmProblem(t, machines=("local", "uplink", "remote"), jobs=_job_names(jobs), w_rtt=platform.rtt_us,
+                     release=release)
 
 
 def split_uploads(local: Sequence[int], cut: Sequence[bool], preds) -> tuple[list[int], list[int]]:
@@ -663,14 +717,35 @@ def check_rtt(w_rtt, what: str, total: int) -> int:
     return value
 
 
-def same_flow(problem: FmProblem, times, *, w_rtt: int, jobs: Sequence[str] | None = None) -> FmProblem:
+def check_release(release, jobs: Sequence[str], what: str, total: int) -> np.ndarray:
+    """Validate release times: ``None`` (all 0) or one integer µs >= 0 per job (named ``jobs``), each with
+    ``total`` (the problem's times and round trip) below the ceiling; a read-only int64 array."""
+    n = len(jobs)
+    if release is None:
+        out = np.zeros(n, dtype=np.int64)
+    else:
+        require_numbers(release, f"{what}: release")
+        arr = np.atleast_1d(np.asarray(release))
+        if arr.ndim != 1 or arr.size != n:
+            raise ValidationError(f"{what}: release has {arr.size} entries for {n} jobs (one per job)")
+        out = check_int_times(arr, f"{what}: release", lambda k: f"[{k}] (job {jobs[k]!r})", total=False)
+        if n and int(out.max()) + total >= TIME_CEILING:
+            k = int(np.argmax(out))
+            raise ValidationError(f"{what}: release[{k}] (job {jobs[k]!r}) plus all times ({int(out[k]) + total} µs) "
+                                  "must be below the ceiling 2**53 µs so that makespans stay exact")
+    out.flags.writeable = False
+    return out
+
+
+def same_flow(problem: FmProblem, times, *, w_rtt: int, jobs: Sequence[str] | None = None,
+              release=None) -> FmProblem:
     """A flow problem of ``problem``'s class, name and machines with other times / ``w_rtt``
-    (and job names ``jobs``, default ``problem``'s)."""
+    (and job names ``jobs``, default ``problem``'s; release times ``release``, default none)."""
     names = problem.jobs if jobs is None else jobs
     if isinstance(problem, J2Problem):
         return J2Problem(times[:, 0], times[:, 1], jobs=names, name=problem.name, machines=problem.machines,
-                         w_rtt=w_rtt)
-    return FmProblem(times, machines=problem.machines, jobs=names, name=problem.name, w_rtt=w_rtt)
+                         w_rtt=w_rtt, release=release)
+    return FmProblem(times, machines=problem.machines, jobs=names, name=problem.name, w_rtt=w_rtt, release=release)
 
 
 #: Most jobs :func:`identical_jobs` makes (a list of that many references is about 80 MB).

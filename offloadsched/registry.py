@@ -268,6 +268,25 @@ def negligible_remote(problem: JointProblem) -> str | None:
         f"it needs the negligible remote model, the problem's is {problem.remote_model}"
 
 
+def no_release(problem) -> str | None:
+    """An ``applies`` check: a problem without release times (every ``r_j = 0``)."""
+    if not getattr(problem, "has_release", False):
+        return None
+    return ("it does not support release times (r_j > 0); use bruteforce (tiny problems), an exact method "
+            "that supports them (cpsat-flowshop, cpsat-dagshop, cpsat-joint) or a release-aware heuristic")
+
+
+def all_of(*checks: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """An ``applies`` check passing when every one of ``checks`` does (the first reason otherwise)."""
+    def check(problem) -> str | None:
+        for c in checks:
+            reason = c(problem)
+            if reason is not None:
+                return reason
+        return None
+    return check
+
+
 def load_plugins() -> None:
     """Import the packages that register methods (once)."""
     global _loaded

@@ -101,7 +101,8 @@ class Timing:
     DAG problems; ``item`` is the job or node index; ``resource`` the machine (``""`` for none).
     ``rtt_after`` marks the operations of offloading jobs after which the round trip ``rtt``
     (µs, MODEL.md section 1) is paid: the makespan is
-    ``max(end.max(), end[rtt_after].max() + rtt)``.
+    ``max(end.max(), end[rtt_after].max() + rtt)``.  ``job`` is each operation's job (default: ``item``,
+    as in flow problems) and ``release`` each job's release time (default: 0, MODEL.md "Release times").
     """
 
     problem_type: str
@@ -114,6 +115,37 @@ class Timing:
     schedule: Schedule
     rtt: int = 0
     rtt_after: np.ndarray | None = None
+    job: np.ndarray | None = None
+    release: np.ndarray | None = None
+
+    @property
+    def jobs_of_operations(self) -> np.ndarray:
+        """The job of every operation (``job``, or ``item`` when not given)."""
+        return self.item if self.job is None else self.job
+
+    @property
+    def releases(self) -> np.ndarray:
+        """Every job's release time (int64; zeros when not given)."""
+        if self.release is not None:
+            return np.asarray(self.release, dtype=np.int64)
+        return np.zeros(int(self.jobs_of_operations.max(initial=-1)) + 1, dtype=np.int64)
+
+    @property
+    def completion(self) -> np.ndarray:
+        """Per job: its last operation's end, plus ``rtt`` if that is an upload or remote operation
+        after which the round trip is paid (MODEL.md section 1); a job without operations completes at its
+        release.  int64, O(number of operations)."""
+        job = self.jobs_of_operations
+        out = self.releases.copy()
+        np.maximum.at(out, job, self.end)
+        if self.rtt and self.rtt_after is not None and self.rtt_after.any():
+            np.maximum.at(out, job[self.rtt_after], self.end[self.rtt_after] + self.rtt)
+        return out
+
+    @property
+    def response(self) -> np.ndarray:
+        """Per job: completion minus release time (int64, MODEL.md "Release times")."""
+        return self.completion - self.releases
 
     @property
     def makespan(self) -> int:

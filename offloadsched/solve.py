@@ -50,6 +50,9 @@ class Result:
         The method's wall time in seconds.
     schedule, timing, problem, partitions
         The schedule, its timed operations, the scheduled problem and (joint) the partitions.
+    response_mean, response_p95, response_max : float, int, int or None
+        The jobs' response times (completion minus release, MODEL.md "Release times") from the
+        evaluator's timing: mean, nearest-rank 95th percentile and maximum (None without a schedule).
 
     Examples
     --------
@@ -82,6 +85,33 @@ class Result:
     info: dict[str, Any] = field(default_factory=dict)
     overlap: bool = True
 
+    @property
+    def response_mean(self) -> float | None:
+        """Mean response time of the jobs (µs), or None without a timed schedule."""
+        resp = self._response()
+        return float(resp.mean()) if resp is not None else None
+
+    @property
+    def response_p95(self) -> int | None:
+        """Nearest-rank 95th percentile of the jobs' response times (µs), or None."""
+        resp = self._response()
+        return int(np.percentile(resp, 95, method="inverted_cdf")) if resp is not None else None
+
+    @property
+    def response_max(self) -> int | None:
+        """Largest response time of a job (µs), or None."""
+        resp = self._response()
+        return int(resp.max()) if resp is not None else None
+
+    def _response(self) -> np.ndarray | None:
+        if self.timing is None:
+            return None
+        resp = self.__dict__.get("_response_cache")
+        if resp is None or resp[0] is not self.timing:
+            resp = (self.timing, self.timing.response)
+            self.__dict__["_response_cache"] = resp
+        return resp[1] if resp[1].size else None
+
     def gap(self, optimum: float) -> float:
         """``(makespan - optimum) / optimum`` (0 when both are 0)."""
         if self.makespan is None:
@@ -109,6 +139,8 @@ class Result:
             "partitions": ([[int(i) for i in p.local.nonzero()[0]] for p in self.partitions]
                            if self.partitions is not None else None),
             "overlap": self.overlap,
+            "response_mean": self.response_mean, "response_p95": self.response_p95,
+            "response_max": self.response_max,
             "info": jsonable(self.info),
         }
 
@@ -290,7 +322,8 @@ def rebuild_joint(problem: JointProblem, out: SolverOutput):
             converted = True
     try:
         if converted:
-            dag = build_dag([p.dnn for p in parts], problem.platform, parts, problem.remote_model, name=problem.name)
+            dag = build_dag([p.dnn for p in parts], problem.platform, parts, problem.remote_model, name=problem.name,
+                            release=problem.release)
         else:
             dag = problem.dag(parts)
     except ValidationError as exc:
@@ -309,7 +342,7 @@ def differs(expected, got) -> str | None:
     if expected.type in FLOW_TYPES:
         if got.times.shape != expected.times.shape or not np.array_equal(got.times, expected.times):
             return "its times differ"
-        return None
+        return _release_differs(expected, got)
     if expected.type == "dag":
         if len(got) != len(expected) or got.preds != expected.preds:
             return "its graph differs"
@@ -320,8 +353,15 @@ def differs(expected, got) -> str | None:
                 return f"{key} of node {expected.names[v]!r} is {b[v]}, expected {a[v]}"
         if got.remote_model != expected.remote_model or not np.array_equal(got.job, expected.job):
             return "its remote model or jobs differ"
-        return None
+        return _release_differs(expected, got)
     return None if got is expected else "a different joint problem"
+
+
+def _release_differs(expected, got) -> str | None:
+    a, b = expected.release, got.release
+    if a.shape != b.shape or not np.array_equal(a, b):
+        return "its release times differ"
+    return None
 
 
 def _inconsistency(status: Status | str, makespan: int, objective, bound) -> str | None:

@@ -112,10 +112,11 @@ def _short(x) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_int_times(values, what: str, label=None) -> np.ndarray:
+def check_int_times(values, what: str, label=None, *, total: bool = True) -> np.ndarray:
     """Validate already-integer microsecond times: numbers (not booleans), finite, integral, >= 0
-    and below :data:`TIME_CEILING`, and their sum below it too.  ``label(k)`` names the flat
-    entry ``k`` in messages (default: its index)."""
+    and below :data:`TIME_CEILING`, and their sum below it too (unless ``total=False``: release
+    times, whose sum means nothing).  ``label(k)`` names the flat entry ``k`` in messages (default:
+    its index)."""
     require_numbers(values, what)
     try:
         arr = np.asarray(values, dtype=float)
@@ -135,9 +136,9 @@ def check_int_times(values, what: str, label=None) -> np.ndarray:
             k = int(np.argmax(bad))
             raise ValidationError(f"{what}{name(k)}: {text}, got {_fmt(flat[k])}")
     out = arr.astype(np.int64)
-    total = int(out.sum(dtype=object)) if out.size else 0
-    if total >= TIME_CEILING:
-        raise ValidationError(f"{what}: the sum of all times ({total} µs) must be below the ceiling 2**53 µs "
+    whole = int(out.sum(dtype=object)) if out.size and total else 0
+    if whole >= TIME_CEILING:
+        raise ValidationError(f"{what}: the sum of all times ({whole} µs) must be below the ceiling 2**53 µs "
                               "so that makespans stay exact")
     return out
 
