@@ -100,10 +100,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"makespan {timing.makespan}")
     for res in timing.resources:
         print(f"  {res:8s} busy {timing.busy[res]:>12d}  idle {timing.idle[res]:>12d}")
+    if problem.has_release:
+        print(_response_line(*(timing.response_stats or (0.0, 0, 0))))
     names = getattr(problem, "names", None) or getattr(problem, "jobs", None)
     if args.json:
+        extra = ({"completion": timing.completion.tolist(), "response": timing.response.tolist()}
+                 if problem.has_release else {})
         write_json({"makespan": timing.makespan, "schedule": timing.schedule.to_dict(),
-                    "operations": timing.to_records(names)}, args.json)
+                    "operations": timing.to_records(names), **extra}, args.json)
     if args.plot:
         save_gantt(timing, args.plot, problem=problem, title=f"makespan {timing.makespan}")
     return 0
@@ -127,6 +131,8 @@ def _solve(args: argparse.Namespace) -> int:
     result = solve(problem, args.method, time_limit=args.time_limit, **options)
     print(f"method {result.method}  status {result.status}  makespan {result.makespan}  "
           f"bound {result.bound}  lower_bound {result.lower_bound}  wall {result.wall_time_s:.3f} s")
+    if result.timing is not None and problem.has_release:
+        print(_response_line(result.response_mean, result.response_p95, result.response_max))
     if result.schedule is not None:
         order = result.schedule.order
         shown = " ".join(map(str, order[:40])) + (" ..." if len(order) > 40 else "")
@@ -139,6 +145,11 @@ def _solve(args: argparse.Namespace) -> int:
         save_gantt(result.timing, args.plot, problem=result.problem,
                    title=f"{result.method}: makespan {result.makespan} ({result.status})")
     return 0
+
+
+def _response_line(mean, p95, worst) -> str:
+    """The jobs' response times (completion - release, µs) in one line."""
+    return f"response mean {mean:.1f}  p95 {p95}  max {worst}"
 
 
 def _holds(obj) -> str:

@@ -1,12 +1,14 @@
 """Files: a versioned JSON format for problems, DNN graphs, joint problems and results, and the
 Taillard flow-shop text format as the OR community distributes it.
 
-Every JSON document is an object ``{"format": "offloadsched", "schema_version": 2,
+Every JSON document is an object ``{"format": "offloadsched", "schema_version": 3,
 "type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
 ``result``, validated against its declared schema (:mod:`offloadsched.schema`: unknown keys,
 wrong types and out-of-range values are refused, naming the path) before it is read.
 Version 2 added the two latencies of MODEL.md section 1 (a platform's ``w_msg`` and ``w_rtt``,
-a problem's ``w_rtt``) and the device model's ``rates``; version-1 documents still load, a
+a problem's ``w_rtt``) and the device model's ``rates``; version 3 the problems' release times
+(``release``: one integer µs per job, in the order of the document's ``jobs``; written only when
+some job has one).  Version-1 and 2 documents still load (every release time 0), a version-1
 platform's ``latency`` read as ``w_msg`` with ``w_rtt = 0``.
 Writes go to a temporary file in the target folder and are renamed into place, so a file is
 either complete or absent.  Loading errors name the field and the item.
@@ -183,12 +185,16 @@ def to_dict(obj) -> dict[str, Any]:
             dnns.setdefault(id(d), dnn_to_dict(d))
         return {**_header("joint"), "name": obj.name, "platform": obj.platform.to_dict(),
                 "remote_model": obj.remote_model, "dnns": list(dnns.values()),
-                "jobs": [d.name for d in obj.jobs]}
+                "jobs": [d.name for d in obj.jobs], **_release(obj)}
     raise ValidationError(f"cannot save a {type(obj).__name__}")
 
 
-def _rtt(problem: FmProblem | DagProblem) -> dict[str, int]:
-    return {"w_rtt": int(problem.w_rtt)} if problem.w_rtt else {}
+def _rtt(problem: FmProblem | DagProblem) -> dict[str, Any]:
+    return {**({"w_rtt": int(problem.w_rtt)} if problem.w_rtt else {}), **_release(problem)}
+
+
+def _release(problem: FmProblem | DagProblem | JointProblem) -> dict[str, list[int]]:
+    return {"release": problem.release.tolist()} if problem.has_release else {}
 
 
 def dnn_to_dict(dnn: DNN) -> dict[str, Any]:
@@ -229,13 +235,13 @@ def from_dict(data: Mapping, *, where: str = "document"):
             unique_names(data[key], what, where)
     if kind == "j2":
         return J2Problem(_list(data, "a", where), _list(data, "b", where), jobs=data.get("jobs"),
-                         name=data.get("name", ""), w_rtt=data.get("w_rtt", 0))
+                         name=data.get("name", ""), w_rtt=data.get("w_rtt", 0), release=data.get("release"))
     if kind == "fm":
         times = _list(data, "times", where)
         if any(not isinstance(row, list) or len(row) != len(times[0]) for row in times):
             raise ValidationError(f"{where}: field 'times' must be a list of equal-length rows")
         return FmProblem(times, machines=data.get("machines"), jobs=data.get("jobs"), name=data.get("name", ""),
-                         w_rtt=data.get("w_rtt", 0))
+                         w_rtt=data.get("w_rtt", 0), release=data.get("release"))
     if kind == "dag":
         return _dag_from_dict(data, where)
     if kind == "dnn":
@@ -333,7 +339,8 @@ def _dag_from_dict(data: Mapping, where: str) -> DagProblem:
                       local=[bool(by_name[v].get("local", True)) for v in order],
                       preds=[[idx[p] for p in g.predecessors(v)] for v in order],
                       remote_model=data.get("remote_model", "negligible"), names=order, job=job_ids,
-                      job_names=job_names or None, name=data.get("name", ""), w_rtt=data.get("w_rtt", 0))
+                      job_names=job_names or None, name=data.get("name", ""), w_rtt=data.get("w_rtt", 0),
+                      release=data.get("release"))
 
 
 def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
@@ -348,7 +355,7 @@ def _joint_from_dict(data: Mapping, where: str) -> JointProblem:
             raise ValidationError(f"{where}: job names unknown DNN {name!r}; known: {', '.join(dnns)}")
         jobs.append(dnns[name])
     return JointProblem(jobs, platform, remote_model=data.get("remote_model", "negligible"),
-                        name=data.get("name", ""))
+                        name=data.get("name", ""), release=data.get("release"))
 
 
 def platform_from_dict(p: Mapping) -> Platform:

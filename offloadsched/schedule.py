@@ -148,6 +148,15 @@ class Timing:
         return self.completion - self.releases
 
     @property
+    def response_stats(self) -> tuple[float, int, int] | None:
+        """The jobs' response times summarised: ``(mean, p95, max)`` in µs, the 95th percentile by nearest
+        rank (``np.percentile(response, 95, method="inverted_cdf")``); None without a job."""
+        resp = self.response
+        if not resp.size:
+            return None
+        return float(resp.mean()), int(np.percentile(resp, 95, method="inverted_cdf")), int(resp.max())
+
+    @property
     def makespan(self) -> int:
         latest = int(self.end.max()) if self.end.size else 0
         if self.rtt and self.rtt_after is not None and self.rtt_after.any():

@@ -38,9 +38,9 @@ def _object(required: list[str], **properties: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": properties, "additionalProperties": False}
 
 
-#: The schema version written; version-1 documents are still read (:data:`SCHEMAS_V1`).
-VERSION = 2
-VERSIONS = (1, 2)
+#: The schema version written; versions 1 and 2 are still read (:data:`SCHEMAS_V1`, :data:`SCHEMAS_V2`).
+VERSION = 3
+VERSIONS = (1, 2, 3)
 
 
 def _document(kind: str, required: list[str], version: int = VERSION, **properties: Any) -> dict[str, Any]:
@@ -70,8 +70,14 @@ NODE = _object(["name", "f"], name=NAME, job={"type": ["string", "integer"], "mi
 
 
 
+#: version 3: release times, one per job (integer µs; the job order of the document's ``jobs``)
+RELEASE: dict[str, Any] = {"type": "array", "items": TIME}
+
+
 def _schemas(version: int) -> dict[str, dict[str, Any]]:
     rtt = {"w_rtt": TIME} if version >= 2 else {}
+    if version >= 3:
+        rtt["release"] = RELEASE
     return {
         "j2": _document("j2", ["a", "b"], version, name={"type": "string"}, jobs=NAMES,
                         a={"type": "array", "items": TIME}, b={"type": "array", "items": TIME}, **rtt),
@@ -84,7 +90,8 @@ def _schemas(version: int) -> dict[str, dict[str, Any]]:
         "joint": _document("joint", ["platform", "dnns", "jobs"], version, name={"type": "string"},
                            platform=PLATFORM if version >= 2 else PLATFORM_V1, remote_model=REMOTE_MODEL,
                            dnns={"type": "array", "minItems": 1, "items": _object(["name", "layers"], **DNN_BODY)},
-                           jobs={"type": "array", "minItems": 1, "items": NAME}),
+                           jobs={"type": "array", "minItems": 1, "items": NAME},
+                           **({"release": RELEASE} if version >= 3 else {})),
         # a result is written by this package and read back as a plain dict: its own fields are open
         "result": {"type": "object", "required": ["type", "method", "status"],
                    "properties": {"format": {"const": "offloadsched"}, "schema_version": {"const": version},
@@ -93,8 +100,10 @@ def _schemas(version: int) -> dict[str, dict[str, Any]]:
     }
 
 
-#: The schema of each document ``type`` (version 2, written by this package).
-SCHEMAS: dict[str, dict[str, Any]] = _schemas(2)
+#: The schema of each document ``type`` (version 3, written by this package).
+SCHEMAS: dict[str, dict[str, Any]] = _schemas(3)
+#: Version 2 (before release times): still read, every release time 0.
+SCHEMAS_V2: dict[str, dict[str, Any]] = _schemas(2)
 #: Version 1 (before the two latencies): still read; a platform's ``latency`` becomes ``w_msg``.
 SCHEMAS_V1: dict[str, dict[str, Any]] = _schemas(1)
 
@@ -153,7 +162,7 @@ def validate(data: Any, kind: str, where: str = "document", version: int = VERSI
     names the path."""
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator((SCHEMAS if version >= 2 else SCHEMAS_V1)[kind])
+    validator = Draft202012Validator({1: SCHEMAS_V1, 2: SCHEMAS_V2}.get(version, SCHEMAS)[kind])
     errors = list(validator.iter_errors(data))
     if not errors:
         return
@@ -163,7 +172,13 @@ def validate(data: Any, kind: str, where: str = "document", version: int = VERSI
 
 
 def _item(data: Any, path) -> str:
-    """`` (layer 'conv3')``: the name of the innermost named list item on ``path``, if any."""
+    """`` (layer 'conv3')``: the name of the innermost named list item on ``path``, if any; for
+    ``release[k]`` the job's name from the document's ``jobs``."""
+    path = list(path)
+    if len(path) == 2 and path[0] == "release" and isinstance(path[1], int) and isinstance(data, Mapping):
+        jobs = data.get("jobs")
+        name = jobs[path[1]] if isinstance(jobs, list) and path[1] < len(jobs) else None
+        return f" (job {path[1]}: {name!r})" if isinstance(name, str) else f" (job {path[1]})"
     found, node = "", data
     container: str | None = None
     for part in path:

@@ -88,29 +88,30 @@ class Result:
     @property
     def response_mean(self) -> float | None:
         """Mean response time of the jobs (µs), or None without a timed schedule."""
-        resp = self._response()
-        return float(resp.mean()) if resp is not None else None
+        stats = self._response_stats()
+        return stats[0] if stats is not None else None
 
     @property
     def response_p95(self) -> int | None:
         """Nearest-rank 95th percentile of the jobs' response times (µs), or None."""
-        resp = self._response()
-        return int(np.percentile(resp, 95, method="inverted_cdf")) if resp is not None else None
+        stats = self._response_stats()
+        return stats[1] if stats is not None else None
 
     @property
     def response_max(self) -> int | None:
         """Largest response time of a job (µs), or None."""
-        resp = self._response()
-        return int(resp.max()) if resp is not None else None
+        stats = self._response_stats()
+        return stats[2] if stats is not None else None
 
-    def _response(self) -> np.ndarray | None:
+    def _response_stats(self) -> tuple[float, int, int] | None:
+        """:attr:`Timing.response_stats` of ``timing``, computed once per timing."""
         if self.timing is None:
             return None
-        resp = self.__dict__.get("_response_cache")
-        if resp is None or resp[0] is not self.timing:
-            resp = (self.timing, self.timing.response)
-            self.__dict__["_response_cache"] = resp
-        return resp[1] if resp[1].size else None
+        cached = self.__dict__.get("_stats")
+        if cached is None or cached[0] is not self.timing:
+            cached = (self.timing, self.timing.response_stats)
+            self.__dict__["_stats"] = cached
+        return cached[1]
 
     def gap(self, optimum: float) -> float:
         """``(makespan - optimum) / optimum`` (0 when both are 0)."""

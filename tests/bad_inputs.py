@@ -140,7 +140,7 @@ def _doc_cases() -> list[Case]:
         ("jobs-not-strings", ("jobs", 0), "set", 7, "jobs[0]: expected a string, got 7"),
         ("name-number", ("name",), "set", 5, "name: expected a string, got 5"),
         ("format-wrong", ("format",), "set", "other", "format 'other' is not 'offloadsched'"),
-        ("version-wrong", ("schema_version",), "set", 3, "schema_version 3 is not supported"),
+        ("version-wrong", ("schema_version",), "set", 4, "schema_version 4 is not supported"),
         ("version-string", ("schema_version",), "set", "1", "schema_version '1' is not supported"),
         ("type-unknown", ("type",), "set", "flowshop", "unknown type 'flowshop'"),
         ("type-number", ("type",), "set", 3, "unknown type 3"),

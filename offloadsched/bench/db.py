@@ -56,7 +56,14 @@ COLUMNS: dict[str, str] = {
     "machine": "TEXT",
     "git_rev": "TEXT",
     "finished_at": "TEXT",             # UTC ISO time
+    "response_mean": "REAL",           # the jobs' mean response time (µs; completion - release)
+    "response_p95": "INTEGER",         # their nearest-rank 95th percentile (µs)
+    "response_max": "INTEGER",         # their largest (µs)
 }
+#: Columns added after the first release of the database (issue 25): an older database gains them
+#: when opened for writing (``ALTER TABLE``), its rows NULL there; read-only, :meth:`ResultsDB.frame`
+#: shows them empty.
+ADDED_COLUMNS = ("response_mean", "response_p95", "response_max")
 JSON_COLUMNS = ("params", "attrs", "options", "schedule", "info")
 KEY = ("suite", "instance", "method", "options", "seed")
 
@@ -172,7 +179,7 @@ class ResultsDB:
                                   "give another file with --db")
         if not missing:
             have = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
-            lacking = [c for c in COLUMNS if c not in have]
+            lacking = [c for c in COLUMNS if c not in have and c not in ADDED_COLUMNS]
             if lacking:
                 raise ValidationError(f"{self.path}: not an offloadsched results database (table 'runs' has no "
                                       f"column {lacking[0]!r})")
@@ -203,6 +210,10 @@ class ResultsDB:
               claimed_at TEXT NOT NULL, PRIMARY KEY (suite, unit)
             );
         """)
+        have = {r[1] for r in self.conn.execute("PRAGMA table_info(runs)")}
+        for c in ADDED_COLUMNS:  # migrate an older database (new columns are appended, NULL in old rows)
+            if c not in have:
+                self.conn.execute(f"ALTER TABLE runs ADD COLUMN {c} {COLUMNS[c]}")
         if self._new:  # an existing database keeps its version (a missing one is damage, not a default)
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         self._check_version()
@@ -340,6 +351,9 @@ class ResultsDB:
         sql = "SELECT * FROM runs WHERE suite = ?"
         row = self.conn.execute("SELECT units FROM suites WHERE name = ?", (suite,)).fetchone()
         df = pd.read_sql_query(sql + " ORDER BY id", self.conn, params=(suite,))
+        for c in ADDED_COLUMNS:  # an older database opened read-only
+            if c not in df.columns:
+                df[c] = None
         if current and row is not None:
             units = self._json(row[0], f"suites.units of suite {suite!r}")
             if not isinstance(units, list) or not all(isinstance(u, str) for u in units):

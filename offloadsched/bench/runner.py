@@ -270,7 +270,8 @@ def _run_method(unit: Unit) -> dict[str, Any]:
 
 def result_fields(res) -> dict[str, Any]:
     """The stored columns of an :func:`offloadsched.solve` result: status, makespan, bounds, wall time,
-    info, the schedule (sequences, partitions, overlap), message and solver version."""
+    info, the schedule (sequences, partitions, overlap), message, solver version and the jobs' response
+    times (mean, 95th percentile, maximum)."""
     d = res.to_dict()
     info = d["info"]
     return {"status": str(res.status), "makespan": res.makespan, "bound": res.bound, "lower_bound": res.lower_bound,
@@ -278,7 +279,8 @@ def result_fields(res) -> dict[str, Any]:
             "schedule": {"schedule": d["schedule"], "partitions": d["partitions"], "overlap": d.get("overlap", True)}
             if d["schedule"] else None,
             "message": info.get("inconsistency") or (info.get("reason") if res.status == Status.ERROR else None),
-            "solver_version": str(info.get("solver_version") or solver_versions())}
+            "solver_version": str(info.get("solver_version") or solver_versions()),
+            "response_mean": res.response_mean, "response_p95": res.response_p95, "response_max": res.response_max}
 
 
 def _run_task(unit: Unit) -> list[dict[str, Any]]:
