@@ -159,3 +159,89 @@ def test_load_errors():
         bottleneck_time([], PLATFORM)
     with pytest.raises(ValidationError, match="rate must be"):
         offered_load(-1, CHAIN, PLATFORM)
+
+
+# -- the benchmark family ----------------------------------------------------------------------------
+def test_stream_family():
+    from offloadsched.bench.builders import get_family
+    from offloadsched.instances.platforms import make_platform
+    from offloadsched.instances.zoo import get_model
+
+    fam = get_family("stream")
+    built = fam.build({"model": "resnet18", "jobs": 12, "load": 0.8, "pattern": "periodic", "network": "wifi"}, seed=0)
+    p = built.problem
+    dnn = get_model("resnet18")
+    tau = bottleneck_time(dnn, make_platform("rpi4", "gtx1080", "wifi"))
+    assert built.attrs["tau_ms"] * 1e3 == tau and built.attrs["rate_hz"] == pytest.approx(0.8e6 / tau)
+    assert np.array_equal(p.release, periodic(12, 0.8e6 / tau))
+    assert offered_load(built.attrs["rate_hz"], p.jobs, p.platform) == pytest.approx(0.8)
+    mix = fam.build({"model": "googlenet+resnet18", "jobs": 9, "load": 1.2}, seed=4)
+    assert sorted({d.name for d in mix.problem.jobs}) == ["googlenet", "resnet18"]
+    assert mix.problem.has_release and (np.diff(mix.problem.release) >= 0).all()
+    again = fam.build({"model": "googlenet+resnet18", "jobs": 9, "load": 1.2}, seed=4).problem
+    assert np.array_equal(again.release, mix.problem.release) and [d.name for d in again.jobs] == [
+        d.name for d in mix.problem.jobs]
+    with pytest.raises(ValidationError, match="load must be > 0"):
+        fam.build({"model": "resnet18", "jobs": 3, "load": 0.0})
+    with pytest.raises(ValidationError, match="unknown arrival pattern"):
+        fam.build({"model": "resnet18", "jobs": 3, "load": 1.0, "pattern": "steady"})
+
+
+# -- the report section on a hand-made database -------------------------------------------------------
+def _rec(jobs, load, method, makespan, *, kind="heuristic", status="heuristic", bound=None, resp=(None, None)):
+    params = {"model": "resnet18", "jobs": jobs, "load": load, "pattern": "poisson", "network": "4g"}
+    name = "online" if method.startswith("online-") else method
+    return {"group_name": "streams: ResNet-18", "family": "stream", "instance": f"stream-j{jobs}-l{load}",
+            "method": method, "method_name": name, "kind": kind, "status": status, "makespan": makespan,
+            "bound": makespan if status == "optimal" else bound, "problem_type": "joint", "wall_time": 0.25,
+            "params": params, "attrs": {}, "response_mean": resp[0], "response_p95": resp[1]}
+
+
+#: j4: cpsat-joint proves 100; j5: bracketed by the release-aware bound 130 (cpsat-joint's own bound 100);
+#: j6: the best makespan 200 reaches the release-aware bound 200.
+RECORDS = [
+    _rec(4, 0.5, "online-fifo", 120, resp=(30_000, 50_000)), _rec(4, 0.5, "online-greedy", 110, resp=(25_000, 40_000)),
+    _rec(4, 0.5, "po", 105, resp=(20_000, 30_000)),
+    _rec(4, 0.5, "cpsat-joint", 100, kind="exact", status="optimal", resp=(19_000, 29_000)),
+    _rec(5, 1.2, "online-fifo", 150, resp=(60_000, 90_000)), _rec(5, 1.2, "online-greedy", 160, resp=(70_000, 80_000)),
+    _rec(5, 1.2, "po", 140, resp=(50_000, 70_000)),
+    _rec(5, 1.2, "cpsat-joint", 145, kind="exact", status="feasible", bound=100, resp=(55_000, 75_000)),
+    _rec(6, 0.8, "online-fifo", 200, resp=(40_000, 60_000)), _rec(6, 0.8, "online-greedy", 200, resp=(40_000, 60_000)),
+    _rec(6, 0.8, "po", 210, resp=(45_000, 65_000)),
+]
+FAKE_BOUNDS = {4: 90, 5: 130, 6: 200}
+
+
+def _tables(blocks):
+    from offloadsched.report.render import Table
+
+    return {tuple(b.headers[:3]): b for b in blocks if isinstance(b, Table)}
+
+
+def test_streams_section_on_a_hand_made_db(tmp_path):
+    from offloadsched.bench import ResultsDB
+    from offloadsched.report.streams import streams_blocks, streams_frame, streams_section
+
+    with ResultsDB(tmp_path / "r.sqlite") as db:
+        for k, r in enumerate(RECORDS):
+            db.write_unit("s", f"u{k}", [r])
+        df, refs, notes = streams_frame(db.frame("s"), bound=lambda p: FAKE_BOUNDS[len(p.jobs)])
+        assert notes == []
+        by_jobs = refs.set_index(refs["instance"].str.extract(r"j(\d)", expand=False).astype(int))
+        assert by_jobs.loc[4, "optimum"] == 100 and by_jobs.loc[4, "source"] == "cpsat-joint"
+        assert not by_jobs.loc[5, "proven"] and by_jobs.loc[5, "bound"] == 130
+        assert by_jobs.loc[6, "proven"] and by_jobs.loc[6, "source"] == "best makespan = lower bound"
+        tables = _tables(streams_blocks(df, refs, notes))
+        proofs = tables["group", "instances", "proven by an exact method"]
+        assert proofs.rows == [["streams: ResNet-18", "3", "1", "1", "1", "7.14 %"]]
+        methods = {r[1]: r for r in tables["role", "method", "instances"].rows}
+        # online-fifo: gaps 20 % (proven), (150 - 130) / 130 = 15.38 % (bracketed), 0 % (proven)
+        assert methods["online-fifo"][:8] == ["online", "online-fifo", "3", "2", "10.00 %", "≤ 11.79 %", "≤ 20.00 %",
+                                              "43.3"]
+        assert methods["cpsat-joint"][0] == "exact" and methods["po"][0] == "offline"
+        wins = {r[2]: r for r in tables["model", "network", "load"].rows}
+        assert wins["50 %"][3:5] == ["online-greedy (25.0 ms)", "online-greedy (10.00 %)"]
+        assert wins["80 %"][3:] == ["online-fifo, online-greedy (40.0 ms)", "online-fifo, online-greedy (0.00 %)",
+                                    "po (5.00 %)"]
+        assert wins["120 %"][3] == "online-fifo (60.0 ms)"
+        assert streams_section(db, "empty")[1].text == "No runs of the stream family in this suite."

@@ -146,7 +146,8 @@ def method_table(df: pd.DataFrame) -> Table:
                          *_gap_cells(good), _ms(good["response_mean"].mean()), _ms(good["response_p95"].mean()),
                          fmt_num(good["wall_time"].mean(), 2), str(errors) if errors else ""])
     return Table(["role", "method", "instances", "proven", "mean gap (proven)", "mean gap", "max gap",
-                  "mean response (ms)", "mean p95 response (ms)", "mean time (s)", "errors"], rows, align="ll" + "r" * 9)
+                  "mean response (ms)", "mean p95 response (ms)", "mean time (s)", "errors"], rows,
+                 align="ll" + "r" * 9)
 
 
 def _by_load(df: pd.DataFrame, value: Callable[[pd.DataFrame], str]) -> Table:
@@ -172,10 +173,10 @@ def winners_table(df: pd.DataFrame) -> Table:
         off = offline.groupby("method")["gap"].mean().dropna()
         upper = bool(g["gap_upper"].any())
         rows.append([model, NETWORK_LABELS.get(network, network), f"{100 * load:.0f} %",
-                     _best(resp, lambda v: _ms(v) + " ms"), _best(gaps, lambda v: fmt_pct(v, upper)),
-                     _best(off, lambda v: fmt_pct(v, upper))])
+                     _best(resp, lambda v: _ms(v) + " ms"), _best(gaps, lambda v, u=upper: fmt_pct(v, u)),
+                     _best(off, lambda v, u=upper: fmt_pct(v, u))])
     return Table(["model", "network", "load", "online: best mean response", "online: best makespan gap",
-                  "offline: best makespan gap"], rows, align="lllll" + "l")
+                  "offline: best makespan gap"], rows, align="llllll")
 
 
 def _best(values: pd.Series, fmt: Callable[[float], str]) -> str:
