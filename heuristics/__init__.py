@@ -14,6 +14,14 @@ each heuristic takes it into account is in its docstring (flow shops: the local-
 :mod:`offloadsched.flow_rtt`; DAG shops: the layers no upload waits for last; po / neurosurgeon:
 an offloading job's latency includes it).
 
+Release times (MODEL.md "Release times"): no heuristic ignores them.  NEH and IG compute their
+insertion makespans with them (heads on machine 1); the order-based heuristics (Johnson, EJA,
+path-johnson, topo-johnson, tree-merge, and the schedules of jps / hps) keep their order with the
+evaluator waiting for releases, or its non-delay dispatch when that is shorter
+(:mod:`offloadsched.heuristics._release`); the baselines run jobs first in, first out (release
+order); the partitions (DADS, Neurosurgeon, Alg. 2's cuts) are per-job choices that a release time
+only shifts.  Each docstring says how.
+
 References (docs/REFERENCES.md): [Seed001], [Seed002], [Seed003], [RuizStutzle2007], [Hu2019].
 """
 
@@ -26,7 +34,7 @@ from .conditions import ChainConditions, chain_conditions
 #    this package imports none of them (nor numba) ---------------------------------------------------
 register("co", "offloadsched.heuristics.co:co", problems=("joint",), summary="cloud-only: upload every raw input")
 register("dsl", "offloadsched.heuristics.dsl:dsl", problems=PROBLEM_TYPES,
-         summary="seed 002 DSL: DADS partition, no pipelining (jobs in index order)")
+         summary="seed 002 DSL: DADS partition, no pipelining (jobs first in, first out)")
 register("eja", "offloadsched.heuristics.eja:eja", problems=("fm",), applies=machines(3),
          summary="extended Johnson for 3-machine Fm (seed 002 Alg. 1)")
 register("mw", "offloadsched.heuristics.fused_layers:mw", problems=("joint",), applies=one_dnn_job,

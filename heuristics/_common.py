@@ -26,6 +26,8 @@ from offloadsched.problems import DagProblem, JointProblem, Problem, split_uploa
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
+from ._release import release_order
+
 JohnsonKey = tuple[int, int]
 
 
@@ -117,8 +119,12 @@ def defer_local_tail(dag: DagProblem, order: Sequence[int]) -> list[int]:
 
 
 def fifo_schedule(problem: DagProblem) -> Schedule:
-    """Local layers in node index order (job by job for a joint problem's DAG), default uploads."""
-    return Schedule({"local": problem.local_nodes.tolist()})
+    """Local layers job by job in release order (first in, first out; ties and the layers of one job in
+    node index order: the node order of a joint problem's DAG without release times), default uploads."""
+    nodes = problem.local_nodes
+    if problem.has_release:
+        nodes = nodes[release_order(problem.release[problem.job[nodes]])]
+    return Schedule({"local": nodes.tolist()})
 
 
 def joint_output(jp: JointProblem, partitions: Sequence[Partition],

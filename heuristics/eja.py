@@ -10,6 +10,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_order
+from ._release import release_aware_order
 
 
 def eja(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
@@ -23,10 +24,15 @@ def eja(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
     with the smallest ``p2 + p3`` and so come last, which is where they cost nothing
     (:mod:`offloadsched.flow_rtt`); the order of the offloading jobs is EJA's on them alone, so
     w_rtt needs no term of its own (the makespan is max(sum p1, C + w_rtt)).
+
+    Release times: EJA's order with the evaluator waiting for each release, or the non-delay
+    schedule that follows EJA's priority among the released jobs, whichever is shorter
+    (:func:`~offloadsched.heuristics._release.release_aware_order`, ``info["release"]``).
     """
     if problem.m != 3:
         raise ValidationError(f"eja: needs exactly 3 machines (local, uplink, remote), got {problem.m} "
                               "(use 'johnson' for 2 or 'neh' for any number)")
     t = problem.times
     order = johnson_order(t[:, 0] + t[:, 1], t[:, 1] + t[:, 2], ties_first=True)
-    return SolverOutput(Schedule.from_order(order))
+    order, info = release_aware_order(problem, order)
+    return SolverOutput(Schedule.from_order(order), info=info)

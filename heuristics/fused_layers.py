@@ -26,6 +26,10 @@ server), so the path model adds w_rtt once to every makespan (:class:`offloadsch
 and MW's choices are unchanged; NFL's candidates are scored by the evaluator, so local-only
 (which pays no round trip) competes with its true latency.
 
+Release times: the FL methods schedule one job, whose release time only shifts every schedule
+(the path model starts at it, :attr:`offloadsched.fl_paths.FLPaths.start`), so their choices are
+unchanged and their predicted makespans include it.
+
 References (docs/REFERENCES.md): [Seed003], [Kang2017].
 """
 

@@ -42,6 +42,9 @@ def hps(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutp
     Round trip ``w_rtt``: the cuts are Alg. 2's (see :func:`~offloadsched.heuristics.jps.jps`: w_rtt is not
     part of the f / g balance); Alg. 4 and 5 move the layers that no upload waits for last when
     ``w_rtt > 0``; the evaluator scores the result with w_rtt.
+
+    Release times: the cuts are Alg. 2's (amounts of work, no clock); Alg. 4 and 5 keep their order
+    waiting for releases or take its non-delay dispatch, whichever is shorter (``info["release"]``).
     """
     jp = check_joint(problem, "hps")
     check_size(jp, "hps")

@@ -44,7 +44,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 from offloadsched.units import is_integer, is_real
 
-from .neh import FINISH_SECONDS_PER_OP
+from .neh import FINISH_SECONDS_PER_OP, deliveries
 
 #: Iterations when neither ``iterations`` nor ``time_limit`` is given: about 5e7 elementary
 #: operations of local search (1000 iterations for Taillard's 50 x 5, fewer for large n).
@@ -54,32 +54,40 @@ CHUNK_SECONDS = 0.05  # the compiled loop returns to Python this often to check 
 
 
 @njit(cache=True)
-def _best_insertion(p, seq, n_seq, job, e, q):
+def _best_insertion(p, rd, seq, n_seq, job, e, q):
     """Best position (first on ties) and makespan of inserting ``job`` into ``seq[:n_seq]``
-    (Taillard's acceleration; ``e`` and ``q`` are (n + 1) x m work arrays)."""
+    (Taillard's acceleration; ``e`` and ``q`` are (n + 1) x (m + 1) work arrays).  ``rd[j]``: job j's
+    release time and delivery time (see :func:`offloadsched.heuristics.neh.insertion_makespans`: the
+    paths from a later job's release and to an earlier job's delivery are a suffix and a prefix
+    maximum; column m of ``q`` holds the suffix)."""
     m = p.shape[1]
-    for k in range(m):
+    for k in range(m + 1):
         e[0, k] = 0
         q[n_seq, k] = 0
     for i in range(n_seq):  # e[i + 1, k]: completion of the i-th job on machine k
         j = seq[i]
-        t = 0
+        t = rd[j, 0]
         for k in range(m):
             t = max(t, e[i, k]) + p[j, k]
             e[i + 1, k] = t
     for i in range(n_seq - 1, -1, -1):  # q[i, k]: time from the start of the i-th job on k to the end
         j = seq[i]
-        t = 0
+        t = rd[j, 1]
         for k in range(m - 1, -1, -1):
             t = max(t, q[i + 1, k]) + p[j, k]
             q[i, k] = t
+        q[i, m] = max(q[i + 1, m], rd[j, 0] + q[i, 0])
     best, pos = np.int64(1) << 62, 0
+    before = 0  # the longest path ending at the delivery of a job before position i
     for i in range(n_seq + 1):
-        f = 0
-        ms = 0
+        if i:
+            before = max(before, e[i, m - 1] + rd[seq[i - 1], 1])
+        f = rd[job, 0]
+        ms = max(before, q[i, m])
         for k in range(m):
             f = max(f, e[i, k]) + p[job, k]
             ms = max(ms, f + q[i, k])
+        ms = max(ms, f + rd[job, 1])
         if ms < best:
             best, pos = ms, i
     return pos, best
@@ -101,7 +109,7 @@ def _remove(seq, n_seq, pos):
 
 
 @njit(cache=True)
-def _move_jobs(p, seq, cost, e, q, jobs):
+def _move_jobs(p, rd, seq, cost, e, q, jobs):
     """One stretch of an insertion local-search pass: each of ``jobs`` moved to its best position;
     returns the new cost and whether a move improved it."""
     n = seq.shape[0]
@@ -111,7 +119,7 @@ def _move_jobs(p, seq, cost, e, q, jobs):
         while seq[pos] != job:
             pos += 1
         _remove(seq, n, pos)
-        new_pos, ms = _best_insertion(p, seq, n - 1, job, e, q)
+        new_pos, ms = _best_insertion(p, rd, seq, n - 1, job, e, q)
         _insert(seq, n - 1, new_pos, job)
         if ms < cost:
             cost = ms
@@ -120,11 +128,11 @@ def _move_jobs(p, seq, cost, e, q, jobs):
 
 
 @njit(cache=True)
-def _local_search(p, seq, cost, e, q):
+def _local_search(p, rd, seq, cost, e, q):
     """Insertion local search (Ruiz and Stützle's iterative improvement): returns the new cost."""
     improved = True
     while improved:
-        cost, improved = _move_jobs(p, seq, cost, e, q, np.random.permutation(seq.shape[0]))
+        cost, improved = _move_jobs(p, rd, seq, cost, e, q, np.random.permutation(seq.shape[0]))
     return cost
 
 
@@ -139,12 +147,12 @@ def _seed(seed):
 
 
 @njit(cache=True)
-def _iterate(p, cur, cur_cost, best, best_cost, d, temp, iterations):
+def _iterate(p, rd, cur, cur_cost, best, best_cost, d, temp, iterations):
     """``iterations`` IG iterations from the current sequence ``cur``; updates ``cur`` and ``best``
     in place and returns their costs."""
     n = cur.shape[0]
-    e = np.empty((n + 1, p.shape[1]), dtype=np.int64)
-    q = np.empty((n + 1, p.shape[1]), dtype=np.int64)
+    e = np.empty((n + 1, p.shape[1] + 1), dtype=np.int64)
+    q = np.empty((n + 1, p.shape[1] + 1), dtype=np.int64)
     new = np.empty(n, dtype=np.int64)
     removed = np.empty(d, dtype=np.int64)
     for _ in range(iterations):
@@ -155,10 +163,10 @@ def _iterate(p, cur, cur_cost, best, best_cost, d, temp, iterations):
             size -= 1
         cost = 0
         for r in range(d):
-            pos, cost = _best_insertion(p, new, size, removed[r], e, q)
+            pos, cost = _best_insertion(p, rd, new, size, removed[r], e, q)
             _insert(new, size, pos, removed[r])
             size += 1
-        cost = _local_search(p, new, cost, e, q)
+        cost = _local_search(p, rd, new, cost, e, q)
         if cost < cur_cost or np.random.random() <= np.exp(-(cost - cur_cost) / temp):
             cur[:] = new
             cur_cost = cost
@@ -169,23 +177,25 @@ def _iterate(p, cur, cur_cost, best, best_cost, d, temp, iterations):
 
 
 @njit(cache=True)
-def _makespan(p, seq):
+def _makespan(p, rd, seq):
     m = p.shape[1]
     c = np.zeros(m, dtype=np.int64)
+    out = 0
     for j in seq:
-        t = 0
+        t = rd[j, 0]
         for k in range(m):
             t = max(t, c[k]) + p[j, k]
             c[k] = t
-    return c[m - 1]
+        out = max(out, t + rd[j, 1])
+    return max(out, c[m - 1])
 
 
 @njit(cache=True)
-def _neh_steps(p, order, seq, first, last, e, q):
+def _neh_steps(p, rd, order, seq, first, last, e, q):
     """NEH insertions of ``order[first:last]`` into ``seq[:first]``; returns the cost of the last one."""
     cost = 0
     for i in range(first, last):
-        pos, cost = _best_insertion(p, seq, i, order[i], e, q)
+        pos, cost = _best_insertion(p, rd, seq, i, order[i], e, q)
         _insert(seq, i, pos, order[i])
     return cost
 
@@ -201,12 +211,13 @@ def _load() -> float:
         return 0.0
     t0 = time.perf_counter()
     p = np.ones((3, 2), dtype=np.int64)
+    rd = np.zeros((3, 2), dtype=np.int64)
     seq = np.arange(3, dtype=np.int64)
-    e, q = np.empty((4, 2), dtype=np.int64), np.empty((4, 2), dtype=np.int64)
-    cost = _neh_steps(p, seq.copy(), seq, 0, 3, e, q)
-    _move_jobs(p, seq, cost, e, q, _permutation(3))
-    _makespan(p, seq)
-    _iterate(p, seq, cost, seq.copy(), cost, 1, 1.0, 1)
+    e, q = np.empty((4, 3), dtype=np.int64), np.empty((4, 3), dtype=np.int64)
+    cost = _neh_steps(p, rd, seq.copy(), seq, 0, 3, e, q)
+    _move_jobs(p, rd, seq, cost, e, q, _permutation(3))
+    _makespan(p, rd, seq)
+    _iterate(p, rd, seq, cost, seq.copy(), cost, 1, 1.0, 1)
     _LOADED = True
     return time.perf_counter() - t0
 
@@ -240,7 +251,7 @@ def _chunked(step, total: int, clock: _Clock, unit_work: float) -> int:
     return done
 
 
-def _warm_start(p: np.ndarray, clock: _Clock):
+def _warm_start(p: np.ndarray, rd: np.ndarray, clock: _Clock):
     """NEH then insertion local search from NEH, both in chunks that check the clock.  Returns the
     sequence, the NEH cost (None if the clock stopped NEH: the jobs not inserted are then appended in
     NEH's order), the cost after local search, whether local search converged, and the seconds of its
@@ -248,11 +259,11 @@ def _warm_start(p: np.ndarray, clock: _Clock):
     n, m = p.shape
     order = np.argsort(-p.sum(axis=1), kind="stable").astype(np.int64)
     seq = order.copy()  # the jobs not yet inserted stay in NEH's order behind the inserted ones
-    e = np.empty((n + 1, m), dtype=np.int64)
-    q = np.empty((n + 1, m), dtype=np.int64)
+    e = np.empty((n + 1, m + 1), dtype=np.int64)
+    q = np.empty((n + 1, m + 1), dtype=np.int64)
     costs = [0]
-    inserted = _chunked(lambda a, b: costs.append(_neh_steps(p, order, seq, a, b, e, q)), n, clock, n * m)
-    cost = int(_makespan(p, seq))
+    inserted = _chunked(lambda a, b: costs.append(_neh_steps(p, rd, order, seq, a, b, e, q)), n, clock, n * m)
+    cost = int(_makespan(p, rd, seq))
     neh_cost = cost if inserted == n else None
     converged, pass_s = False, None
     while not clock.over():
@@ -261,7 +272,7 @@ def _warm_start(p: np.ndarray, clock: _Clock):
         state = [cost, False]
 
         def step(a: int, b: int, perm=perm, state=state) -> None:
-            c, imp = _move_jobs(p, seq, state[0], e, q, perm[a:b])
+            c, imp = _move_jobs(p, rd, seq, state[0], e, q, perm[a:b])
             state[0], state[1] = c, state[1] or imp
 
         if _chunked(step, n, clock, n * m) < n:
@@ -274,7 +285,6 @@ def _warm_start(p: np.ndarray, clock: _Clock):
     return seq, neh_cost, int(cost), converged, pass_s
 
 
-@reduce_round_trip
 def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, iterations: int | None = None,
        destruction: int = 4, temperature: float = 0.4) -> SolverOutput:
     """Ruiz and Stützle's IG_RS_LS (2007) from NEH: ``destruction`` jobs removed and reinserted per
@@ -289,7 +299,22 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
 
     Round trip ``w_rtt > 0``: IG runs on the offloading jobs (objective their makespan C, which the
     real makespan ``max(P1, C + w_rtt)`` increases with) and the local-only jobs are appended
-    (:mod:`offloadsched.flow_rtt`); ``info``'s makespans and bound are then those of the offloading jobs."""
+    (:mod:`offloadsched.flow_rtt`); ``info``'s makespans and bound are then those of the offloading jobs.
+
+    Release times: every insertion makespan and cost is computed with them (heads on machine 1;
+    exact and still O(n m) per insertion, :func:`offloadsched.heuristics.neh.insertion_makespans`),
+    and the stopping bound is the release-aware lower bound.  With release times and ``w_rtt > 0``
+    the reduction to the offloading jobs does not hold, so IG runs on every job with the round trip
+    as a delivery time after an offloading job's last machine (``info``'s makespans are then real)."""
+    options = {"time_limit": time_limit, "seed": seed, "iterations": iterations, "destruction": destruction,
+               "temperature": temperature}
+    if problem.has_release:
+        return _ig(problem, **options)
+    return _ig_without_release(problem, **options)
+
+
+def _ig(problem: FmProblem, *, time_limit: float | None, seed: int, iterations: int | None, destruction: int,
+        temperature: float) -> SolverOutput:
     for name, val, low in (("iterations", iterations, 0), ("destruction", destruction, 1)):
         if val is not None and (not is_integer(val) or val < low):
             raise ValidationError(f"ig: {name} must be an integer >= {low}, got {val!r}")
@@ -302,6 +327,9 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     compile_s = _load()
     p = np.ascontiguousarray(problem.times, dtype=np.int64)
     n, m = p.shape
+    delivery = deliveries(problem)
+    rd = np.ascontiguousarray(np.stack([problem.release, np.zeros(n, dtype=np.int64) if delivery is None else delivery],
+                                       axis=1), dtype=np.int64)
     clock = _Clock(time_limit, n * m)
     if n <= 1:
         return SolverOutput(Schedule.from_order(range(n)), info={"iterations": 0})
@@ -309,7 +337,7 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
         iterations = int(max(10, min(MAX_DEFAULT_ITERATIONS, DEFAULT_WORK // (n * n * m))))
     _seed(seed)
     lb = lower_bound(problem)  # reaching it proves the sequence optimal: nothing left to improve
-    cur, neh_cost, cur_cost, converged, pass_s = _warm_start(p, clock)
+    cur, neh_cost, cur_cost, converged, pass_s = _warm_start(p, rd, clock)
     best, best_cost = cur.copy(), cur_cost
     temp = max(temperature * float(p.sum()) / (10.0 * n * m), 1e-9)
     d = min(destruction, n - 1)
@@ -323,7 +351,7 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
         k = chunk if iterations is None else min(chunk, iterations - done)
         t0 = time.perf_counter()
         before = best_cost
-        cur_cost, best_cost = _iterate(p, cur, cur_cost, best, best_cost, d, temp, k)
+        cur_cost, best_cost = _iterate(p, rd, cur, cur_cost, best, best_cost, d, temp, k)
         done += k
         if best_cost < before:
             found = time.perf_counter() - clock.start
@@ -335,3 +363,6 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
         info["stopped"] = ("time limit during NEH: the jobs not inserted are appended in NEH's order"
                            if neh_cost is None else "time limit during the first local search")
     return SolverOutput(Schedule.from_order(best), objective=int(best_cost), info=info)
+
+
+_ig_without_release = reduce_round_trip(_ig)

@@ -10,6 +10,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import johnson_order
+from ._release import release_aware_order
 
 
 def johnson(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
@@ -23,8 +24,14 @@ def johnson(problem: FmProblem, *, time_limit: float | None = None) -> SolverOut
     ``b = 0`` fall in the second group with the smallest ``b``, so they come last, and the others
     are in Johnson's order, which minimises C (:mod:`offloadsched.flow_rtt`); checked against brute
     force in ``tests/test_rtt_methods.py``.
+
+    Release times (F2|r_j|Cmax is strongly NP-hard, Johnson's rule is a heuristic there): Johnson's
+    order with the evaluator waiting for each release, or the non-delay schedule that follows
+    Johnson's priority among the released jobs, whichever is shorter
+    (:func:`~offloadsched.heuristics._release.release_aware_order`, ``info["release"]``); O(n log n).
     """
     if problem.m != 2:
         raise ValidationError(f"johnson: needs 2 machines, got {problem.m} "
                               "(use 'eja' for 3 machines or 'neh' for any number)")
-    return SolverOutput(Schedule.from_order(johnson_order(problem.times[:, 0], problem.times[:, 1])))
+    order, info = release_aware_order(problem, johnson_order(problem.times[:, 0], problem.times[:, 1]))
+    return SolverOutput(Schedule.from_order(order), info=info)

@@ -248,6 +248,10 @@ def jps(problem: JointProblem, *, time_limit: float | None = None, rule: str = "
     job, w_rtt / n, vanishes) and the cuts are the paper's; the schedule step pays it
     (:func:`~offloadsched.heuristics.path_johnson.path_johnson`: local-only paths last, layers no upload
     waits for last).  The result is scored by the evaluator, w_rtt included.
+
+    Release times: the cuts balance amounts of work (no clock), so release times do not enter them;
+    the schedule step is release-aware (:func:`~offloadsched.heuristics.path_johnson.path_johnson`:
+    its order waiting for releases or its non-delay dispatch, whichever is shorter).
     """
     jp = check_joint(problem, "jps")
     check_rule(rule, "jps")

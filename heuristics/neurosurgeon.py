@@ -39,7 +39,9 @@ def neurosurgeon(problem: JointProblem, *, time_limit: float | None = None) -> S
     its own latency ``f(1..l) + u(l) + remote(l+1..) + w_rtt`` (``w_rtt`` only when it offloads,
     MODEL.md section 1; for a DAG: over the predecessor-closed
     prefixes of its stored topological order, uploading every cut-point); the earliest such cut
-    on ties.  The jobs then run in index order (FIFO).  O(n + e) per distinct DNN.
+    on ties.  The jobs then run first in, first out (release order, ties by index).  Release times
+    do not enter the cut: a job's own latency is the same whenever it is released.  O(n + e) per
+    distinct DNN.
     """
     jp = check_joint(problem, "neurosurgeon")
     cache: dict[int, Partition] = {}

@@ -14,6 +14,7 @@ from ._clock import Clock, TimeLimitReached
 from ._common import defer_local_tail, fifo_schedule, require_dag
 from ._eja_paths import eja_path_priority
 from ._paths import johnson_path_order
+from ._release import release_aware_schedule
 
 RULES = ("auto", "johnson", "eja")
 
@@ -62,12 +63,13 @@ def path_johnson(problem: DagProblem, *, time_limit: float | None = None, rule: 
     try:
         if rule == "johnson":
             order, info = johnson_path_order(dag, clock=clock)
-            return SolverOutput(Schedule({"local": defer_local_tail(dag, order)}),
-                                info=dict(info, rule=rule, path_items="local prefixes"))
+            sched, more = release_aware_schedule(dag, Schedule({"local": defer_local_tail(dag, order)}))
+            return SolverOutput(sched, info=dict(info, rule=rule, path_items="local prefixes", **more))
         sched = priority_schedule(dag, eja_path_priority(dag, remote_items=dag.remote_model == "serial", clock=clock))
     except TimeLimitReached:
         return SolverOutput(fifo_schedule(dag), info={"rule": rule, "stopped": f"time limit {time_limit:g} s: "
                                                       "FIFO schedule, the paths not ordered"})
     seqs = dict(sched.sequences, local=defer_local_tail(dag, sched["local"].tolist()))
-    info = {"paths": sum(count_paths(dag)), "path_items": "full paths", "rule": rule}
-    return SolverOutput(Schedule(seqs), info=info)
+    sched, more = release_aware_schedule(dag, Schedule(seqs))
+    info = {"paths": sum(count_paths(dag)), "path_items": "full paths", "rule": rule, **more}
+    return SolverOutput(sched, info=info)

@@ -60,6 +60,8 @@ def dads_partitions(jp: JointProblem) -> list[Partition]:
 def po(problem: JointProblem, *, time_limit: float | None = None) -> SolverOutput:
     """Seed 001's partition-only baseline PO: every job independently takes the DADS minimum-cut
     partition (:func:`dads_partition`, Hu et al. 2019; an offloading job's latency includes the
-    round trip ``w_rtt``), and the jobs run in index order (FIFO)."""
+    round trip ``w_rtt``), and the jobs run first in, first out (release order, ties by index).
+    Release times do not enter the partition: DADS minimises one job's own latency, which its release
+    only shifts."""
     jp = check_joint(problem, "po")
     return joint_output(jp, dads_partitions(jp))

@@ -9,6 +9,7 @@ from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from ._common import defer_local_tail, johnson_key, local_children, require_dag, upload_weights
+from ._release import release_aware_schedule
 
 
 def topo_johnson_order(problem: DagProblem) -> list[int]:
@@ -43,6 +44,12 @@ def topo_johnson(problem: DagProblem, *, time_limit: float | None = None) -> Sol
 
     Round trip ``w_rtt > 0``: the rounds interleave the layers of local-only jobs with the others,
     so the layers no upload waits for are then moved last (:func:`~offloadsched.heuristics._common.defer_local_tail`).
+
+    Release times: the Johnson keys are per layer, without a clock; the order is kept with the
+    evaluator waiting for each job's release, or replaced by its non-delay dispatch (the released
+    layer first in the order whenever the device is free) when that is shorter
+    (:func:`~offloadsched.heuristics._release.release_aware_schedule`, ``info["release"]``).
     """
     order = topo_johnson_order(problem)
-    return SolverOutput(Schedule({"local": defer_local_tail(problem, order)}))
+    sched, info = release_aware_schedule(problem, Schedule({"local": defer_local_tail(problem, order)}))
+    return SolverOutput(sched, info=info)

@@ -14,6 +14,7 @@ from offloadsched.schedule import Schedule
 from offloadsched.sp import gc_paused
 
 from ._common import JohnsonKey, defer_local_tail, johnson_key, local_children, require_dag, upload_weights
+from ._release import release_aware_schedule
 
 
 class _Block:
@@ -193,6 +194,11 @@ def tree_merge(problem: DagProblem, *, time_limit: float | None = None, return_t
     for are moved last (:func:`~offloadsched.heuristics._common.defer_local_tail`; the trace shows
     the merge before that move).  Seed 001 Thm. 4 (optimal on trees) is false even with
     ``w_rtt = 0`` (claim ``tree-merge-optimal``); the tests only check valid schedules.
+
+    Release times: the merge compares amounts of work, not times, so it is unchanged; the merged
+    order is kept with the evaluator waiting for each job's release, or replaced by its non-delay
+    dispatch when that is shorter (:func:`~offloadsched.heuristics._release.release_aware_schedule`,
+    ``info["release"]``).
     """
     with gc_paused():
         elements = tree_merge_elements(problem)
@@ -200,4 +206,5 @@ def tree_merge(problem: DagProblem, *, time_limit: float | None = None, return_t
     if return_trace:
         info = {"elements": [(a, b) for a, b, _ in elements], "groups": [nodes for _, _, nodes in elements]}
     order = defer_local_tail(problem, [v for _, _, nodes in elements for v in nodes])
-    return SolverOutput(Schedule({"local": order}), info=info)
+    sched, more = release_aware_schedule(problem, Schedule({"local": order}))
+    return SolverOutput(sched, info={**info, **more})

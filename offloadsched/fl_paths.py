@@ -59,7 +59,8 @@ class FLPaths:
         info = dnn.attrs.get("fl")
         if not info:
             raise ValidationError(f"{dnn.name!r} is not a fused-layer conversion (no attrs['fl'])")
-        jp = JointProblem([dnn], problem.platform, remote_model=problem.remote_model, name=problem.name)
+        jp = JointProblem([dnn], problem.platform, remote_model=problem.remote_model, name=problem.name,
+                          release=problem.release)
         f, u, r = jp.times[0]
         nodes = np.array([[dnn.index[n] for n in path] for path in info["paths"]], dtype=np.int64)
         fuse = dnn.index[info["fuse"]]
@@ -92,20 +93,27 @@ class FLPaths:
         return self.problem.platform.rtt_us
 
     @property
+    def start(self) -> int:
+        """The job's release time (µs): no operation starts before it, so every schedule of the one
+        job is the schedule from time 0 shifted by it (MODEL.md "Release times")."""
+        return int(self.problem.release[0])
+
+    @property
     def serial(self) -> bool:
         return self.problem.remote_model == "serial"
 
     def makespan(self, order: Sequence[int], cuts: Sequence[int]) -> int:
         """Makespan of paths in ``order`` with ``cuts[p]`` per path: the permutation flow shop
         (local, uplink, server) of the paths, then the tail, then the round trip ``w_rtt`` (every FL
-        schedule offloads: the fuse layer runs on the server).  O(P)."""
+        schedule offloads: the fuse layer runs on the server), all after the job's release
+        (:attr:`start`).  O(P)."""
         c1 = c2 = c3 = 0
         for p in order:
             o = cuts[p]
             c1 += int(self.A[p, o])
             c2 = max(c1, c2) + int(self.B[p, o])
             c3 = max(c3, c2) + int(self.C[p, o]) if self.serial else max(c3, c2 + int(self.C[p, o]))
-        return c3 + self.tail + self.rtt
+        return c3 + self.tail + self.rtt + self.start
 
     def all_cuts_makespans(self, order: Sequence[int], limit: int = 1 << 22) -> np.ndarray:
         """Makespans of ``order`` for every combination of cuts: an array with one axis per path
@@ -124,7 +132,7 @@ class FLPaths:
             c1 = c1 + a
             c2 = np.maximum(c1, c2) + b
             c3 = np.maximum(c3, c2) + c if self.serial else np.maximum(c3, c2 + c)
-        return np.broadcast_to(c3, (K,) * P) + (self.tail + self.rtt)
+        return np.broadcast_to(c3, (K,) * P) + (self.tail + self.rtt + self.start)
 
     def realise(self, order: Sequence[int], cuts: Sequence[int]) -> tuple[Partition, Schedule]:
         """The partition and the core schedule of ``order`` and ``cuts``: local order = input, then
