@@ -1,14 +1,15 @@
 """Files: a versioned JSON format for problems, DNN graphs, joint problems and results, and the
 Taillard flow-shop text format as the OR community distributes it.
 
-Every JSON document is an object ``{"format": "offloadsched", "schema_version": 3,
+Every JSON document is an object ``{"format": "offloadsched", "schema_version": 2,
 "type": ..., ...}`` with ``type`` one of ``j2``, ``fm``, ``dag``, ``dnn``, ``joint``,
 ``result``, validated against its declared schema (:mod:`offloadsched.schema`: unknown keys,
 wrong types and out-of-range values are refused, naming the path) before it is read.
 Version 2 added the two latencies of MODEL.md section 1 (a platform's ``w_msg`` and ``w_rtt``,
 a problem's ``w_rtt``) and the device model's ``rates``; version 3 the problems' release times
-(``release``: one integer µs per job, in the order of the document's ``jobs``; written only when
-some job has one).  Version-1 and 2 documents still load (every release time 0), a version-1
+(``release``: one integer µs per job, in the order of the document's ``jobs``).  A problem with
+release times is written as version 3, every other document as version 2 (byte for byte as before, so
+a stored problem's hash does not change).  Version-1 and 2 documents still load (every release time 0), a version-1
 platform's ``latency`` read as ``w_msg`` with ``w_rtt = 0``.
 Writes go to a temporary file in the target folder and are renamed into place, so a file is
 either complete or absent.  Loading errors name the field and the item.
@@ -154,8 +155,11 @@ def unique_names(names, what: str, where: str) -> None:
         seen[name] = k
 
 
-def _header(kind: str) -> dict[str, Any]:
-    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "type": kind}
+def _header(kind: str, obj: Any = None) -> dict[str, Any]:
+    """The document header: version 3 for a problem with release times, else version 2 (the same bytes, and
+    so the same problem hash in a results database, as before release times existed)."""
+    version = SCHEMA_VERSION if getattr(obj, "has_release", False) else 2
+    return {"format": FORMAT, "schema_version": version, "type": kind}
 
 
 # -- to dict ---------------------------------------------------------------------
@@ -168,22 +172,22 @@ def to_dict(obj) -> dict[str, Any]:
     if isinstance(obj, DNN):
         return {**_header("dnn"), **dnn_to_dict(obj)}
     if isinstance(obj, J2Problem):
-        return {**_header("j2"), "name": obj.name, "jobs": list(obj.jobs), "a": obj.a.tolist(), "b": obj.b.tolist(),
-                **_rtt(obj)}
+        return {**_header("j2", obj), "name": obj.name, "jobs": list(obj.jobs), "a": obj.a.tolist(),
+                "b": obj.b.tolist(), **_rtt(obj)}
     if isinstance(obj, FmProblem):
-        return {**_header("fm"), "name": obj.name, "machines": list(obj.machines), "jobs": list(obj.jobs),
+        return {**_header("fm", obj), "name": obj.name, "machines": list(obj.machines), "jobs": list(obj.jobs),
                 "times": obj.times.tolist(), **_rtt(obj)}
     if isinstance(obj, DagProblem):
         nodes = [{"name": obj.names[v], "job": obj.job_names[int(obj.job[v])], "local": bool(obj.local[v]),
                   "f": int(obj.f[v]), "u": int(obj.u[v]), "r": int(obj.r[v]),
                   "preds": [obj.names[p] for p in obj.preds[v]]} for v in range(len(obj))]
-        return {**_header("dag"), "name": obj.name, "remote_model": obj.remote_model,
+        return {**_header("dag", obj), "name": obj.name, "remote_model": obj.remote_model,
                 "jobs": list(obj.job_names), "nodes": nodes, **_rtt(obj)}
     if isinstance(obj, JointProblem):
         dnns: dict[int, dict] = {}
         for d in obj.jobs:
             dnns.setdefault(id(d), dnn_to_dict(d))
-        return {**_header("joint"), "name": obj.name, "platform": obj.platform.to_dict(),
+        return {**_header("joint", obj), "name": obj.name, "platform": obj.platform.to_dict(),
                 "remote_model": obj.remote_model, "dnns": list(dnns.values()),
                 "jobs": [d.name for d in obj.jobs], **_release(obj)}
     raise ValidationError(f"cannot save a {type(obj).__name__}")

@@ -55,7 +55,7 @@ def test_problem_round_trip(tmp_path, obj):
     back = load(path)
     assert to_dict(back) == to_dict(obj)
     data = json.loads(path.read_text())
-    assert data["schema_version"] == 3 and data["format"] == "offloadsched"
+    assert data["schema_version"] == 2 and data["format"] == "offloadsched"
 
 
 def test_dnn_and_joint_round_trip(tmp_path):

@@ -99,7 +99,7 @@ def test_files_round_trip_and_version_1(tmp_path):
     p = J2Problem([3, 1], [2, 5], w_rtt=7)
     save(p, tmp_path / "p.json")
     assert load(tmp_path / "p.json").w_rtt == 7
-    assert to_dict(J2Problem([3], [2]))["schema_version"] == 3 and "w_rtt" not in to_dict(J2Problem([3], [2]))
+    assert to_dict(J2Problem([3], [2]))["schema_version"] == 2 and "w_rtt" not in to_dict(J2Problem([3], [2]))
     v1 = {"format": "offloadsched", "schema_version": 1, "type": "joint", "name": "old",
           "platform": {"name": "p", "r_loc": 1e9, "r_rem": 1e10, "bandwidth": 8e6, "latency": 0.002},
           "dnns": [{"name": "c", "layers": [{"name": "in", "flops": 0, "out_bytes": 8},
@@ -110,7 +110,7 @@ def test_files_round_trip_and_version_1(tmp_path):
     with pytest.raises(ValidationError, match="unknown field 'w_rtt'"):
         from_dict({**v1, "platform": {**v1["platform"], "w_rtt": 0.1}})
     v2 = to_dict(jp)
-    assert v2["schema_version"] == 3 and v2["platform"]["w_msg"] == 0.002 and "latency" not in v2["platform"]
+    assert v2["schema_version"] == 2 and v2["platform"]["w_msg"] == 0.002 and "latency" not in v2["platform"]
     with pytest.raises(ValidationError, match="unknown field 'latency'"):
         from_dict({**v2, "platform": {**v2["platform"], "latency": 0.1}})
 

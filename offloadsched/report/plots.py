@@ -263,7 +263,8 @@ def replay(row: pd.Series):
             mask[local] = True
             parts.append(Partition(dnn, mask))
         if any(a is not b for a, b in zip(jobs, problem.jobs)):
-            problem = JointProblem(jobs, problem.platform, remote_model=problem.remote_model, name=problem.name)
+            problem = JointProblem(jobs, problem.platform, remote_model=problem.remote_model, name=problem.name,
+                                   release=problem.release)
         problem = problem.dag(parts)
     timing = evaluate(problem, Schedule.from_dict(stored["schedule"]), overlap=stored.get("overlap", True))
     return problem, timing, problem_digest(built.problem) == row["problem_hash"]
