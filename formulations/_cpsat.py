@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 import offloadsched
 from offloadsched.errors import ValidationError
 from offloadsched.evaluate import evaluate
-from offloadsched.problems import Operations, Problem
+from offloadsched.problems import DagProblem, Operations, Problem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule, Timing
 
@@ -162,6 +162,14 @@ def warm_from_schedule(problem: Problem, schedule: Schedule, name: str = "hint_s
     return Warm(name, evaluate(problem, schedule), problem)
 
 
+def op_release(problem: Problem, ops: Operations) -> np.ndarray:
+    """Per operation of ``problem.operations()``: the release time of its job (``ops.item`` is the job
+    in flow problems, the node in DAG problems)."""
+    item = ops.item.astype(np.int64)
+    job = problem.job[item] if isinstance(problem, DagProblem) else item
+    return np.asarray(problem.release, dtype=np.int64)[job] if len(item) else np.zeros(0, dtype=np.int64)
+
+
 def op_index(ops: Operations) -> dict[tuple[str, int], int]:
     """``(kind, item) -> operation index`` (the keys a :class:`Timing` uses too)."""
     return {(str(k), int(i)): n for n, (k, i) in enumerate(zip(ops.kind, ops.item))}
@@ -188,8 +196,9 @@ class OpVars:
 
 
 def add_operations(model: cp_model.CpModel, ops: Operations, horizon: int, lower: int = 0, *,
-                   rtt: int = 0, rtt_after: np.ndarray | None = None) -> OpVars:
-    """One fixed-size interval per operation in ``[0, horizon]``, a NoOverlap per named machine
+                   rtt: int = 0, rtt_after: np.ndarray | None = None, release: np.ndarray | None = None) -> OpVars:
+    """One fixed-size interval per operation in ``[release, horizon]`` (``release``: per operation,
+    its job's release time, MODEL.md "Release times"; default 0), a NoOverlap per named machine
     (operations with resource ``""`` need none), ``end(a) <= start(b)`` per arc, and
     ``makespan >= end`` of every operation without a successor; minimises the makespan.
     With a round trip ``rtt > 0`` (MODEL.md section 1) also ``makespan >= end + rtt`` of every
@@ -197,7 +206,8 @@ def add_operations(model: cp_model.CpModel, ops: Operations, horizon: int, lower
     Size: ``len(ops)`` integer variables, one NoOverlap per machine, ``len(arcs)`` + sinks
     (+ marked operations) linear constraints."""
     dur = [int(d) for d in ops.duration]
-    start = [model.new_int_var(0, max(0, horizon - d), f"s{k}") for k, d in enumerate(dur)]
+    rel = [0] * len(dur) if release is None else [int(x) for x in release]
+    start = [model.new_int_var(r, max(r, horizon - d), f"s{k}") for k, (r, d) in enumerate(zip(rel, dur))]
     interval = [model.new_fixed_size_interval_var(s, d, f"i{k}") for k, (s, d) in enumerate(zip(start, dur))]
     for res in dict.fromkeys(ops.resource.tolist()):
         if res:

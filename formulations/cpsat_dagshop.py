@@ -7,11 +7,17 @@ a NoOverlap on the local processor, on the uplink and, with ``serial`` remote, o
 ``w_rtt > 0`` (MODEL.md section 1) at least ``w_rtt`` after the end of every upload and remote
 operation (they all belong to offloading jobs): one more linear constraint per such operation.
 
+Release times ``r_j`` (MODEL.md "Release times"): every operation of job ``j`` starts at ``r_j`` or
+later (the lower bound of its start variable); nothing else assumes time-0 starts, so the model's
+optima are the schedules of problem D with release, and the evaluator's semi-active replay of the
+extracted sequences ends no later.  Warm starts, ``hint_schedule`` and hints are evaluated by the
+core (with release); ``lower_bound`` stays a caller's promise about this problem.
+
 Size: one integer variable and one interval per operation (local + cut + remote nodes), 2 or 3
 NoOverlap constraints, one linear constraint per arc and per operation without a successor.
 
-Symmetry breaking (identical jobs: same node times, locality and arcs position by position, no
-arc to another job).  Swapping two identical jobs position by position maps every schedule to
+Symmetry breaking (identical jobs: same node times, locality and arcs position by position, the
+same release time, no arc to another job).  Swapping two identical jobs position by position maps every schedule to
 one of the same makespan.  Fix a canonical position: the job's first local layer with f > 0
 (else its first cut-point with u > 0, else, serial remote, its first remote layer with r > 0);
 its operation lies on one machine and has a positive length, so in any schedule the canonical
@@ -77,9 +83,11 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
                                   "note": "warm start equals the lower bound; CP-SAT not run"})
     model = cp_model.CpModel()
     ops = problem.operations()
-    ov = _cpsat.add_operations(model, ops, warm.makespan, lb, rtt=problem.w_rtt, rtt_after=ops.kind != "compute")
+    ov = _cpsat.add_operations(model, ops, warm.makespan, lb, rtt=problem.w_rtt, rtt_after=ops.kind != "compute",
+                               release=_cpsat.op_release(problem, ops))
     op = _cpsat.op_index(ops)
-    groups, nodes = _cpsat.job_groups(problem.preds, problem.job, (problem.f, problem.u, problem.r, problem.local))
+    groups, nodes = _cpsat.job_groups(problem.preds, problem.job, (problem.f, problem.u, problem.r, problem.local,
+                                                                    problem.release[problem.job]))
     canon = {}
     for g in groups:
         q = _canonical_position(problem, nodes[g[0]])

@@ -12,9 +12,18 @@ m NoOverlap constraints, n (m - 1) precedences and n (n - 1) m reified precedenc
 estimated building time exceeds what is left of the time limit (10^5 jobs: 10^10 constraints) is not
 built, nor finished when the limit passes while building it: the warm start is returned (status
 feasible, the core's lower bound, ``info["note"]`` says why; :func:`offloadsched.formulations._cpsat.too_big`).
-Identical jobs (equal rows) are ordered by index (swapping two of them changes no makespan).
-With a round trip ``w_rtt > 0`` the model is built over the offloading jobs only and the
-local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum max(P1, C* + w_rtt)).
+Identical jobs (equal rows and equal release times) are ordered by index (swapping two of them
+changes no makespan).  With a round trip ``w_rtt > 0`` and no release times the model is built over
+the offloading jobs only and the local-only jobs are appended (:mod:`offloadsched.flow_rtt`: optimum
+max(P1, C* + w_rtt)).
+
+Release times ``r_j`` (MODEL.md "Release times"): every start variable of job ``j`` has the lower
+bound ``r_j``, nothing else changes (the order literals and NoOverlaps do not assume time-0 starts),
+so the model's optima are the permutation schedules with release, and the evaluator's semi-active
+replay of the order ends no later.  The round-trip reduction does not hold then
+(:func:`~offloadsched.formulations._flowshop.round_trip_without_release`): ``w_rtt`` is modelled
+directly, ``makespan >= end + w_rtt`` after every operation of an offloading job past the first
+machine.  Warm starts and hints are the evaluator's schedules, so they respect the release times.
 
 References (docs/REFERENCES.md): [Seed002], [Taillard1993].
 """
@@ -23,19 +32,18 @@ from __future__ import annotations
 
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
-from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
-from ._flowshop import ig_ready, ig_warm_start
+from ._flowshop import ig_ready, ig_warm_start, round_trip_without_release
 
 WARM_START = ("neh", "johnson")
 
 
-@reduce_round_trip
+@round_trip_without_release
 def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
                    hint: bool = True, log: bool = False, seed: int | None = None,
                    permutation: bool = True) -> SolverOutput:
@@ -47,9 +55,10 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
     ``permutation=False`` drops the shared order literals and returns per-machine sequences
     (non-permutation schedules).
 
-    Round trip ``w_rtt > 0``: solved over the offloading jobs, the local-only jobs appended, and
-    objective and bound ``x`` reported as ``max(P1, x + w_rtt)`` (:mod:`offloadsched.flow_rtt`:
-    exact, checked against brute force)."""
+    Round trip ``w_rtt > 0`` without release times: solved over the offloading jobs, the local-only
+    jobs appended, and objective and bound ``x`` reported as ``max(P1, x + w_rtt)``
+    (:mod:`offloadsched.flow_rtt`: exact, checked against brute force); with release times the
+    round trip is part of the model (module docstring)."""
     if hint is True:
         ig_ready()  # ig's one-time compilation, before the clock starts
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
@@ -79,7 +88,9 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
 
     model = cp_model.CpModel()
     ops = problem.operations()
-    ov = _cpsat.add_operations(model, ops, warm.makespan, lower=min(lower, warm.makespan))
+    offloading = problem.offloading[ops.item] & (ops.kind != problem.machines[0])
+    ov = _cpsat.add_operations(model, ops, warm.makespan, lower=min(lower, warm.makespan), rtt=problem.w_rtt,
+                               rtt_after=offloading, release=_cpsat.op_release(problem, ops))
     op = _cpsat.op_index(ops)
     start = [[ov.start[op[problem.machines[k], j]] for k in range(m)] for j in range(n)]
     before: dict[tuple[int, int], cp_model.IntVar | None] = {}  # None: fixed (identical jobs)
@@ -98,13 +109,10 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
                         model.add(start[i][k] >= start[j][k] + p[j][k]).only_enforce_if(~x)
     if opts.hint:
         pos = {j: r for r, j in enumerate(order)}
-        ends = [0] * m
-        for j in order:  # the semi-active schedule of the relabelled warm order
-            t = 0
+        starts = _cpsat.timing_starts(warm.timing)  # the semi-active schedule of the relabelled warm order
+        for j in range(n):
             for k in range(m):
-                s = max(t, ends[k])
-                model.add_hint(start[j][k], s)
-                t = ends[k] = s + p[j][k]
+                model.add_hint(start[j][k], starts[problem.machines[k], j])
         for (i, j), x in before.items():
             if x is not None:
                 model.add_hint(x, pos[i] < pos[j])
@@ -131,8 +139,9 @@ def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, worke
 
 
 def _identical_rows(problem: FmProblem) -> list[list[int]]:
+    """Groups (size >= 2) of jobs with equal times and equal release times."""
     groups: dict[tuple, list[int]] = {}
-    for j, row in enumerate(problem.times.tolist()):
-        groups.setdefault(tuple(row), []).append(j)
+    for j, (row, r) in enumerate(zip(problem.times.tolist(), problem.release.tolist())):
+        groups.setdefault((r, *row), []).append(j)
     return [g for g in groups.values() if len(g) > 1]
 

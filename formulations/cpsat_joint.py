@@ -18,10 +18,21 @@ Per layer ``v`` (all jobs side by side, numbered as :meth:`JointProblem.dag` num
   remote layer has an upload, its input being local); redundant: makespan >= local load and >=
   uplink load (+ ``w_rtt`` when some layer is uploaded).
 
+Release times ``r_k`` (MODEL.md "Release times"): every start variable of job ``k``'s layers (local
+compute, upload, remote compute) has the lower bound ``r_k``; an absent interval constrains nothing,
+and no other constraint assumes time-0 starts (the load rows above stay valid lower bounds), so the
+model's optima are the joint optima with release.  Warm starts are scored by the core's evaluator
+(with release), and absent intervals are hinted at ``r_k``.  Redundant rows that CP-SAT does not
+derive from the optional intervals (its bound stalls far below the optimum of a stream without
+them): ``makespan >= r_k + A_k``, ``A_k`` a proven lower bound on job ``k``'s makespan alone (this
+model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), and for release
+levels ``t``, ``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released
+at ``t`` or later (their operations all run on one machine after ``t``).
+
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
 
-Symmetry breaking (identical jobs: the same graph and the same times).  Swapping two identical
+Symmetry breaking (identical jobs: the same graph, the same times and the same release time).  Swapping two identical
 jobs layer by layer, partitions included, maps every solution to one of equal makespan, so any
 function of a job's partition and schedule may be used to sort the jobs of a group.  The key
 used is lexicographic (local load ``a_k = sum f[v] L[v]``, then ``T_k`` = the start of the
@@ -34,10 +45,12 @@ References (docs/REFERENCES.md): [Seed001].
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import numpy as np
 
+import offloadsched
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
@@ -47,7 +60,11 @@ from offloadsched.schedule import Schedule
 from . import _cpsat
 from ._cpsat import cp_model
 
-WARM_START = ("hps", "jps")
+WARM_START = ("hps", "jps", "po")
+#: share of the time limit for the lower bounds of jobs alone (release times, :func:`_alone_bounds`)
+ALONE_SHARE = 0.1
+#: release levels with load rows (:func:`_release_rows`)
+RELEASE_LEVELS = 32
 
 
 def solve_joint(problem: JointProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
@@ -66,6 +83,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     check_answer_fits(jp, opts.time_limit, "cpsat-joint")
     # what the answer costs (problem D, solve()'s checks) is kept from the limit
     opts = replace(opts, time_limit=max(0.1, opts.time_limit - jp.size * ANSWER_SECONDS_PER_LAYER))
+    alone = _alone_bounds(jp, opts) if jp.has_release and len(jp.jobs) > 1 else []
     lo = [Partition.local_only(d) for d in jp.jobs]
     base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
     lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
@@ -81,13 +99,14 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     preds, succs = base.preds, base.succs
     remote = jp.remote_model != "negligible"
     w = jp.platform.rtt_us
-    groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r))
+    rel = jp.release[base.job].tolist()  # per layer: its job's release time
+    groups, nodes = _cpsat.job_groups(preds, base.job, (base.f, base.u, base.r, np.asarray(rel)))
     inputs = {vs[0] for vs in nodes}
 
     m = cp_model.CpModel()
     mk = m.new_int_var(0, H, "makespan")
     L = [m.new_bool_var(f"L{v}") for v in range(n)]
-    sc = [m.new_int_var(0, max(0, H - f[v]), f"sc{v}") for v in range(n)]
+    sc = [m.new_int_var(rel[v], max(rel[v], H - f[v]), f"sc{v}") for v in range(n)]
     ic = [m.new_optional_fixed_size_interval_var(sc[v], f[v], L[v], f"c{v}") for v in range(n)]
     U: dict[int, cp_model.IntVar] = {}
     su: dict[int, cp_model.IntVar] = {}
@@ -109,12 +128,12 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
                 m.add_bool_or([~L[v], L[s], U[v]])
             m.add_implication(U[v], L[v])
             m.add_bool_or([~L[s] for s in succs[v]]).only_enforce_if(U[v])
-            su[v] = m.new_int_var(0, max(0, H - u[v]), f"su{v}")
+            su[v] = m.new_int_var(rel[v], max(rel[v], H - u[v]), f"su{v}")
             iu.append(m.new_optional_fixed_size_interval_var(su[v], u[v], U[v], f"u{v}"))
             m.add(su[v] >= sc[v] + f[v]).only_enforce_if(U[v])
             m.add(mk >= su[v] + u[v] + w).only_enforce_if(U[v])
         if remote and v not in inputs:
-            sr[v] = m.new_int_var(0, max(0, H - r[v]), f"sr{v}")
+            sr[v] = m.new_int_var(rel[v], max(rel[v], H - r[v]), f"sr{v}")
             ir.append(m.new_optional_fixed_size_interval_var(sr[v], r[v], ~L[v], f"r{v}"))
             m.add(mk >= sr[v] + r[v] + w).only_enforce_if(~L[v])
     if remote:  # remote layer after each predecessor's upload (local) or remote compute (remote)
@@ -128,6 +147,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     if jp.remote_model == "serial":
         m.add_no_overlap(ir)
     m.add(mk >= sum(f[v] * L[v] for v in range(n)))
+    if jp.has_release:
+        _release_rows(m, mk, jp.release.tolist(), nodes, f, u, L, U, alone)
     uploads = sum(u[v] * U[v] for v in U)
     if w and U:
         offload = m.new_bool_var("offloads")  # some layer is uploaded
@@ -171,6 +192,44 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)})
 
 
+def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
+    """Per job: a proven lower bound on its makespan alone (this method on the job's DNN by itself, without
+    release times, through :func:`offloadsched.solve`; once per distinct DNN, within :data:`ALONE_SHARE` of
+    the time limit; 0 where none is known)."""
+    deadline = opts.t0 + ALONE_SHARE * opts.time_limit
+    members: dict[tuple, list[int]] = {}
+    for k, (d, (f, u, r)) in enumerate(zip(jp.jobs, jp.times)):
+        members.setdefault((d.name, d.preds, f.tobytes(), u.tobytes(), r.tobytes()), []).append(k)
+    out = [0] * len(jp.jobs)
+    for same in members.values():
+        if time.perf_counter() >= deadline:
+            break
+        one = JointProblem([jp.jobs[same[0]]], jp.platform, remote_model=jp.remote_model)
+        res = offloadsched.solve(one, "cpsat-joint", time_limit=max(0.1, deadline - time.perf_counter()),
+                                 workers=opts.workers, seed=opts.seed)
+        bound = int(res.bound or 0) if res.status in ("optimal", "feasible") else 0
+        for j in same:
+            out[j] = bound
+    return out
+
+
+def _release_rows(m: cp_model.CpModel, mk: cp_model.IntVar, release: list[int], nodes: list[list[int]],
+                  f: list[int], u: list[int], L: list, U: dict, alone: list[int]) -> None:
+    """Lower bounds from the release times (module docstring): job ``k`` alone, from ``r_k``; the local and
+    upload loads of the jobs released at ``t`` or later, from ``t`` (at most :data:`RELEASE_LEVELS`
+    values of ``t``, spread over the distinct release times)."""
+    for k, a in enumerate(alone):
+        if a:
+            m.add(mk >= release[k] + a)
+    levels = sorted(set(release) - {0})
+    if len(levels) > RELEASE_LEVELS:
+        levels = [levels[round(i * (len(levels) - 1) / (RELEASE_LEVELS - 1))] for i in range(RELEASE_LEVELS)]
+    for t in levels:
+        later = [v for k, vs in enumerate(nodes) if release[k] >= t for v in vs]
+        m.add(mk >= t + sum(f[v] * L[v] for v in later))
+        m.add(mk >= t + sum(u[v] * U[v] for v in later if v in U))
+
+
 def _seq(solver: cp_model.CpSolver, items, start, dur) -> list[int]:
     items = [int(v) for v in items]
     return _cpsat.sequence(items, [solver.value(start[v]) for v in items], [dur[v] for v in items])
@@ -178,8 +237,9 @@ def _seq(solver: cp_model.CpSolver, items, start, dur) -> list[int]:
 
 def _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk) -> None:
     """Hint every variable from the warm start, relabelled so that it satisfies the
-    symmetry-breaking order (absent intervals get start 0)."""
+    symmetry-breaking order (absent intervals get their job's release time)."""
     dag = warm.problem
+    rel = base.release[base.job].tolist()
     starts = _cpsat.timing_starts(warm.timing)
     f = base.f
 
@@ -201,12 +261,12 @@ def _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk) -> No
     for v in range(len(base)):
         w = src[v]
         m.add_hint(L[v], bool(dag.local[w]))
-        m.add_hint(sc[v], starts.get(("compute", w), 0))
+        m.add_hint(sc[v], starts.get(("compute", w), rel[v]))
         if v in U:
             m.add_hint(U[v], bool(dag.cut[w]))
-            m.add_hint(su[v], starts.get(("upload", w), 0))
+            m.add_hint(su[v], starts.get(("upload", w), rel[v]))
         if v in sr:
-            m.add_hint(sr[v], starts.get(("remote", w), 0))
+            m.add_hint(sr[v], starts.get(("remote", w), rel[v]))
     for k, (_, t) in key_var.items():
         if not isinstance(t, int):
             m.add_hint(t, key(jmap.get(k, k))[1])

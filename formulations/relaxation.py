@@ -21,6 +21,12 @@ offloads (the all-``last`` point pays ``w`` too, so it may exceed local-only), a
 bound is ``n * min(that optimum, F(last))``; ``x*`` solves ``f(x*) = g(x*) + w / n``.  With
 ``w = 0`` this is seed 001's P2 unchanged.
 
+**Release times** (MODEL.md "Release times").  They only add constraints: every schedule of the
+problem with release times is one of the problem without, so the bound stays valid (it ignores
+them, and may be loose).  The schedule visits the jobs in order of release (identical jobs, so
+any order is a relabelling) and is scored by the evaluator, which makes each job wait for its
+release.
+
 **Solving.**  Epigraph form: minimise ``t`` subject to ``mean f(x_k) <= t``, ``mean g(x_k) <= t``,
 each convex piecewise-linear envelope written as the maximum of its pieces, an LP
 (``scipy.optimize.linprog``, HiGHS) with ``3n + 1`` variables and ``n (pieces of f + pieces of
@@ -113,13 +119,16 @@ class ChainJobs:
                 offloads = True
         return max(done, up + self.rtt) if offloads else done
 
-    def solution(self, cuts: Sequence[int]) -> tuple[Schedule, DagProblem, list[Partition]]:
+    def solution(self, cuts: Sequence[int], order: Sequence[int] | None = None
+                 ) -> tuple[Schedule, DagProblem, list[Partition]]:
         """Partitions (job ``k`` cut at ``cuts[k]``), problem D and its local order (jobs in
-        position order, each job's local layers in order; uploads as they finish computing)."""
+        ``order``, default index order, each job's local layers in order; uploads as they finish
+        computing)."""
         jobs = self.problem.jobs
         parts = [Partition.chain_cut(dnn, int(c)) for dnn, c in zip(jobs, cuts)]
         offsets = np.concatenate([[0], np.cumsum([len(d) for d in jobs])])
-        local = [int(offsets[k]) + i for k, c in enumerate(cuts) for i in range(int(c) + 1)]
+        order = range(len(jobs)) if order is None else order
+        local = [int(offsets[k]) + i for k in order for i in range(int(cuts[k]) + 1)]
         return Schedule({"local": local}), self.problem.dag(parts), parts
 
 
@@ -266,12 +275,14 @@ def solve_relaxation(problem: JointProblem, *, time_limit: float | None = None,
     """Seed 001 P2 convex relaxation (identical chains): a lower bound, LP of 3n + 1 variables.
 
     Status ``bound``: ``bound`` is the relaxation's valid lower bound (rounded up), and the
-    schedule is the rounded uniform partition (all jobs cut at one layer next to ``x*``)."""
+    schedule is the rounded uniform partition (all jobs cut at one layer next to ``x*``), jobs in
+    order of release."""
     chains = chain_jobs(problem, "relaxation")
     x = abscissa_of(chains, abscissa)
     rel = relax(chains, abscissa)
     cut = rounded_uniform_cut(chains, x, rel.x_star)
-    schedule, dag, parts = chains.solution([cut] * chains.n)
+    order = np.argsort(problem.release, kind="stable").tolist()
+    schedule, dag, parts = chains.solution([cut] * chains.n, order)
     bound = int_bound(rel.lower_bound)
     info = rel.info() | {"cut": cut, "cut_layer": problem.jobs[0].layers[cut].name}
     return SolverOutput(schedule, status="bound", bound=bound, problem=dag, partitions=parts, info=info)
