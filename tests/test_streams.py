@@ -245,3 +245,20 @@ def test_streams_section_on_a_hand_made_db(tmp_path):
                                     "po (5.00 %)"]
         assert wins["120 %"][3] == "online-fifo (60.0 ms)"
         assert streams_section(db, "empty")[1].text == "No runs of the stream family in this suite."
+
+
+def test_the_streams_suite():
+    from offloadsched.bench import load_suite
+
+    suite = load_suite("streams")
+    grid = [p for r in suite.rows for p in r.grid]
+    poisson_cells = {(p["model"], p["jobs"], p["load"], p["network"]) for p in grid if p["pattern"] == "poisson"}
+    assert poisson_cells == {(m, n, x, net) for m in ("googlenet", "resnet18", "googlenet+resnet18")
+                             for n in (10, 30, 100) for x in (0.5, 0.8, 1.0, 1.2) for net in ("3g", "4g", "wifi")}
+    assert {p["pattern"] for p in grid} == set(PATTERNS)
+    for row in suite.rows:
+        methods = {m.label: m for m in row.methods_for("joint")}
+        online = {label: m.options["policy"] for label, m in methods.items() if m.name == "online"}
+        assert online == {f"online-{p}": p for p in ("fifo", "greedy", "po", "jps", "hps")}
+        assert {"lo", "co", "po", "neurosurgeon", "jps", "hps", "cpsat-joint"} <= set(methods)
+    assert suite.report["sections"] == ["offloadsched.report.streams:streams_section"]
