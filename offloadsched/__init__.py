@@ -11,6 +11,7 @@ from .dnn import DNN, Layer, chain
 from .errors import OffloadSchedError, ScheduleError, SizeLimitError, SolverError, ValidationError
 from .evaluate import evaluate, makespan
 from .io import load, save
+from .online import simulate
 from .partition import Partition
 from .platform import NETWORKS, Network, Platform, get_network
 from .problems import (
@@ -34,6 +35,6 @@ __all__ = [
     "J2Problem", "FmProblem", "DagProblem", "JointProblem", "build_j2", "build_fm", "build_dag",
     "identical_jobs", "Schedule", "Timing", "evaluate", "makespan", "check", "violations",
     "lower_bound", "bound_parts", "solve", "Result", "SolverOutput", "register", "get_method",
-    "methods", "Method", "load", "save", "OffloadSchedError", "ValidationError", "SizeLimitError",
+    "methods", "Method", "simulate", "load", "save", "OffloadSchedError", "ValidationError", "SizeLimitError",
     "ScheduleError", "SolverError", "__version__",
 ]

@@ -1,4 +1,4 @@
-"""Core subcommands: ``evaluate``, ``solve``, ``methods`` and ``dag``.
+"""Core subcommands: ``evaluate``, ``solve``, ``simulate``, ``methods`` and ``dag``.
 
 ``dag`` writes problem D of a joint problem and a partition per job, for DAG methods:
 ``offloadsched dag joint.json --partitions-from jps -o d.json`` takes the partitions a joint method
@@ -39,6 +39,20 @@ def register(sub) -> None:
     p.add_argument("--plot", type=Path, help="write a Gantt chart PNG")
     p.add_argument("--json", type=Path, help="write the result as JSON")
     p.set_defaults(func=_solve)
+
+    p = sub.add_parser("simulate", help="simulate jobs arriving at their release times under an online policy",
+                       description="Reveal the jobs at their release times and let a policy decide (fifo, greedy, or "
+                                   "a registered method re-planned over the waiting jobs); the realised schedule is "
+                                   "scored by the evaluator (see offloadsched.online).")
+    p.add_argument("file", type=Path, help="problem file (JSON)")
+    p.add_argument("--policy", "-p", required=True, help="fifo, greedy or a method name (see 'offloadsched methods')")
+    p.add_argument("--time-limit", type=float, help="seconds per re-plan of the policy's method")
+    p.add_argument("--seed", type=int, help="seed of the policy's method (when it takes one)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="option of the policy's method, repeatable (value parsed as JSON when possible)")
+    p.add_argument("--plot", type=Path, help="write a Gantt chart PNG")
+    p.add_argument("-o", "--output", type=Path, help="write the result as JSON (atomically)")
+    p.set_defaults(func=_simulate)
 
     p = sub.add_parser("methods", help="list the registered methods",
                        description="List every registered method with the problem types it accepts.")
@@ -145,6 +159,35 @@ def _solve(args: argparse.Namespace) -> int:
         save_gantt(result.timing, args.plot, problem=result.problem,
                    title=f"{result.method}: makespan {result.makespan} ({result.status})")
     return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from .cli import parse_option
+    from .io import load, save
+    from .online import simulate
+    from .plotting import save_gantt
+
+    problem = load(args.file)
+    if getattr(problem, "type", None) not in PROBLEM_TYPES:
+        raise ValidationError(f"{args.file}: holds {_holds(problem)}, not a problem")
+    options = dict(parse_option(o) for o in args.option)
+    for key, flag in (("time_limit", "--time-limit"), ("seed", "--seed"), ("policy", "--policy")):
+        if key in options:
+            raise ValidationError(f"--option {key}=...: use {flag}")
+    result = simulate(problem, args.policy, time_limit=args.time_limit, seed=args.seed, **options)
+    info = result.info
+    replans = f"  replans {info['replans']} ({info['method_calls']} solved)" if "replans" in info else ""
+    print(f"policy {args.policy}  status {result.status}  makespan {result.makespan}  "
+          f"{_response_line(result.response_mean, result.response_p95, result.response_max)}  "
+          f"decisions {info['decisions']}{replans}  wall {result.wall_time_s:.3f} s")
+    if "inconsistency" in info:
+        print(f"inconsistency: {info['inconsistency']}")
+    if args.output:
+        save(result, args.output)
+    if args.plot and result.timing is not None:
+        save_gantt(result.timing, args.plot, problem=result.problem,
+                   title=f"online {args.policy}: makespan {result.makespan} ({result.status})")
+    return 0 if result.status != "error" else 1
 
 
 def _response_line(mean, p95, worst) -> str:

@@ -338,6 +338,12 @@ def _option_cases() -> list[Case]:
     case("method-unknown", solve + ["fastest"], 2, "unknown method 'fastest'")
     case("method-wrong-type", solve + ["lo"], 2, "does not accept j2 problems")
     case("method-missing", ["solve", "{p.json}"], 2, "the following arguments are required: --method")
+    sim = ["simulate", "{p.json}", "--policy"]
+    case("sim-policy-unknown", sim + ["fastest"], 2, "unknown online policy 'fastest'")
+    case("sim-policy-wrong-type", sim + ["po"], 2, "online policy 'po' does not accept j2 problems")
+    case("sim-option-policy", sim + ["fifo", "--option", "policy=neh"], 2, "use --policy")
+    case("sim-tl-zero", sim + ["johnson", "--time-limit", "0"], 2, "time_limit must be a positive number")
+    case("sim-policy-missing", ["simulate", "{p.json}"], 2, "the following arguments are required: --policy")
     case("bf-max-negative", solve + ["bruteforce", "-o", "max_candidates=-1"], 2, "max_candidates must be an integer")
     case("bf-max-bool", solve + ["bruteforce", "-o", "max_candidates=true"], 2, "max_candidates must be an integer")
     case("bf-max-string", solve + ["bruteforce", "-o", "max_candidates=lots"], 2, "max_candidates must be an integer")
