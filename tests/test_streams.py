@@ -258,7 +258,10 @@ def test_the_streams_suite():
     assert {p["pattern"] for p in grid} == set(PATTERNS)
     for row in suite.rows:
         methods = {m.label: m for m in row.methods_for("joint")}
+        if set(methods) == {"cpsat-joint"}:  # the clairvoyant optimum, from 80 % load
+            assert {p["load"] for p in row.grid} == {0.8, 1.0, 1.2}
+            continue
         online = {label: m.options["policy"] for label, m in methods.items() if m.name == "online"}
         assert online == {f"online-{p}": p for p in ("fifo", "greedy", "po", "jps", "hps")}
-        assert {"lo", "co", "po", "neurosurgeon", "jps", "hps", "cpsat-joint"} <= set(methods)
+        assert set(methods) - set(online) == {"lo", "co", "po", "neurosurgeon", "jps", "hps"}
     assert suite.report["sections"] == ["offloadsched.report.streams:streams_section"]
