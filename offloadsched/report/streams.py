@@ -249,7 +249,8 @@ def streams_blocks(df: pd.DataFrame, refs: pd.DataFrame, notes: list[str], level
     out: list[Block] = [
         Para(f"{len(refs)} stream instances, {proven} with the clairvoyant optimum proven (an exact method's "
              "`optimal`, or a best makespan equal to the best lower bound: the exact methods' bounds and the "
-             "release-aware bound of `offloadsched.bounds`). Gap = (makespan - optimum) / optimum; where the "
+             "release-aware bound of `offloadsched.bounds`, which the general tables above do not see: they prove "
+             "fewer). Gap = (makespan - optimum) / optimum; where the "
              "optimum is not proven, against the best lower bound (an upper limit, ≤). *online*: a policy that sees "
              "each job at its release time (method `online`); *offline*: a heuristic knowing every release time; "
              "*exact*: a clairvoyant exact method. Response time = completion - release, per job; its mean and "
