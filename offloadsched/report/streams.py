@@ -24,6 +24,7 @@ References (docs/REFERENCES.md): [Seed001].
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -171,10 +172,9 @@ def winners_table(df: pd.DataFrame) -> Table:
         resp = online.groupby("method")["response_mean"].mean().dropna()
         gaps = online.groupby("method")["gap"].mean().dropna()
         off = offline.groupby("method")["gap"].mean().dropna()
-        upper = bool(g["gap_upper"].any())
+        gap = functools.partial(fmt_pct, upper=bool(g["gap_upper"].any()))
         rows.append([model, NETWORK_LABELS.get(network, network), f"{100 * load:.0f} %",
-                     _best(resp, lambda v: _ms(v) + " ms"), _best(gaps, lambda v, u=upper: fmt_pct(v, u)),
-                     _best(off, lambda v, u=upper: fmt_pct(v, u))])
+                     _best(resp, lambda v: _ms(v) + " ms"), _best(gaps, gap), _best(off, gap)])
     return Table(["model", "network", "load", "online: best mean response", "online: best makespan gap",
                   "offline: best makespan gap"], rows, align="llllll")
 
