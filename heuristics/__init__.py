@@ -15,7 +15,8 @@ each heuristic takes it into account is in its docstring (flow shops: the local-
 an offloading job's latency includes it).
 
 Release times (MODEL.md "Release times"): no heuristic ignores them.  NEH and IG compute their
-insertion makespans with them (heads on machine 1); the order-based heuristics (Johnson, EJA,
+insertion makespans with them (heads on machine 1; NEH then also tries the non-delay dispatch of
+its sequence); the order-based heuristics (Johnson, EJA,
 path-johnson, topo-johnson, tree-merge, and the schedules of jps / hps) keep their order with the
 evaluator waiting for releases, or its non-delay dispatch when that is shorter
 (:mod:`offloadsched.heuristics._release`); the baselines run jobs first in, first out (release

@@ -33,7 +33,7 @@ def release_order(release) -> np.ndarray:
     return np.argsort(np.asarray(release, dtype=np.int64), kind="stable").astype(np.int64)
 
 
-def flow_dispatch(release, first_times, order: Sequence[int]) -> list[int]:
+def flow_dispatch(release, first_times, order: Sequence[int] | np.ndarray) -> list[int]:
     """The non-delay order of machine 1 with priority = position in ``order``: whenever the machine
     is free it starts the released job that comes first in ``order`` (idle only when no job is
     released).  ``release`` and ``first_times`` are per job.  O(n log n); with every release at 0 it
@@ -57,7 +57,7 @@ def flow_dispatch(release, first_times, order: Sequence[int]) -> list[int]:
     return out
 
 
-def release_aware_order(problem: FmProblem, order: Sequence[int]) -> tuple[list[int], dict]:
+def release_aware_order(problem: FmProblem, order: Sequence[int] | np.ndarray) -> tuple[list[int], dict]:
     """``order`` or its non-delay dispatch (:func:`flow_dispatch`), whichever has the smaller makespan
     on ``problem`` (``order`` on ties), and ``info`` saying which (empty without release times)."""
     order = [int(j) for j in order]

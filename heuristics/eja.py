@@ -33,6 +33,5 @@ def eja(problem: FmProblem, *, time_limit: float | None = None) -> SolverOutput:
         raise ValidationError(f"eja: needs exactly 3 machines (local, uplink, remote), got {problem.m} "
                               "(use 'johnson' for 2 or 'neh' for any number)")
     t = problem.times
-    order = johnson_order(t[:, 0] + t[:, 1], t[:, 1] + t[:, 2], ties_first=True)
-    order, info = release_aware_order(problem, order)
+    order, info = release_aware_order(problem, johnson_order(t[:, 0] + t[:, 1], t[:, 1] + t[:, 2], ties_first=True))
     return SolverOutput(Schedule.from_order(order), info=info)

@@ -306,11 +306,9 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     and the stopping bound is the release-aware lower bound.  With release times and ``w_rtt > 0``
     the reduction to the offloading jobs does not hold, so IG runs on every job with the round trip
     as a delivery time after an offloading job's last machine (``info``'s makespans are then real)."""
-    options = {"time_limit": time_limit, "seed": seed, "iterations": iterations, "destruction": destruction,
-               "temperature": temperature}
-    if problem.has_release:
-        return _ig(problem, **options)
-    return _ig_without_release(problem, **options)
+    run = _ig if problem.has_release else _ig_without_release
+    return run(problem, time_limit=time_limit, seed=seed, iterations=iterations, destruction=destruction,
+               temperature=temperature)
 
 
 def _ig(problem: FmProblem, *, time_limit: float | None, seed: int, iterations: int | None, destruction: int,

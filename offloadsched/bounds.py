@@ -153,8 +153,8 @@ def one_machine_bound(times, release=None) -> int:
     0 without jobs.  Where every head is equal (the first machine without release times) the bound
     is ``head + max_b b + (load of the jobs with tail >= b)``, and where every tail is (the last
     machine) likewise, O(n log n) in numpy; on the other machines, above :data:`JACKSON_MAX_JOBS`
-    jobs, the subset bounds over head thresholds and over tail thresholds are taken instead, since
-    the schedule is a Python loop."""
+    jobs, only the load bound (smallest head + load + smallest tail) is taken, since the schedule is
+    a Python loop (the load bounds over release thresholds are in :func:`bound_parts`)."""
     p = np.asarray(times, dtype=np.int64)
     if p.size == 0:
         return 0
@@ -170,7 +170,7 @@ def one_machine_bound(times, release=None) -> int:
         elif n <= JACKSON_MAX_JOBS:
             best = max(best, _jackson_preemptive(h, pk, q))
         else:
-            best = max(best, _sorted_side_bound(h, pk, q), _sorted_side_bound(q, pk, h))
+            best = max(best, int(h.min() + pk.sum() + q.min()))
     return best
 
 
@@ -226,16 +226,18 @@ def two_machine_bound(times, release=None) -> int:
         load = min_head + p.sum(axis=0) + min_tail
         keep = np.sort(np.argsort(-np.maximum(load[first], load[second]), kind="stable")[:cap])
         first, second = first[keep], second[keep]
-    subsets = [np.arange(n)]
+    subsets: list[np.ndarray] = []  # the jobs released at each further threshold (every job: below)
     if rel.any():
         order, ends = _release_groups(rel)
         ends = ends[::-1]  # from the smallest threshold (every job) up
         k = max(1, min(TWO_MACHINE_MAX_RELEASES, TWO_MACHINE_MAX_WORK // (n * first.size)))
         picks = np.unique(np.linspace(0, ends.size - 1, min(k, ends.size)).round().astype(np.int64))
-        subsets = [order[: ends[i] + 1] for i in picks.tolist()]
+        subsets = [order[: ends[i] + 1] for i in picks.tolist() if i]
     best = 0
     for k1, k2 in zip(first.tolist(), second.tolist()):
         lag = heads[:, k2] - heads[:, k1] - p[:, k1]
+        c2 = _johnson_lag_makespan(p[:, k1], p[:, k2], lag)
+        best = max(best, int(min_head[k1]) + c2 + int(min_tail[k2]))
         for jobs in subsets:
             c2 = _johnson_lag_makespan(p[jobs, k1], p[jobs, k2], lag[jobs])
             best = max(best, int(heads[jobs, k1].min()) + c2 + int(tails[jobs, k2].min()))
@@ -285,9 +287,9 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     hr = [0] * n  # end of remote compute
     for v in range(n):
         if loc[v]:
-            hc[v] = max(max([hc[p] for p in preds[v]], default=0), rel[v]) + f[v]
+            hc[v] = max([rel[v], *[hc[p] for p in preds[v]]]) + f[v]
         else:
-            hr[v] = max(max([hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]], default=0), rel[v]) + r[v]
+            hr[v] = max([rel[v], *[hc[p] + u[p] if loc[p] else hr[p] for p in preds[v]]]) + r[v]
     # tail_r[v]: time that must follow the end of remote node v (its remote descendants, then the
     # round trip of its job, which offloads)
     w = problem.w_rtt
@@ -302,9 +304,7 @@ def _dag_bounds(problem: DagProblem) -> dict[str, int]:
     tc = [0] * n
     for v in range(n - 1, -1, -1):
         if loc[v]:
-            tc[v] = max([f[s] + tc[s] for s in succs[v] if loc[s]], default=0)
-            if cut[v]:
-                tc[v] = max(tc[v], u[v] + after[v])
+            tc[v] = max([u[v] + after[v] if cut[v] else 0, *[f[s] + tc[s] for s in succs[v] if loc[s]]])
     head_c, head_r = np.array(hc, dtype=np.int64), np.array(hr, dtype=np.int64)
     tail_r, after_upload = np.array(tr, dtype=np.int64), np.array(after, dtype=np.int64)
     u_arr, r_arr, f_arr = problem.u, problem.r, problem.f
@@ -384,6 +384,52 @@ def _balanced_load(local_only: np.ndarray, device: np.ndarray, upload: np.ndarra
     return max(0, -(-num // c))
 
 
+#: Steps of the weight grid of the Lagrangian resource bound (see :func:`joint_bound_parts`).
+LAGRANGE_STEPS = 8
+#: Largest DNN (layers) whose minimum cuts the Lagrangian resource bound computes (networkx max-flow, a
+#: few ms for GoogLeNet's 200 layers); a joint problem with a larger DNN goes without that bound.
+LAGRANGE_MAX_LAYERS = 5_000
+
+
+def _weight_grid(resources: int) -> list[tuple[int, ...]]:
+    """Integer weights (device, uplink[, server]) summing to :data:`LAGRANGE_STEPS`."""
+    k = LAGRANGE_STEPS
+    if resources == 2:
+        return [(a, k - a) for a in range(k + 1)]
+    return [(a, b, k - a - b) for a in range(k + 1) for b in range(k + 1 - a)]
+
+
+def _weighted_partition_costs(dnn, f: np.ndarray, u: np.ndarray, r: np.ndarray,
+                              grid: list[tuple[int, ...]]) -> np.ndarray:
+    """For each weight vector ``(a, b[, c])`` of ``grid``: the least ``a * device work + b * upload
+    work [+ c * remote work]`` over the partitions of ``dnn`` (predecessor-closed local sets holding
+    the input), a minimum s-t cut as in DADS's graph: ``s -> v`` costs ``c r(v)`` (v remote),
+    ``v -> t`` costs ``a f(v)`` (v local), ``v -> v'`` costs ``b u(v)`` with ``v' -> w`` infinite
+    for every successor w (v's output uploaded once), ``w -> v`` infinite (closure), ``s -> input``
+    infinite.  O(grid x max-flow)."""
+    import networkx as nx
+
+    fl, ul, rl = f.tolist(), u.tolist(), r.tolist()
+    out = []
+    for weights in grid:
+        a, b = weights[0], weights[1]
+        c = weights[2] if len(weights) > 2 else 0
+        g = nx.DiGraph()
+        for v in range(len(dnn)):
+            if v != dnn.input:
+                g.add_edge("s", v, capacity=c * rl[v])
+            else:
+                g.add_edge("s", v)  # no capacity: infinite, the input is local
+            g.add_edge(v, "t", capacity=a * fl[v])
+            if dnn.succs[v]:
+                g.add_edge(v, ("out", v), capacity=b * ul[v])
+                for w in dnn.succs[v]:
+                    g.add_edge(("out", v), w)
+                    g.add_edge(w, v)
+        out.append(int(nx.minimum_cut_value(g, "s", "t")))
+    return np.array(out, dtype=np.int64)
+
+
 def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
     """Named lower bounds of a joint problem, valid for every choice of partitions (integer µs).
 
@@ -393,27 +439,47 @@ def joint_bound_parts(problem: JointProblem) -> dict[str, int]:
       evenly spread; the smallest always), the jobs released at t or later run after t on the device
       and the uplink, so ``t + `` the balanced load of their best fractional choice of partitions
       (:func:`_balanced_load`).
+    * ``resources (Lagrangian)``: for the same thresholds, the jobs' work on the device, the uplink
+      and (serial remote) the server all comes after t, so for weights ``w >= 0`` summing to 1 the
+      makespan is at least ``t + sum_j min over job j's partitions of (w . its work)`` (a weighted
+      mean of the loads is at most the largest); each minimum is a minimum cut
+      (:func:`_weighted_partition_costs`), taken on a grid of weights (:data:`LAGRANGE_STEPS`); left
+      out when a DNN has more than :data:`LAGRANGE_MAX_LAYERS` layers.
 
-    O(sum of layers and edges of the distinct DNNs + thresholds x n log n)."""
+    O(sum of layers and edges of the distinct DNNs x the grid's max-flows + thresholds x n log n)."""
     if not problem.jobs:
         return {}
     cache: dict[int, tuple[int, int, int, int]] = {}
     rows = []
     for dnn, (f, u, r) in zip(problem.jobs, problem.times):
         if id(dnn) not in cache:
-            cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, problem.remote_model != "negligible")
+            remote = problem.remote_model != "negligible"
+            cache[id(dnn)] = _job_least_work(dnn, f, u, r, problem.platform.rtt_us, remote)
         rows.append(cache[id(dnn)])
     least, local_only, device, upload = (np.array(col, dtype=np.int64) for col in zip(*rows))
+    weighted = None  # jobs x grid
+    if max(len(dnn) for dnn in problem.jobs) <= LAGRANGE_MAX_LAYERS:
+        grid = _weight_grid(3 if problem.remote_model == "serial" else 2)
+        costs: dict[int, np.ndarray] = {}
+        for dnn, (f, u, r) in zip(problem.jobs, problem.times):
+            if id(dnn) not in costs:
+                costs[id(dnn)] = _weighted_partition_costs(dnn, f, u, r, grid)
+        weighted = np.array([costs[id(dnn)] for dnn in problem.jobs], dtype=np.int64)
     release = problem.release
     out = {"least completion": int((release + least).max())}
     order, ends = _release_groups(release)
     ends = ends[::-1]
     picks = np.unique(np.linspace(0, ends.size - 1, min(TWO_MACHINE_MAX_RELEASES, ends.size)).round().astype(np.int64))
-    best = 0
+    balanced = lagrange = 0
     for i in picks.tolist():
         jobs = order[: ends[i] + 1]
-        best = max(best, int(release[jobs].min()) + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
-    out["device and uplink"] = best
+        start = int(release[jobs].min())
+        balanced = max(balanced, start + _balanced_load(local_only[jobs], device[jobs], upload[jobs]))
+        if weighted is not None:
+            lagrange = max(lagrange, start - int(-weighted[jobs].sum(axis=0).max() // LAGRANGE_STEPS))
+    out["device and uplink"] = balanced
+    if weighted is not None:
+        out["resources (Lagrangian)"] = lagrange
     return out
 
 

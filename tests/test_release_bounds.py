@@ -18,6 +18,8 @@ import pytest
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, Partition, evaluate, solve
 from offloadsched.bounds import (
     _balanced_load,
+    _weight_grid,
+    _weighted_partition_costs,
     bound_parts,
     joint_bound_parts,
     joint_lower_bound,
@@ -26,9 +28,10 @@ from offloadsched.bounds import (
     release_load_bound,
     two_machine_bound,
 )
+from offloadsched.dnn import chain
 from offloadsched.errors import SizeLimitError
 
-from .test_heuristics_joint import UNIT, _closed_sets, random_chain, random_dag
+from .test_heuristics_joint import UNIT, _closed_sets, _layer, random_chain, random_dag
 from .test_rtt_methods import random_dag_shop
 
 
@@ -67,17 +70,17 @@ def optimum(problem, limit: int = 20_000) -> int | None:
     return res.makespan
 
 
-def random_joint_release(rng: random.Random, remote_model: str) -> JointProblem:
-    """Two or three small DNN jobs (chains and DAGs of 2-4 layers) with release times."""
+def random_joint_release(rng: random.Random, remote_model: str, high: int = 150) -> JointProblem:
+    """Two or three small DNN jobs (chains and DAGs of 2-4 layers) with release times in 0..high."""
     jobs = []
     for k in range(rng.randint(2, 3)):
         size = rng.randint(2, 4)
         jobs.append(random_chain(rng, size, f"c{k}") if rng.random() < 0.5 else random_dag(rng, max(size, 3), f"d{k}"))
-    release = [rng.randint(0, 150) if rng.random() < 0.7 else 0 for _ in jobs]
+    release = [rng.randint(0, high) if rng.random() < 0.7 else 0 for _ in jobs]
     return JointProblem(jobs, UNIT, remote_model=remote_model, release=release)
 
 
-def joint_optimum(jp: JointProblem, limit: int = 3_000) -> int | None:
+def joint_optimum(jp: JointProblem, limit: int = 1_500) -> int | None:
     """The joint optimum: brute force over every partition of every job (None if one is too large)."""
     best = None
     for masks in itertools.product(*[list(_closed_sets(d)) for d in jp.jobs]):
@@ -96,7 +99,7 @@ def test_flow_bounds_never_exceed_the_optimum():
         p = random_flow_release(rng)
         opt = optimum(p)
         parts = bound_parts(p)
-        assert parts and all(v <= opt for v in parts.values()), (p.times.tolist(), p.release.tolist(), p.w_rtt, parts, opt)
+        assert parts and all(v <= opt for v in parts.values()), (p.times.tolist(), p.release.tolist(), p.w_rtt, parts)
 
 
 def test_flow_bounds_with_many_release_values_and_few_thresholds(monkeypatch):
@@ -112,35 +115,33 @@ def test_flow_bounds_with_many_release_values_and_few_thresholds(monkeypatch):
             assert two_machine_bound(p.times, p.release) <= optimum(p)
 
 
-@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
-def test_dag_bounds_never_exceed_the_optimum(remote_model):
-    rng = np.random.default_rng({"negligible": 252, "serial": 253, "parallel": 254}[remote_model])
+def check_bounds(problems, solve_optimum, at_least: int) -> None:
+    """Every bound of every problem with a brute-force optimum is at most it; at least ``at_least`` checked."""
     checked = 0
-    for _ in range(80):
-        p = random_dag_release(rng, remote_model)
-        opt = optimum(p)
+    for p in problems:
+        opt = solve_optimum(p)
         if opt is None:
             continue
         checked += 1
         parts = bound_parts(p)
-        assert all(v <= opt for v in parts.values()), (remote_model, parts, opt)
-    assert checked >= 50
+        assert parts and all(v <= opt for v in parts.values()), (parts, opt)
+        assert lower_bound(p) == max(parts.values())
+    assert checked >= at_least
+
+
+@pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
+def test_dag_bounds_never_exceed_the_optimum(remote_model):
+    rng = np.random.default_rng({"negligible": 252, "serial": 253, "parallel": 254}[remote_model])
+    check_bounds((random_dag_release(rng, remote_model) for _ in range(80)), optimum, 50)
 
 
 @pytest.mark.parametrize("remote_model", ["negligible", "serial", "parallel"])
 def test_joint_bound_never_exceeds_the_optimum(remote_model):
+    # releases spread (the least completion binds) and close together (the machines' loads bind)
     rng = random.Random({"negligible": 255, "serial": 256, "parallel": 257}[remote_model])
-    checked = 0
-    for _ in range(12):
-        jp = random_joint_release(rng, remote_model)
-        opt = joint_optimum(jp)
-        if opt is None:
-            continue
-        checked += 1
-        parts = joint_bound_parts(jp)
-        assert all(v <= opt for v in parts.values()), (remote_model, parts, opt)
-        assert lower_bound(jp) == joint_lower_bound(jp) == max(parts.values())
-    assert checked >= 6
+    problems = [random_joint_release(rng, remote_model, high) for high in (150, 15) for _ in range(6)]
+    check_bounds(problems, joint_optimum, 6)
+    assert all(joint_lower_bound(jp) == max(joint_bound_parts(jp).values()) for jp in problems)
 
 
 # -- tight where one late job dominates ---------------------------------------------------------------------
@@ -169,6 +170,23 @@ def test_joint_bound_tight_when_one_late_job_dominates():
     assert joint_optimum(jp) == 10_000 + alone == joint_lower_bound(jp)
 
 
+def test_lagrangian_resource_bound_weighs_each_jobs_partitions(monkeypatch):
+    # three chains in -> a -> b: cloud-only uploads 10, a cut after a computes 10 and uploads 1,
+    # local-only computes 20.  The per-job least device and upload work (0 and 1) come from different
+    # partitions; weighing device and uplink equally, each job costs at least 40 / 8: 3 x 5 = 15
+    d = chain("c", [_layer("in", 0, 10), _layer("a", 10, 1), _layer("b", 10, 4)])
+    jp = JointProblem([d, d, d], UNIT)
+    parts = joint_bound_parts(jp)
+    assert parts["resources (Lagrangian)"] == 15 > max(parts["device and uplink"], parts["least completion"])
+    assert joint_lower_bound(jp) == 15 <= joint_optimum(jp, 5_000)
+    late = jp.with_release([0, 0, 100])  # the job at 100 alone: 100 + its least completion (10)
+    assert joint_lower_bound(late) == 110 <= joint_optimum(late, 5_000)
+    import offloadsched.bounds as bounds
+
+    monkeypatch.setattr(bounds, "LAGRANGE_MAX_LAYERS", 2)  # above the ceiling: no minimum cuts
+    assert set(joint_bound_parts(jp)) == {"least completion", "device and uplink"}
+
+
 # -- the pieces ---------------------------------------------------------------------------------------------
 
 def test_release_load_bound_takes_the_late_jobs_alone():
@@ -185,6 +203,20 @@ def test_one_machine_bound_uses_release_heads():
     assert one_machine_bound(t) == 11
     assert one_machine_bound(t, [0, 20]) == 26  # the second job starts at 20 at the earliest
     assert one_machine_bound(t, [0, 20]) <= optimum(FmProblem(t, release=[0, 20]))
+
+
+def test_weighted_partition_costs_are_the_least_weighted_work():
+    rng = random.Random(260)
+    for k in range(30):
+        d = random_chain(rng, rng.randint(2, 5)) if k % 2 else random_dag(rng, rng.randint(3, 6))
+        f, u, r = JointProblem([d], UNIT, remote_model="serial").times[0]
+        grid = _weight_grid(3)
+        got = _weighted_partition_costs(d, f, u, r, grid)
+        masks = list(_closed_sets(d))
+        work = [(int(f[m].sum()), int(u[[v for v in np.flatnonzero(m) if not all(m[list(d.succs[v])])]].sum()),
+                 int(r[~m].sum())) for m in masks]
+        for (a, b, c), value in zip(grid, got.tolist()):
+            assert value == min(a * x + b * y + c * z for x, y, z in work), (a, b, c)
 
 
 def test_balanced_load_is_below_every_integer_choice():
