@@ -2,14 +2,14 @@
 
 Usage: ``python benchmarks/bench_release_exact.py [--time-limit 60] [--only TEXT] [--jobs 10,20,50,100]
 [--loads 0.5,0.8,1.0,1.2] [--networks 3g,4g,wifi] [--models googlenet,resnet18] [--remote negligible]
-[--methods cpsat-joint,cpsat-dagshop]``
+[--methods cpsat-joint,cpsat-dagshop] [--partitions jps]``
 
 Every case is a periodic stream of one DNN (rpi4 + gtx1080 and the network preset): ``n`` jobs released
 ``T`` apart, ``T`` = the best partition's bottleneck stage time (the least ``max(local load, upload
-load)`` over the DNN's partitions, plus the remote load with ``serial`` remote) divided by the offered
-load.  ``cpsat-joint`` solves the joint problem; ``cpsat-dagshop`` schedules problem D of the ``po``
-partitions (each job's best partition alone).  Prints per case the status, makespan, bound, gap and the
-wall time of :func:`offloadsched.solve`.
+load)`` over the DNN's partitions, the remote load in the maximum too with ``serial`` remote) divided by
+the offered load.  ``cpsat-joint`` solves the joint problem; ``cpsat-dagshop`` schedules problem D of the partitions
+a heuristic chooses (``--partitions``, default ``jps``; ``po`` is each job's best partition alone).
+Prints per case the status, makespan, bound, gap and the wall time of :func:`offloadsched.solve`.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--remote", default="negligible", choices=("negligible", "serial", "parallel"))
     ap.add_argument("--methods", default="cpsat-joint,cpsat-dagshop")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--partitions", default="jps", help="the heuristic whose partitions cpsat-dagshop schedules")
     args = ap.parse_args()
     methods = args.methods.split(",")
     print(f"{'case':34s} {'method':14s} {'status':9s} {'makespan':>10s} {'bound':>10s} {'gap':>7s} {'wall s':>7s}")
@@ -65,8 +66,8 @@ def main() -> None:
                     jp = stream(model, n, network, load, args.remote)
                     if args.only and args.only not in jp.name:
                         continue
-                    for method in methods:
-                        problem = jp if method == "cpsat-joint" else solve(jp, "po").problem
+                    for method in methods:  # cpsat-joint: the joint problem; others: problem D
+                        problem = jp if method == "cpsat-joint" else solve(jp, args.partitions).problem
                         res = solve(problem, method, time_limit=args.time_limit, workers=args.workers)
                         gap = (res.makespan - res.bound) / res.makespan if res.makespan and res.bound else float("nan")
                         print(f"{jp.name:34s} {method:14s} {res.status:9s} {res.makespan:10d} {res.bound or 0:10d} "

@@ -53,8 +53,9 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
     """CP-SAT for problem D under any remote model (exact; NP-hard in general).
 
     Warm start: the best of ``topo-johnson``, ``tree-merge`` (when registered), the caller's
-    ``hint_schedule`` and the node-index order.  ``lower_bound``: a known bound on the optimum
-    (a caller's promise; it must not exceed the best known schedule).
+    ``hint_schedule``, the node-index order and (release times) the jobs in order of release.
+    ``lower_bound``: a known bound on the optimum (a caller's promise; it must not exceed the best
+    known schedule).
 
     ``time_limit`` covers the whole call (warm starts, model building, solving, extraction): warm
     starts stop at half of it and CP-SAT gets the rest (at least 0.05 s), so the call ends within
@@ -62,6 +63,8 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
     20 000 nodes).  A proven bound equal to the makespan gives status ``optimal``."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     extra = [_cpsat.warm_from_schedule(problem, Schedule({"local": problem.local_nodes}), "fifo")]
+    if problem.has_release:
+        extra.append(_cpsat.warm_from_schedule(problem, _cpsat.release_order(problem), "release order"))
     if hint_schedule is not None:
         extra.append(_cpsat.warm_from_schedule(problem, hint_schedule))
     # the time limit covers everything: warm starts stop at half of it, CP-SAT gets what is left

@@ -25,9 +25,10 @@ model's optima are the joint optima with release.  Warm starts are scored by the
 (with release), and absent intervals are hinted at ``r_k``.  Redundant rows that CP-SAT does not
 derive from the optional intervals (its bound stalls far below the optimum of a stream without
 them): ``makespan >= r_k + A_k``, ``A_k`` a proven lower bound on job ``k``'s makespan alone (this
-model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), and for release
-levels ``t``, ``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released
-at ``t`` or later (their operations all run on one machine after ``t``).
+model on its DNN by itself; once per distinct DNN, within a tenth of the time limit), the core's lower
+bound (:func:`offloadsched.bounds.lower_bound`) on the makespan variable, and for release levels ``t``,
+``makespan >= t +`` the local load, and ``>= t +`` the upload load, of the jobs released at ``t`` or
+later (their operations all run on one machine after ``t``).
 
 Size for N layers in all: N + (layers with successors) Booleans, up to 3 N intervals and
 integer starts, 2-3 NoOverlap, about 2 E reified precedences for E arcs, 3 N makespan links.
@@ -51,6 +52,8 @@ from dataclasses import replace
 import numpy as np
 
 import offloadsched
+from offloadsched.bounds import lower_bound as core_lower_bound
+from offloadsched.errors import ValidationError
 from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
@@ -71,13 +74,14 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
                 hint: bool = True, log: bool = False, seed: int | None = None) -> SolverOutput:
     """CP-SAT joint partitioning and scheduling (exact; contains problem D, NP-hard).
 
-    Warm start: the best of ``hps``, ``jps`` (when registered; each given what is left of half the time
-    limit) and local-only for every job.  Limits: a joint problem whose answer (problem D of every
-    layer) cannot be built and checked within the time limit is refused
-    (:func:`offloadsched.problems.check_answer_fits`), and that cost is kept from the limit; a model
-    whose estimated building time exceeds what is left (:func:`offloadsched.formulations._cpsat.too_big`),
-    or that is still being built when the limit passes, is abandoned: the warm start is returned with
-    status feasible and ``info["note"]`` saying so."""
+    Warm start: the best of ``hps``, ``jps``, ``po`` (when registered; each given what is left of half the
+    time limit), local-only for every job and, with release times, the partitions those heuristics choose
+    without release times with the jobs in order of release (within a quarter of the limit).  Limits: a
+    joint problem whose answer (problem D of every layer) cannot be built and checked within the time
+    limit is refused (:func:`offloadsched.problems.check_answer_fits`), and that cost is kept from the
+    limit; a model whose estimated building time exceeds what is left
+    (:func:`offloadsched.formulations._cpsat.too_big`), or that is still being built when the limit
+    passes, is abandoned: the warm start is returned with status feasible and ``info["note"]`` saying so."""
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     jp = problem
     check_answer_fits(jp, opts.time_limit, "cpsat-joint")
@@ -87,13 +91,22 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     lo = [Partition.local_only(d) for d in jp.jobs]
     base = jp.dag(lo)  # the numbering, arcs and times (f, u, r) of every layer
     lo_warm = _cpsat.Warm("local-only", evaluate(base, Schedule({"local": base.local_nodes})), base, lo)
+    extra = [lo_warm]
+    if jp.has_release and opts.hint:  # partitions chosen without release times, jobs in order of release
+        extra += _release_ordered(jp, deadline=opts.t0 + opts.time_limit / 4)
     # the heuristics get what is left of half the limit, each through solve(..., time_limit=...)
-    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=[lo_warm],
+    warm = _cpsat.warm_start(jp, WARM_START if opts.hint else (), extra=extra,
                              deadline=opts.t0 + opts.time_limit / 2, limit_methods=True)
     n = len(base)
+    lower = 0
+    if jp.has_release:  # job k alone from r_k, and the core's bound
+        lower = max([core_lower_bound(jp)] + [r + a for r, a in zip(jp.release.tolist(), alone)])
+    if jp.has_release and warm.makespan <= lower:
+        return _cpsat.unbuilt(warm, "warm start equals a lower bound (release times)",
+                              model_name="cpsat-joint", lower=lower)
     reason = _cpsat.too_big(opts, 8 * n + 3 * sum(len(ps) for ps in base.preds))
     if reason:
-        return _cpsat.unbuilt(warm, reason, model_name="cpsat-joint")
+        return _cpsat.unbuilt(warm, reason, model_name="cpsat-joint", lower=lower)
     H = warm.makespan
     f, u, r = base.f.tolist(), base.u.tolist(), base.r.tolist()
     preds, succs = base.preds, base.succs
@@ -104,7 +117,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     inputs = {vs[0] for vs in nodes}
 
     m = cp_model.CpModel()
-    mk = m.new_int_var(0, H, "makespan")
+    mk = m.new_int_var(min(lower, H), H, "makespan")
     L = [m.new_bool_var(f"L{v}") for v in range(n)]
     sc = [m.new_int_var(rel[v], max(rel[v], H - f[v]), f"sc{v}") for v in range(n)]
     ic = [m.new_optional_fixed_size_interval_var(sc[v], f[v], L[v], f"c{v}") for v in range(n)]
@@ -115,7 +128,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     ir = []
     for v in range(n):
         if v % 1000 == 0 and _cpsat.over_time(opts):
-            return _cpsat.unbuilt(warm, _cpsat.over_time(opts) or "", model_name="cpsat-joint")
+            return _cpsat.unbuilt(warm, _cpsat.over_time(opts) or "", model_name="cpsat-joint", lower=lower)
         if v in inputs:
             m.add(L[v] == 1)
         for p in preds[v]:
@@ -150,6 +163,7 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
     if jp.has_release:
         _release_rows(m, mk, jp.release.tolist(), nodes, f, u, L, U, alone)
     uploads = sum(u[v] * U[v] for v in U)
+    offload = None
     if w and U:
         offload = m.new_bool_var("offloads")  # some layer is uploaded
         m.add_max_equality(offload, list(U.values()))
@@ -177,6 +191,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
 
     if opts.hint:
         _add_hint(m, warm, base, nodes, groups, L, U, sc, su, sr, key_var, mk)
+        if offload is not None:
+            m.add_hint(offload, bool(warm.problem.cut.any()))
 
     def extract(solver: cp_model.CpSolver) -> _cpsat.Candidate:
         local = np.array([solver.boolean_value(x) for x in L], dtype=bool)
@@ -189,7 +205,8 @@ def solve_joint(problem: JointProblem, *, time_limit: float | None = None, worke
         return _cpsat.Candidate(Schedule(seqs), dag, parts)
 
     rn = _cpsat.run(m, opts)
-    return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)})
+    return _cpsat.package(rn, extract, warm, model_name="cpsat-joint", info={"identical_groups": len(groups)},
+                          lower=lower)
 
 
 def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
@@ -210,6 +227,28 @@ def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
         bound = int(res.bound or 0) if res.status in ("optimal", "feasible") else 0
         for j in same:
             out[j] = bound
+    return out
+
+
+def _release_ordered(jp: JointProblem, deadline: float) -> list[_cpsat.Warm]:
+    """Warm starts for release times: the partitions :data:`WARM_START` choose for the problem without
+    release times (through :func:`offloadsched.solve`, each given what is left until ``deadline``), every
+    job's local layers in order of release (:func:`~offloadsched.formulations._cpsat.release_order`)."""
+    free = jp.with_release(None)
+    out = []
+    for name in WARM_START:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        try:
+            res = offloadsched.solve(free, name, time_limit=left)
+        except ValidationError:  # not registered, or refuses the instance
+            continue
+        if res.partitions is None or res.status == "error":
+            continue
+        dag = jp.dag(res.partitions)
+        out.append(_cpsat.Warm(f"{name} partitions in release order", evaluate(dag, _cpsat.release_order(dag)), dag,
+                               res.partitions))
     return out
 
 

@@ -31,6 +31,10 @@ width (chains: n + 1 sets; independent jobs multiply their counts).  Refuses wit
 :class:`SizeLimitError` once more than ``max_states`` sets are reached.  Memory about 100-150
 bytes per set.
 
+Release times (MODEL.md "Release times") are refused (``applies=no_release``): step 2 fails (the
+device idles until a job's release, so the compute clock after ``S`` depends on the order), and the
+state would need that clock as well.
+
 References (docs/REFERENCES.md): [Seed001].
 """
 

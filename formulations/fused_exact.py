@@ -21,6 +21,9 @@ and its makespan is the evaluator's; ``fl-exact`` is exact with w_rtt when ``cps
 
 ortools is only imported by ``cpsat-joint`` itself, when ``fl-exact`` runs.
 
+Release times (MODEL.md "Release times") are refused (``applies=no_release``): both methods score seed
+003's path model from time 0.
+
 References (docs/REFERENCES.md): [Seed003].
 """
 

@@ -42,6 +42,9 @@ building time exceeds what is left of the limit is not built, and the best unifo
 returned with status feasible, no bound and ``info["note"]`` saying so
 (:func:`offloadsched.formulations._mip.too_big`).
 
+Release times (MODEL.md "Release times") are refused (``applies=no_release``): the exactness argument
+orders the jobs by Johnson's rule from time 0, which a release time invalidates.
+
 References (docs/REFERENCES.md): [Seed001], [Johnson1954].
 """
 

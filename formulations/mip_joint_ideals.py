@@ -96,6 +96,10 @@ the number of vectors enumerated is exponential in the worst case (measured with
 ``benchmarks/bench_joint_ideals.py --remote serial|parallel``: the quick suite's joint zoo instances on
 the slowest server preset take 1 to 46 rounds, all 54 proven in at most 28 s).
 
+Release times (MODEL.md "Release times") are refused (``applies=no_release``): the model counts jobs
+per (DNN, ideal) and has no job order or start times, so it cannot say which job waits for which
+release.
+
 References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1979], [Monma1979], [Xie2019].
 """
 

@@ -63,6 +63,11 @@ optimum: a series-parallel *relaxation* of the order (arcs dropped: its optimum 
 series-parallel *extension* (arcs added: every sequence it allows is valid, so its optimum is an
 upper bound), both solved exactly by the same algorithm.
 
+Release times (MODEL.md "Release times") are refused (``applies=no_release``): the argument above
+needs a device that never idles and strings that act the same in every context, and a release time
+breaks both (a string placed after a late release starts later than its predecessor's end), so the
+composite-job order is no longer optimal; ``jps+sidney`` / ``hps+sidney`` refuse them too.
+
 References (docs/REFERENCES.md): [Seed001], [Johnson1954], [Sidney1975], [Lawler1978], [Sidney1979], [Monma1979],
 [MonmaSidney1979], [Xie2019].
 """

@@ -7,6 +7,8 @@ time that dominates is proven.  The other exact methods refuse such problems wit
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -133,12 +135,14 @@ def test_joint_matches_bruteforce(remote_model, n, jobs, seed):
     assert np.array_equal(res.problem.release, jp.release)
 
 
-def test_joint_hint_is_feasible_with_release():
+@pytest.mark.parametrize("w_rtt", [0, 3e-6])
+def test_joint_hint_is_feasible_with_release(w_rtt):
     rng = np.random.default_rng(5)
-    dnn, other = random_dnn(rng, 4), random_dnn(rng, 3, "other")
-    jp = JointProblem([dnn, other, dnn, dnn], PLATFORM, remote_model="serial", release=[30, 0, 30, 7])
+    dnn, other = random_dnn(rng, 3), random_dnn(rng, 2, "other")
+    platform = replace(PLATFORM, w_rtt=w_rtt, w_msg=1e-6 if w_rtt else 0.0)
+    jp = JointProblem([dnn, other, dnn], platform, remote_model="serial", release=[30, 0, 30])
     res = solve(jp, "cpsat-joint", log=True, **FAST)
-    assert res.status == "optimal"
+    assert_proven(jp, res, brute_joint(jp))
     assert "hint is complete and is feasible" in res.log
 
 
