@@ -63,7 +63,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -75,6 +75,9 @@ from .registry import Option, SolverOutput, get_method, register
 from .schedule import Schedule, Timing
 from .units import is_real
 from .vocab import FLOW_TYPES, PROBLEM_TYPES, ProblemType, Status
+
+if TYPE_CHECKING:
+    from .solve import Result
 
 #: The policies that are not registered methods.
 BUILTIN_POLICIES = ("fifo", "greedy")
@@ -120,7 +123,7 @@ class PolicyOption(Option):
 
 
 def simulate(problem: Problem, policy: str, *, time_limit: float | None = None, seed: int | None = None,
-             **options: Any):
+             **options: Any) -> Result:
     """Simulate ``problem``'s jobs arriving at their release times under ``policy`` (see the module).
 
     Parameters
@@ -186,10 +189,10 @@ def online(problem: Problem, *, time_limit: float | None = None, policy: str = "
     ``solve(problem, "online", policy="po")`` gives the same schedule as ``simulate(problem, "po")``;
     it refuses a problem without release times (nothing arrives over time: solve it offline)."""
     out, sim = _run(problem, policy, time_limit=time_limit, seed=seed, options={})
-    scheduled = out.problem if problem.type == "joint" else problem
+    scheduled = cast(JointProblem, problem).dag(cast(list, out.partitions)) if problem.type == "joint" else problem
     why = sim.mismatch(scheduled, evaluate(scheduled, cast(Schedule, out.schedule)))
     if why:
-        return SolverOutput(out.schedule, status=Status.ERROR, problem=out.problem, partitions=out.partitions,
+        return SolverOutput(out.schedule, status=Status.ERROR, partitions=out.partitions,
                             info={**out.info, "inconsistency": why})
     return out
 
@@ -480,7 +483,7 @@ class _Jobs(_Machines):
             return SolverOutput(schedule, info=info)
         jp = cast(JointProblem, self.problem)
         parts = [cast(Partition, self.chosen[j].partition) for j in range(len(jp.jobs))]
-        return SolverOutput(schedule, problem=jp.dag(parts), partitions=parts, info=info)
+        return SolverOutput(schedule, partitions=parts, info=info)  # solve() builds problem D of them
 
     def mismatch(self, scheduled: Any, timing: Timing) -> str | None:
         names = scheduled.names
@@ -562,6 +565,7 @@ class _Replan(_Chooser):
         self.cache: dict[Any, list[tuple[int, Any]]] = {}
         self.replans = self.calls = 0
         self._sig: dict[int, Any] = {}
+        self._bound: dict[int, _Cand] = {}
 
     def stats(self) -> dict[str, int]:
         return {"replans": self.replans, "method_calls": self.calls}
@@ -609,7 +613,9 @@ class _Replan(_Chooser):
         if partition is None:
             nodes = sim.nodes[j]
             return sim.dag_cand(j, [nodes[k] for k in local])
-        return sim.joint_cand(j, partition, local)
+        if id(plan) not in self._bound:  # a joint plan entry fits every job of its DNN (plans are kept in the cache)
+            self._bound[id(plan)] = sim.joint_cand(j, partition, local)
+        return self._bound[id(plan)]
 
     def _solve(self, t: int, waiting: list[int]) -> list[tuple[int, Any]]:
         """The method's plan of the waiting jobs: ``(position in waiting, job-relative plan)`` in device order."""

@@ -310,3 +310,23 @@ def test_suites_run_each_policy_as_a_method_row(tmp_path):
     assert "online" not in {u.method.label for u in units}
     with pytest.raises(ValidationError, match="unknown online policy 'nope'"):
         load_suite(write_suite(tmp_path, rows.replace('"johnson"}}', '"nope"}}')))
+
+
+def test_the_simulated_timing_check_can_fail():
+    """The comparison of the simulation with the evaluator is live: a simulated time off by one is reported."""
+    from offloadsched import evaluate
+    from offloadsched.online import _run
+
+    p = J2Problem([3, 1, 4], [2, 5, 1], release=[0, 2, 2])
+    out, sim = _run(p, "fifo", time_limit=None, seed=None, options={})
+    timing = evaluate(p, out.schedule)
+    assert sim.mismatch(p, timing) is None
+    sim.ends[1, 1] += 1
+    assert sim.mismatch(p, timing) == "the evaluator's end of job 'J1' on machine 2 is 10, the simulation's 11"
+    d = _stacked_dag(2, 0, "negligible").with_release([0, 5])
+    out, sim = _run(d, "greedy", time_limit=None, seed=None, options={})
+    timing = evaluate(d, out.schedule)
+    assert sim.mismatch(d, timing) is None
+    v = next(iter(sim.local_start))
+    sim.local_start[v] -= 1
+    assert "the simulation's" in sim.mismatch(d, timing)
