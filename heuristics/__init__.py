@@ -51,6 +51,8 @@ register("ig", "offloadsched.heuristics.ig:ig", problems=FLOW_TYPES,
          summary="iterated greedy with NEH insertion and local search (Ruiz and Stützle 2007)")
 register("johnson", "offloadsched.heuristics.johnson:johnson", problems=FLOW_TYPES, applies=machines(2),
          summary="Johnson's rule for J2 / two-machine Fm (seed 001 Alg. 1)")
+register("joint-bound", "offloadsched.heuristics.joint_bound:joint_bound", problems=("joint",), kind="exact",
+         summary="the core's joint lower bound (any partitions, release times): a bound (status 'bound')")
 register("jps", "offloadsched.heuristics.jps:jps", problems=("joint",), options=("rule",),
          summary="seed 001 JPS: Alg. 2 cut per path (ratio of two cut types), then path-level Johnson")
 register("lo", "offloadsched.heuristics.lo:lo", problems=("joint",), summary="local-only: every layer on the device")

@@ -144,6 +144,15 @@ def test_joint_bound_never_exceeds_the_optimum(remote_model):
     assert all(joint_lower_bound(jp) == max(joint_bound_parts(jp).values()) for jp in problems)
 
 
+def test_joint_bound_method():
+    rng = random.Random(261)
+    for model in ("negligible", "serial"):
+        jp = random_joint_release(rng, model)
+        res = solve(jp, "joint-bound")  # solve() refuses a bound above the schedule's makespan
+        assert str(res.status) == "bound" and res.bound == joint_lower_bound(jp) <= res.makespan
+        assert res.info["bounds"] == joint_bound_parts(jp)
+
+
 # -- tight where one late job dominates ---------------------------------------------------------------------
 
 def test_flow_bound_tight_when_one_late_job_dominates():
