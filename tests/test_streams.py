@@ -197,8 +197,8 @@ def _rec(jobs, load, method, makespan, *, kind="heuristic", status="heuristic", 
             "params": params, "attrs": {}, "response_mean": resp[0], "response_p95": resp[1]}
 
 
-#: j4: cpsat-joint proves 100; j5: bracketed by the release-aware bound 130 (cpsat-joint's own bound 100);
-#: j6: the best makespan 200 reaches the release-aware bound 200.
+#: j4: cpsat-joint proves 100; j5: bracketed by joint-bound's 130 (cpsat-joint's own bound 100);
+#: j6: the best makespan 200 reaches joint-bound's 200.
 RECORDS = [
     _rec(4, 0.5, "online-fifo", 120, resp=(30_000, 50_000)), _rec(4, 0.5, "online-greedy", 110, resp=(25_000, 40_000)),
     _rec(4, 0.5, "po", 105, resp=(20_000, 30_000)),
@@ -208,8 +208,9 @@ RECORDS = [
     _rec(5, 1.2, "cpsat-joint", 145, kind="exact", status="feasible", bound=100, resp=(55_000, 75_000)),
     _rec(6, 0.8, "online-fifo", 200, resp=(40_000, 60_000)), _rec(6, 0.8, "online-greedy", 200, resp=(40_000, 60_000)),
     _rec(6, 0.8, "po", 210, resp=(45_000, 65_000)),
+    *(_rec(jobs, load, "joint-bound", makespan, kind="exact", status="bound", bound=bound)  # PO's schedule beside
+      for jobs, load, makespan, bound in ((4, 0.5, 105, 90), (5, 1.2, 140, 130), (6, 0.8, 210, 200))),
 ]
-FAKE_BOUNDS = {4: 90, 5: 130, 6: 200}
 
 
 def _tables(blocks):
@@ -225,7 +226,7 @@ def test_streams_section_on_a_hand_made_db(tmp_path):
     with ResultsDB(tmp_path / "r.sqlite") as db:
         for k, r in enumerate(RECORDS):
             db.write_unit("s", f"u{k}", [r])
-        df, refs, notes = streams_frame(db.frame("s"), bound=lambda p: FAKE_BOUNDS[len(p.jobs)])
+        df, refs, notes = streams_frame(db.frame("s"))
         assert notes == []
         by_jobs = refs.set_index(refs["instance"].str.extract(r"j(\d)", expand=False).astype(int))
         assert by_jobs.loc[4, "optimum"] == 100 and by_jobs.loc[4, "source"] == "cpsat-joint"
@@ -239,6 +240,7 @@ def test_streams_section_on_a_hand_made_db(tmp_path):
         assert methods["online-fifo"][:8] == ["online", "online-fifo", "3", "2", "10.00 %", "≤ 11.79 %", "≤ 20.00 %",
                                               "43.3"]
         assert methods["cpsat-joint"][0] == "exact" and methods["po"][0] == "offline"
+        assert "joint-bound" not in methods  # a bound, not a schedule to rank
         wins = {r[2]: r for r in tables["model", "network", "load"].rows}
         assert wins["50 %"][3:5] == ["online-greedy (25.0 ms)", "online-greedy (10.00 %)"]
         assert wins["80 %"][3:] == ["online-fifo, online-greedy (40.0 ms)", "online-fifo, online-greedy (0.00 %)",
@@ -260,7 +262,8 @@ def test_the_streams_suite():
         methods = {m.label: m for m in row.methods_for("joint")}
         online = {label: m.options["policy"] for label, m in methods.items() if m.name == "online"}
         assert online == {f"online-{p}": p for p in ("fifo", "greedy", "po", "jps", "hps")}
-        assert set(methods) - set(online) == {"lo", "co", "po", "neurosurgeon", "jps", "hps", "cpsat-joint"}
+        assert set(methods) - set(online) == {"lo", "co", "po", "neurosurgeon", "jps", "hps", "cpsat-joint",
+                                              "joint-bound"}
     assert suite.report["sections"] == ["offloadsched.report.streams:streams_section"]
 
 
@@ -278,7 +281,8 @@ jobs = 3
 load = [0.5, 1.2]
 network = "wifi"
 methods = [{method = "online", label = "online-fifo", options = {policy = "fifo"}},
-           {method = "online", label = "online-greedy", options = {policy = "greedy"}}, "po", "cpsat-joint"]
+           {method = "online", label = "online-greedy", options = {policy = "greedy"}}, "po", "cpsat-joint",
+           "joint-bound"]
 """
 
 

@@ -8,16 +8,17 @@ schedule that waits for each job's release) and the exact methods that support r
 
 The reference of an instance is the clairvoyant optimum: an exact method's proven optimum, or a
 best makespan equal to the best lower bound; otherwise the bracket [best lower bound, best
-makespan], where the lower bound is the largest of the exact methods' bounds and the release-aware
-bound of :mod:`offloadsched.bounds` for the instance (rebuilt from its family), so a gap is then an
-upper limit (≤).  Response times (completion - release, MODEL.md "Release times") are the runs'
-stored ones, or the stored schedule re-evaluated by the core evaluator for a database without them.
+makespan], where the lower bound is the largest of the exact methods' bounds and of bound-only runs
+(``joint-bound``: the release-aware bound of :mod:`offloadsched.bounds`), so a gap is then an upper
+limit (≤); these are the references of the report's general tables too.  Response times (completion
+- release, MODEL.md "Release times") are the runs' stored ones, or the stored schedule re-evaluated by
+the core evaluator for a database without them.
 
 Blocks: the proofs per group; per method its gap, mean and 95th-percentile response time; the gaps
 and response times per offered load; which online policy wins where; one Gantt chart of a stream.
 
 Hook: ``[report] sections = ["offloadsched.report.streams:streams_section"]``.  O(rows), plus one
-instance build per instance and one evaluation per run without stored response times.
+instance build and evaluation per run without stored response times (older databases).
 
 References (docs/REFERENCES.md): [Seed001].
 """
@@ -41,30 +42,19 @@ ROLES = ("online", "offline", "exact")
 NETWORK_LABELS = {"3g": "3G", "4g": "4G", "wifi": "Wi-Fi"}
 
 
-def release_bound(problem) -> int:
-    """The release-aware lower bound of a stream instance (:mod:`offloadsched.bounds`)."""
-    from ..bounds import joint_lower_bound
+def streams_frame(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The runs of the ``stream`` family with gaps to the clairvoyant optimum
+    (:func:`~offloadsched.report.gaps.references`), the references per instance, and notes.
 
-    return int(joint_lower_bound(problem))
-
-
-def streams_frame(raw: pd.DataFrame, bound: Callable[[object], int] | None = release_bound
-                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The runs of the ``stream`` family with gaps to the clairvoyant optimum, the references per instance,
-    and notes.
-
-    Columns added: ``role`` (online / offline / exact), ``model, network, jobs, load, pattern`` (the
-    instance's parameters), ``response_mean``, ``response_p95`` (µs); the references get ``release_lb``
-    (``bound`` of the rebuilt instance; ``None``: not computed) folded into their bound before the gaps."""
+    Columns added: ``role`` (online / offline / exact, or ``bound`` for a bound-only run such as
+    ``joint-bound``), ``model, network, jobs, load, pattern`` (the instance's parameters),
+    ``response_mean``, ``response_p95`` (µs)."""
     notes: list[str] = []
     df = prepare(raw)
     df = df[df["family"] == "stream"].reset_index(drop=True)
     if df.empty:
         return df, pd.DataFrame(), notes
     refs, _ = references(df)
-    refs["release_lb"] = math.nan
-    if bound is not None:
-        _fold_bounds(df, refs, bound, notes)
     df = with_gaps(df, refs)
     params = df["params_d"]
     df["model"] = params.map(lambda p: p.get("model"))
@@ -72,35 +62,10 @@ def streams_frame(raw: pd.DataFrame, bound: Callable[[object], int] | None = rel
     df["jobs"] = params.map(lambda p: p.get("jobs"))
     df["load"] = params.map(lambda p: p.get("load"))
     df["pattern"] = params.map(lambda p: p.get("pattern", "poisson"))
-    df["role"] = np.where(df["kind"] == "exact", "exact",
-                          np.where(df["method_name"] == ONLINE, "online", "offline"))
+    df["role"] = np.select([df["status"] == Status.BOUND, df["kind"] == "exact", df["method_name"] == ONLINE],
+                           ["bound", "exact", "online"], "offline")
     _responses(df, notes)
     return df, refs, notes
-
-
-def _fold_bounds(df: pd.DataFrame, refs: pd.DataFrame, bound: Callable[[object], int], notes: list[str]) -> None:
-    """``refs``' bound raised to the release-aware bound of each rebuilt instance; an instance whose best
-    makespan reaches it is proven."""
-    from ..bench.runner import build_instance
-
-    failed: list[str] = []
-    for key, ref in refs.iterrows():
-        row = df[df["key"] == key].iloc[0]
-        try:
-            lb = float(bound(build_instance(row["family"], row["params_d"], int(row["seed"])).problem))
-        except Exception as exc:  # a bound that fails leaves the exact methods' bracket
-            failed.append(f"{ref['instance']}: {type(exc).__name__}: {exc}")
-            continue
-        refs.loc[key, "release_lb"] = lb
-        if ref["proven"] and lb > ref["optimum"] + 1e-6 * max(1.0, ref["optimum"]):
-            notes.append(f"{ref['instance']}: the release-aware bound {lb:g} exceeds the proven optimum "
-                         f"{ref['optimum']:g}")
-        best_bound = np.nanmax([ref["bound"], lb])
-        refs.loc[key, "bound"] = best_bound
-        if not ref["proven"] and not math.isnan(ref["best"]) and math.ceil(best_bound - 1e-6) >= ref["best"]:
-            refs.loc[key, ["optimum", "proven", "source"]] = [ref["best"], True, "best makespan = lower bound"]
-    if failed:
-        notes.append(f"release-aware bound not computed on {len(failed)} instances, e.g. {failed[0]}"[:300])
 
 
 def _responses(df: pd.DataFrame, notes: list[str]) -> None:
@@ -109,7 +74,8 @@ def _responses(df: pd.DataFrame, notes: list[str]) -> None:
 
     for col in ("response_mean", "response_p95"):
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float) if col in df else math.nan
-    missing = df.index[df["response_mean"].isna() & df["schedule"].notna() & (df["status"] != Status.ERROR)]
+    missing = df.index[df["response_mean"].isna() & df["schedule"].notna() & df["role"].isin(ROLES)
+                       & (df["status"] != Status.ERROR)]
     failed = 0
     for i in sorted(missing, key=lambda i: df.at[i, "key"]):  # one instance after the other: builds are cached
         try:
@@ -248,11 +214,11 @@ def streams_blocks(df: pd.DataFrame, refs: pd.DataFrame, notes: list[str], level
     proven = int(refs["proven"].sum())
     out: list[Block] = [
         Para(f"{len(refs)} stream instances, {proven} with the clairvoyant optimum proven (an exact method's "
-             "`optimal`, or a best makespan equal to the best lower bound: the exact methods' bounds and the "
-             "release-aware bound of `offloadsched.bounds`, which the general tables above do not see: they prove "
-             "fewer). Gap = (makespan - optimum) / optimum; where the "
-             "optimum is not proven, against the best lower bound (an upper limit, ≤). *online*: a policy that sees "
-             "each job at its release time (method `online`); *offline*: a heuristic knowing every release time; "
+             "`optimal`, or a best makespan equal to the best lower bound: the exact methods' bounds and "
+             "`joint-bound`, the release-aware bound of `offloadsched.bounds`). Gap = (makespan - optimum) / "
+             "optimum; where the optimum is not proven, against the best lower bound (an upper limit, ≤). "
+             "*online*: a policy that sees each job at its release time (method `online`); *offline*: a heuristic "
+             "knowing every release time; "
              "*exact*: a clairvoyant exact method. Response time = completion - release, per job; its mean and "
              "nearest-rank 95th percentile per run, averaged over the instances."),
         Heading("Proofs", level + 1), proofs_table(df, refs),
