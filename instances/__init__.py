@@ -5,6 +5,8 @@
 * :mod:`offloadsched.instances.zoo` - the models (:data:`MODELS`, :func:`get_model`).
 * :mod:`offloadsched.instances.platforms` - device, server and network presets calibrated on seed 002.
 * :mod:`offloadsched.instances.generators` - seeded random problems and the Taillard flow-shop generator.
+* :mod:`offloadsched.instances.streams` - release times of arriving jobs (periodic, Poisson, bursts) and the
+  offered load of a stream.
 * :mod:`offloadsched.instances.onnx_import` / :mod:`offloadsched.instances.onnx_export` - ONNX models in and out
   (:func:`from_onnx`, :func:`to_onnx`; the ``onnx`` package is imported on first use), with
   :mod:`~offloadsched.instances.onnx_read` (a file without its weight values) and

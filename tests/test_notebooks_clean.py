@@ -19,6 +19,7 @@ EXPECTED = [
     "03_paper_claims.ipynb",
     "04_bring_your_own_dnn.ipynb",
     "05_scaling.ipynb",
+    "06_streams.ipynb",
 ]
 #: Cell metadata that only an execution writes (nbclient / JupyterLab timings, collapsed outputs).
 RUN_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
@@ -28,7 +29,7 @@ def _load(name: str) -> dict:
     return json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
 
 
-def test_exactly_the_five_notebooks():
+def test_exactly_these_notebooks():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
     assert not list(NOTEBOOKS.glob("**/.ipynb_checkpoints")), "remove the .ipynb_checkpoints folder"
 

@@ -249,6 +249,34 @@ def random_joint(jobs: int, layers: int = 10, shape: str = "tree", seed: int = 0
                   {"model": f"random-{shape}-{layers}", "jobs": jobs}, w_msg_ms, w_rtt_ms)
 
 
+@family("stream", "joint")
+def stream(model: str, jobs: int, load: float, pattern: str = "poisson", seed: int = 0, jitter: float = 0.0,
+           burst: int = 5, network: str = "4g", device: str = "rpi4", server: str = "gtx1080",
+           remote_model: str = "negligible") -> Built:
+    """``jobs`` jobs of a zoo DNN (``a+b``: equal shares in a random order) arriving by ``pattern`` (periodic,
+    poisson, burst) at offered load ``load`` (:mod:`offloadsched.instances.streams`)."""
+    import numpy as np
+
+    from offloadsched.instances.generators import MAX_JOBS, check_size, heterogeneous_mix
+    from offloadsched.instances.generators import identical as make_jobs
+    from offloadsched.instances.streams import bottleneck_time, release_times
+
+    check_size(jobs, "jobs", MAX_JOBS)
+    rng = np.random.default_rng(seed)
+    models = model.split("+")
+    dnns = make_jobs(model, jobs) if len(models) == 1 else heterogeneous_mix(jobs, rng, models)
+    built = _joint(dnns, network, None, device, server, remote_model, f"{model}-{pattern}{jobs}-load{load:g}",
+                   {"model": model, "jobs": jobs})
+    if not load > 0:
+        raise ValidationError(f"load must be > 0 (a share of the best partition's throughput), got {load!r}")
+    tau = bottleneck_time(dnns, built.problem.platform, remote_model)
+    rate = load * 1e6 / tau
+    release = release_times(pattern, jobs, rate, seed=rng, jitter=jitter, size=burst)
+    attrs = {**built.attrs, "load": load, "rate_hz": rate, "tau_ms": tau / 1e3, "pattern": pattern,
+             "last_release_ms": int(release[-1]) / 1e3}
+    return Built(built.problem.with_release(release), attrs)
+
+
 @family("fl", "joint")
 def fused_layer(model: str, rate: float, remote_model: str = "serial") -> Built:
     """One zoo DNN on seed 003's Table I platform at ``rate`` MB/s (the fused-layer experiment, suite ``fl``)."""
