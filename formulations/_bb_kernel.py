@@ -92,15 +92,18 @@ def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node
 
 
 @njit(cache=True, nogil=True)
-def _keep_two_smallest(t, k, j, lo, lo2, arg):
-    """Record value ``t`` of job ``j`` on machine ``k``: the smallest (``lo``, its job ``arg``) and the
-    second smallest (``lo2``)."""
-    if t < lo[k]:
-        lo2[k] = lo[k]
-        lo[k] = t
-        arg[k] = j
-    elif t < lo2[k]:
-        lo2[k] = t
+def _child_heads(own, j, forward, h1, h2, hj, q1, q2, qj, rel, tl):
+    """The release times ``rel`` and tails ``tl`` per machine of the other jobs of the child that appends
+    (``forward``) or prepends job ``j`` with its completions or suffix lengths ``own``; O(m)."""
+    for k in range(rel.shape[0]):
+        h = h2[k] if hj[k] == j else h1[k]
+        q = q2[k] if qj[k] == j else q1[k]
+        if forward:
+            rel[k] = own[k] if own[k] > h else h
+            tl[k] = q
+        else:
+            rel[k] = h
+            tl[k] = own[k] if own[k] > q else q
 
 
 @njit(cache=True, nogil=True)
@@ -142,10 +145,8 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
     q2 = np.zeros(m, dtype=np.int64)
     qj = np.zeros(m, dtype=np.int64)
-    relf = np.zeros((n, m), dtype=np.int64)  # per child: its other jobs' release times and tails
-    tlf = np.zeros((n, m), dtype=np.int64)
-    relb = np.zeros((n, m), dtype=np.int64)
-    tlb = np.zeros((n, m), dtype=np.int64)
+    rel = np.zeros(m, dtype=np.int64)  # a child's other jobs' release times and tails (for LB2)
+    tl = np.zeros(m, dtype=np.int64)
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)
@@ -181,9 +182,11 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             room = True
             break
         nodes += 1
-        perm[:] = s_perm[sp]
-        c1[:] = s_c1[sp]
-        c2[:] = s_c2[sp]
+        for i in range(n):
+            perm[i] = s_perm[sp, i]
+        for k in range(m):
+            c1[k] = s_c1[sp, k]
+            c2[k] = s_c2[sp, k]
         if r <= 2:  # a leaf or its parent: both completions
             ms = _close(p, perm, l1, l2, c1, c2, buf)
             if r == 2:
@@ -202,39 +205,52 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                     shared[0] = ms
             closed += wt
             continue
-        # node data: unscheduled set, loads, the two smallest release times and tails per machine
+        # node data in one pass over the unscheduled jobs: their loads, each job's completion when
+        # appended to the prefix (fw) and its length when prepended to the suffix (bw), and per machine
+        # the two smallest release times (fw - p) and tails (bw - p) with the job of the smallest
         # (a child's other jobs have the smallest that is not its own)
-        inu[:] = False
-        total[:] = 0
-        h1[:] = BIG
-        h2[:] = BIG
-        q1[:] = BIG
-        q2[:] = BIG
-        for i in range(l1, l2):
-            j = perm[i]
+        for k in range(m):
+            total[k] = 0
+            h1[k] = BIG
+            h2[k] = BIG
+            q1[k] = BIG
+            q2[k] = BIG
+        for i in range(n):
+            inu[i] = False
+        for i in range(r):
+            j = perm[l1 + i]
             inu[j] = True
             t = 0
             for k in range(m):
-                total[k] += p[j, k]
-                t = max(t, c1[k])
-                _keep_two_smallest(t, k, j, h1, h2, hj)
-                t += p[j, k]
-            t = c2[m - 1]
-            for k in range(m - 1, -1, -1):
-                if k < m - 1:
-                    t = max(c2[k], p[j, k + 1] + t)
-                _keep_two_smallest(t, k, j, q1, q2, qj)
-        # LB1 of every child on both sides
-        for i in range(r):
-            j = perm[l1 + i]
-            t = 0
-            for k in range(m):
-                t = max(t, c1[k]) + p[j, k]
+                pk = p[j, k]
+                total[k] += pk
+                if c1[k] > t:
+                    t = c1[k]
+                if t < h2[k]:  # the two smallest release times (inline: no reference counting)
+                    if t < h1[k]:
+                        h2[k] = h1[k]
+                        h1[k] = t
+                        hj[k] = j
+                    else:
+                        h2[k] = t
+                t += pk
                 fw[i, k] = t
             t = 0
             for k in range(m - 1, -1, -1):
-                t = max(t, c2[k]) + p[j, k]
+                if c2[k] > t:
+                    t = c2[k]
+                if t < q2[k]:  # the two smallest tails
+                    if t < q1[k]:
+                        q2[k] = q1[k]
+                        q1[k] = t
+                        qj[k] = j
+                    else:
+                        q2[k] = t
+                t += p[j, k]
                 bw[i, k] = t
+        # LB1 of every child on both sides
+        for i in range(r):
+            j = perm[l1 + i]
             lb = 0
             lbk = 0
             for k in range(m):
@@ -242,18 +258,18 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                 q = q2[k] if qj[k] == j else q1[k]
                 rest = total[k] - p[j, k]
                 f = fw[i, k] if fw[i, k] > h else h
-                relf[i, k] = f
-                tlf[i, k] = q
-                lb = max(lb, f + rest + q)
                 g = bw[i, k] if bw[i, k] > q else q
-                relb[i, k] = h
-                tlb[i, k] = g
-                lbk = max(lbk, h + rest + g)
+                v = f + rest + q
+                if v > lb:
+                    lb = v
+                v = h + rest + g
+                if v > lbk:
+                    lbk = v
             lbf[i] = lb
             lbb[i] = lbk
         node_id = nodes
         # the learned pairs: every ``explore``-th node tries them all, every 256th re-sorts them by score
-        kp = npair_all if nodes % explore == 0 else npairs
+        kp = npair_all if nodes % explore == 0 and npairs > 0 else npairs
         if nodes % 256 == 0 and npair_all > 0:
             rank[:] = np.argsort(-wins, kind="mergesort")
             for t in range(npair_all):
@@ -262,13 +278,15 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             for i in range(r):
                 j = perm[l1 + i]
                 if lbf[i] < ub:
+                    _child_heads(fw[i], j, True, h1, h2, hj, q1, q2, qj, rel, tl)
                     v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relf[i], tlf[i], ub)
+                                   vals, j, rel, tl, ub)
                     if v > lbf[i]:
                         lbf[i] = v
                 if lbb[i] < ub:
+                    _child_heads(bw[i], j, False, h1, h2, hj, q1, q2, qj, rel, tl)
                     v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relb[i], tlb[i], ub)
+                                   vals, j, rel, tl, ub)
                     if v > lbb[i]:
                         lbb[i] = v
         nf = 0
@@ -287,13 +305,15 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             for i in range(r):
                 j = perm[l1 + i]
                 if forward and lbf[i] < ub:
+                    _child_heads(fw[i], j, True, h1, h2, hj, q1, q2, qj, rel, tl)
                     v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relf[i], tlf[i], ub)
+                                   vals, j, rel, tl, ub)
                     if v > lbf[i]:
                         lbf[i] = v
                 elif not forward and lbb[i] < ub:
+                    _child_heads(bw[i], j, False, h1, h2, hj, q1, q2, qj, rel, tl)
                     v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relb[i], tlb[i], ub)
+                                   vals, j, rel, tl, ub)
                     if v > lbb[i]:
                         lbb[i] = v
         # every completion of a child fixing j on one side ends with some other job i on the
@@ -331,20 +351,22 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
         share = wt / nk
         for c in range(nk):
             i = kids[c]
-            child = s_perm[sp]
-            child[:] = perm
+            for x in range(n):
+                s_perm[sp, x] = perm[x]
             if forward:
-                child[l1 + i], child[l1] = perm[l1], perm[l1 + i]
+                s_perm[sp, l1 + i], s_perm[sp, l1] = perm[l1], perm[l1 + i]
                 s_l1[sp] = l1 + 1
                 s_l2[sp] = l2
-                s_c1[sp, :] = fw[i]
-                s_c2[sp, :] = c2
+                for k in range(m):
+                    s_c1[sp, k] = fw[i, k]
+                    s_c2[sp, k] = c2[k]
             else:
-                child[l1 + i], child[l2 - 1] = perm[l2 - 1], perm[l1 + i]
+                s_perm[sp, l1 + i], s_perm[sp, l2 - 1] = perm[l2 - 1], perm[l1 + i]
                 s_l1[sp] = l1
                 s_l2[sp] = l2 - 1
-                s_c1[sp, :] = c1
-                s_c2[sp, :] = bw[i]
+                for k in range(m):
+                    s_c1[sp, k] = c1[k]
+                    s_c2[sp, k] = bw[i, k]
             s_lb[sp] = kid_lb[c]
             s_w[sp] = share
             sp += 1
