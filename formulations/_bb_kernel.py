@@ -26,84 +26,60 @@ BIG = np.int64(1) << np.int64(40)
 
 
 @njit(cache=True, nogil=True)
-def pair_table(p, jorder, lag, t, k1, k2, inu, tot1, tot2, w, pre, seq, vals):
-    """Fill ``w[t, j]`` (W_j above) for the unscheduled jobs ``inu`` and machine pair ``t`` = (k1, k2);
-    returns max_u V_u (the node's own two-machine value without release times)."""
+def pair_tables(p, pairs, jorder, lag, rank, kp, inu, total, w, pm, pre, seq, vals):
+    """For the machine pairs ``t = rank[:kp]`` = (k1, k2): fill ``w[t, j]`` (W_j above) for the
+    unscheduled jobs ``inu`` and ``pm[t]`` = max_u V_u (the node's own two-machine value without
+    release times); O(kp n).  One call per node: the loops are inline (a call per pair or per child
+    would count references to every array argument, atomically)."""
     n = p.shape[0]
-    acum = 0
-    bcum = 0
-    pm = -BIG
-    cnt = 0
-    for i in range(n):
-        j = jorder[t, i]
-        if inu[j]:
-            acum += p[j, k1]
-            v = acum + lag[t, j] + tot2 - bcum
-            bcum += p[j, k2]
-            pre[j] = pm
-            if v > pm:
-                pm = v
-            seq[cnt] = j
-            vals[cnt] = v
-            cnt += 1
-    sm = -BIG
-    for c in range(cnt - 1, -1, -1):
-        j = seq[c]
-        x = pre[j] - p[j, k2]
-        y = sm - p[j, k1]
-        w[t, j] = x if x > y else y
-        if vals[c] > sm:
-            sm = vals[c]
-    return pm
-
-
-@njit(cache=True, nogil=True)
-def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq, vals,
-               j, rel, tl, ub):
-    """Two-machine bound of the child that fixes job ``j``, whose other unscheduled jobs start on
-    machine k no earlier than ``rel[k]`` and leave at least ``tl[k]`` after their operation on it.
-    The first ``kp`` pairs in the order ``rank``; stops once the bound reaches ``ub``.  The pair that
-    prunes, or gives the largest value, scores in ``wins`` (the learned order of the pairs)."""
-    lb = 0
-    arg = -1
     for r in range(kp):
         t = rank[r]
         k1 = pairs[t, 0]
         k2 = pairs[t, 1]
-        if stamp[t] != node_id:
-            pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals)
-            stamp[t] = node_id
-        t1 = rel[k1]
-        c1 = t1 + total[k1] - p[j, k1] + tl[k1]
-        c2 = rel[k2] + total[k2] - p[j, k2]
-        x = t1 + w[t, j]
-        if x > c2:
-            c2 = x
-        c2 += tl[k2]
-        v = c1 if c1 > c2 else c2
-        if v > lb:
-            lb = v
-            arg = t
-            if lb >= ub:
-                break
-    if arg >= 0:
-        wins[arg] += 1
-    return lb
+        tot2 = total[k2]
+        acum = 0
+        bcum = 0
+        best = -BIG
+        cnt = 0
+        for i in range(n):
+            j = jorder[t, i]
+            if inu[j]:
+                acum += p[j, k1]
+                v = acum + lag[t, j] + tot2 - bcum
+                bcum += p[j, k2]
+                pre[j] = best
+                if v > best:
+                    best = v
+                seq[cnt] = j
+                vals[cnt] = v
+                cnt += 1
+        sm = -BIG
+        for c in range(cnt - 1, -1, -1):
+            j = seq[c]
+            x = pre[j] - p[j, k2]
+            y = sm - p[j, k1]
+            w[t, j] = x if x > y else y
+            if vals[c] > sm:
+                sm = vals[c]
+        pm[t] = best
 
 
 @njit(cache=True, nogil=True)
-def _child_heads(own, j, forward, h1, h2, hj, q1, q2, qj, rel, tl):
-    """The release times ``rel`` and tails ``tl`` per machine of the other jobs of the child that appends
-    (``forward``) or prepends job ``j`` with its completions or suffix lengths ``own``; O(m)."""
-    for k in range(rel.shape[0]):
-        h = h2[k] if hj[k] == j else h1[k]
-        q = q2[k] if qj[k] == j else q1[k]
-        if forward:
-            rel[k] = own[k] if own[k] > h else h
-            tl[k] = q
-        else:
-            rel[k] = h
-            tl[k] = own[k] if own[k] > q else q
+def _direction(lbf, lbb, r, ub):
+    """Forward (True) or backward: the side with fewer children below ``ub``, ties to the larger sum
+    of bounds (MinBranch)."""
+    nf = 0
+    nb = 0
+    sf = 0
+    sb = 0
+    for i in range(r):
+        sf += lbf[i]
+        sb += lbb[i]
+        if lbf[i] < ub:
+            nf += 1
+        if lbb[i] < ub:
+            nb += 1
+    return nf < nb or (nf == nb and sf >= sb)
 
 
 @njit(cache=True, nogil=True)
@@ -145,8 +121,6 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
     q2 = np.zeros(m, dtype=np.int64)
     qj = np.zeros(m, dtype=np.int64)
-    rel = np.zeros(m, dtype=np.int64)  # a child's other jobs' release times and tails (for LB2)
-    tl = np.zeros(m, dtype=np.int64)
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)
@@ -154,7 +128,7 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     kids = np.zeros(n, dtype=np.int64)
     kid_lb = np.zeros(n, dtype=np.int64)
     w = np.zeros((max(npair_all, 1), n), dtype=np.int64)
-    stamp = np.full(max(npair_all, 1), -1, dtype=np.int64)
+    pm = np.zeros(max(npair_all, 1), dtype=np.int64)
     pre = np.zeros(n, dtype=np.int64)
     seq = np.zeros(n, dtype=np.int64)
     vals = np.zeros(n, dtype=np.int64)
@@ -267,55 +241,61 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                     lbk = v
             lbf[i] = lb
             lbb[i] = lbk
-        node_id = nodes
         # the learned pairs: every ``explore``-th node tries them all, every 256th re-sorts them by score
         kp = npair_all if nodes % explore == 0 and npairs > 0 else npairs
         if nodes % 256 == 0 and npair_all > 0:
             rank[:] = np.argsort(-wins, kind="mergesort")
             for t in range(npair_all):
                 wins[t] //= 2
-        if mode == 2 and kp > 0:
+        # LB2 (mode 2: on both sides, then the direction; mode 1: on the side LB1 chooses) of each
+        # child below the incumbent, pair by pair in the learned order until one reaches it; the pair
+        # that prunes, or gives the largest value, scores in ``wins``
+        forward = _direction(lbf, lbb, r, ub)
+        ready = False
+        for side in range(2 if kp > 0 else 0):
+            if mode == 1 and forward != (side == 0):
+                continue
             for i in range(r):
+                cur = lbf[i] if side == 0 else lbb[i]
+                if cur >= ub:
+                    continue
+                if not ready:
+                    pair_tables(p, pairs, jorder, lag, rank, kp, inu, total, w, pm, pre, seq, vals)
+                    ready = True
                 j = perm[l1 + i]
-                if lbf[i] < ub:
-                    _child_heads(fw[i], j, True, h1, h2, hj, q1, q2, qj, rel, tl)
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, rel, tl, ub)
-                    if v > lbf[i]:
-                        lbf[i] = v
-                if lbb[i] < ub:
-                    _child_heads(bw[i], j, False, h1, h2, hj, q1, q2, qj, rel, tl)
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, rel, tl, ub)
-                    if v > lbb[i]:
-                        lbb[i] = v
-        nf = 0
-        nb = 0
-        sf = 0
-        sb = 0
-        for i in range(r):
-            sf += lbf[i]
-            sb += lbb[i]
-            if lbf[i] < ub:
-                nf += 1
-            if lbb[i] < ub:
-                nb += 1
-        forward = nf < nb or (nf == nb and sf >= sb)
-        if mode == 1 and kp > 0:
-            for i in range(r):
-                j = perm[l1 + i]
-                if forward and lbf[i] < ub:
-                    _child_heads(fw[i], j, True, h1, h2, hj, q1, q2, qj, rel, tl)
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, rel, tl, ub)
-                    if v > lbf[i]:
-                        lbf[i] = v
-                elif not forward and lbb[i] < ub:
-                    _child_heads(bw[i], j, False, h1, h2, hj, q1, q2, qj, rel, tl)
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, rel, tl, ub)
-                    if v > lbb[i]:
-                        lbb[i] = v
+                lb = 0
+                arg = -1
+                for x in range(kp):
+                    t = rank[x]
+                    k1 = pairs[t, 0]
+                    k2 = pairs[t, 1]
+                    # the child's other jobs: release times on k1 and k2, tails after them
+                    r1 = h2[k1] if hj[k1] == j else h1[k1]
+                    r2 = h2[k2] if hj[k2] == j else h1[k2]
+                    t1 = q2[k1] if qj[k1] == j else q1[k1]
+                    t2 = q2[k2] if qj[k2] == j else q1[k2]
+                    if side == 0:
+                        r1 = max(r1, fw[i, k1])
+                        r2 = max(r2, fw[i, k2])
+                    else:
+                        t1 = max(t1, bw[i, k1])
+                        t2 = max(t2, bw[i, k2])
+                    v1 = r1 + total[k1] - p[j, k1] + t1
+                    v2 = max(r2 + total[k2] - p[j, k2], r1 + w[t, j]) + t2
+                    v = v1 if v1 > v2 else v2
+                    if v > lb:
+                        lb = v
+                        arg = t
+                        if lb >= ub:
+                            break
+                if arg >= 0:
+                    wins[arg] += 1
+                if lb > cur:
+                    if side == 0:
+                        lbf[i] = lb
+                    else:
+                        lbb[i] = lb
+        forward = _direction(lbf, lbb, r, ub)
         # every completion of a child fixing j on one side ends with some other job i on the
         # other side: the child's bound is at least the smallest other-side bound over i != j
         o1 = BIG
@@ -413,14 +393,15 @@ def root_bound(p, pairs, jorder, lag):
         lb1 = max(lb1, head[k] + total[k] + tail[k])
     npair = pairs.shape[0]
     w = np.zeros((max(npair, 1), n), dtype=np.int64)
+    pm = np.zeros(max(npair, 1), dtype=np.int64)
     pre = np.zeros(n, dtype=np.int64)
     seq = np.zeros(n, dtype=np.int64)
     vals = np.zeros(n, dtype=np.int64)
+    pair_tables(p, pairs, jorder, lag, np.arange(npair), npair, inu, total, w, pm, pre, seq, vals)
     lb2 = 0
     arg = -1
     for t in range(npair):
-        k1, k2 = pairs[t, 0], pairs[t, 1]
-        v = head[k1] + pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals) + tail[k2]
+        v = head[pairs[t, 0]] + pm[t] + tail[pairs[t, 1]]
         if v > lb2:
             lb2 = v
             arg = t
