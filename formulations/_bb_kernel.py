@@ -83,24 +83,6 @@ def _direction(lbf, lbb, r, ub):
 
 
 @njit(cache=True, nogil=True)
-def _close(p, perm, l1, l2, c1, c2, f):
-    """Makespan of the node's sequence ``perm`` with its unscheduled jobs perm[l1:l2] in that order
-    (``f``: a buffer of m)."""
-    m = p.shape[1]
-    f[:] = c1
-    for i in range(l1, l2):
-        j = perm[i]
-        t = 0
-        for k in range(m):
-            t = max(t, f[k]) + p[j, k]
-            f[k] = t
-    ms = 0
-    for k in range(m):
-        ms = max(ms, f[k] + c2[k])
-    return ms
-
-
-@njit(cache=True, nogil=True)
 def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l2, s_c1, s_c2, s_lb, s_w, sp, shared,
            best, mode, max_nodes):
     """Depth-first search from the stack's ``sp`` nodes, at most ``max_nodes`` expansions.
@@ -161,15 +143,28 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
         for k in range(m):
             c1[k] = s_c1[sp, k]
             c2[k] = s_c2[sp, k]
-        if r <= 2:  # a leaf or its parent: both completions
-            ms = _close(p, perm, l1, l2, c1, c2, buf)
-            if r == 2:
-                perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
-                ms2 = _close(p, perm, l1, l2, c1, c2, buf)
-                if ms2 >= ms:
+        if r <= 2:  # a leaf or its parent: both completions, the better kept in perm
+            ms = 0
+            keep = 0
+            for attempt in range(2 if r == 2 else 1):
+                if attempt == 1:
                     perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
-                else:
-                    ms = ms2
+                for k in range(m):
+                    buf[k] = c1[k]
+                for i in range(l1, l2):
+                    j = perm[i]
+                    t = 0
+                    for k in range(m):
+                        t = max(t, buf[k]) + p[j, k]
+                        buf[k] = t
+                v = 0
+                for k in range(m):
+                    v = max(v, buf[k] + c2[k])
+                if attempt == 0 or v < ms:
+                    ms = v
+                    keep = attempt
+            if r == 2 and keep == 0:
+                perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
             if ms < ub:
                 ub = ms
                 for i in range(n):
@@ -250,7 +245,7 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
         # LB2 (mode 2: on both sides, then the direction; mode 1: on the side LB1 chooses) of each
         # child below the incumbent, pair by pair in the learned order until one reaches it; the pair
         # that prunes, or gives the largest value, scores in ``wins``
-        forward = _direction(lbf, lbb, r, ub)
+        forward = mode != 1 or kp == 0 or _direction(lbf, lbb, r, ub)
         ready = False
         for side in range(2 if kp > 0 else 0):
             if mode == 1 and forward != (side == 0):
