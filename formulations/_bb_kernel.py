@@ -97,12 +97,11 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     npair_all = pairs.shape[0]
     inu = np.zeros(n, dtype=np.bool_)
     total = np.zeros(m, dtype=np.int64)
-    h1 = np.zeros(m, dtype=np.int64)  # per machine: the smallest release time of an unscheduled job,
-    h2 = np.zeros(m, dtype=np.int64)  # the second smallest, and the job with the smallest
-    hj = np.zeros(m, dtype=np.int64)
-    q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
-    q2 = np.zeros(m, dtype=np.int64)
-    qj = np.zeros(m, dtype=np.int64)
+    lo1 = np.zeros((2, m), dtype=np.int64)  # per machine: the smallest release time (0) and tail (1)
+    lo2 = np.zeros((2, m), dtype=np.int64)  # of an unscheduled job, the second smallest,
+    loj = np.zeros((2, m), dtype=np.int64)  # and the job with the smallest
+    h1, h2, hj = lo1[0], lo2[0], loj[0]
+    q1, q2, qj = lo1[1], lo2[1], loj[1]
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)
@@ -174,7 +173,7 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                     shared[0] = ms
             closed += wt
             continue
-        # node data in one pass over the unscheduled jobs: their loads, each job's completion when
+        # node data: the unscheduled jobs' loads, each job's completion when
         # appended to the prefix (fw) and its length when prepended to the suffix (bw), and per machine
         # the two smallest release times (fw - p) and tails (bw - p) with the job of the smallest
         # (a child's other jobs have the smallest that is not its own)
@@ -191,32 +190,29 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             inu[j] = True
             t = 0
             for k in range(m):
-                pk = p[j, k]
-                total[k] += pk
+                total[k] += p[j, k]
                 if c1[k] > t:
                     t = c1[k]
-                if t < h2[k]:  # the two smallest release times (inline: no reference counting)
-                    if t < h1[k]:
-                        h2[k] = h1[k]
-                        h1[k] = t
-                        hj[k] = j
-                    else:
-                        h2[k] = t
-                t += pk
+                t += p[j, k]
                 fw[i, k] = t
             t = 0
             for k in range(m - 1, -1, -1):
                 if c2[k] > t:
                     t = c2[k]
-                if t < q2[k]:  # the two smallest tails
-                    if t < q1[k]:
-                        q2[k] = q1[k]
-                        q1[k] = t
-                        qj[k] = j
-                    else:
-                        q2[k] = t
                 t += p[j, k]
                 bw[i, k] = t
+        for side in range(2):  # the two smallest release times (side 0) and tails (side 1), inline
+            for i in range(r):
+                j = perm[l1 + i]
+                for k in range(m):
+                    t = (fw[i, k] if side == 0 else bw[i, k]) - p[j, k]
+                    if t < lo2[side, k]:
+                        if t < lo1[side, k]:
+                            lo2[side, k] = lo1[side, k]
+                            lo1[side, k] = t
+                            loj[side, k] = j
+                        else:
+                            lo2[side, k] = t
         # LB1 of every child on both sides
         for i in range(r):
             j = perm[l1 + i]
