@@ -13,8 +13,15 @@ the order of the others, so with V_u = A_u + lag_u + B_u its value is ``max(T_l 
 one for the suffix maxima, and O(1) per child and pair.  A forward child (j appended to the prefix)
 changes the release times, a backward child (j prepended to the suffix) the tails; W is the same.
 
+LB1 of a child in O(m) after O(r m) per node (r unscheduled jobs): each job's completion when appended
+to the prefix and its length when prepended to the suffix, and per machine the two smallest release
+times and tails of the unscheduled jobs (a child's other jobs have the smallest that is not its own).
+
 Compiled with numba (``cache=True``: on disk after the first run; ``nogil=True``: several workers run
-it in threads at once).
+it in threads at once).  The per-node and per-child loops call no other compiled function: a call with
+array arguments increments and decrements their reference counts atomically, which took about 60 %
+of the time per node (measured with ``perf`` on ta030); one call per node (:func:`pair_tables`,
+:func:`_direction`) is cheap.
 """
 
 from __future__ import annotations
@@ -26,99 +33,60 @@ BIG = np.int64(1) << np.int64(40)
 
 
 @njit(cache=True, nogil=True)
-def pair_table(p, jorder, lag, t, k1, k2, inu, tot1, tot2, w, pre, seq, vals):
-    """Fill ``w[t, j]`` (W_j above) for the unscheduled jobs ``inu`` and machine pair ``t`` = (k1, k2);
-    returns max_u V_u (the node's own two-machine value without release times)."""
+def pair_tables(p, pairs, jorder, lag, rank, kp, inu, total, w, pm, pre, seq, vals):
+    """For the machine pairs ``t = rank[:kp]`` = (k1, k2): fill ``w[t, j]`` (W_j above) for the
+    unscheduled jobs ``inu`` and ``pm[t]`` = max_u V_u (the node's own two-machine value without
+    release times); O(kp n).  One call per node: the loops are inline (a call per pair or per child
+    would count references to every array argument, atomically)."""
     n = p.shape[0]
-    acum = 0
-    bcum = 0
-    pm = -BIG
-    cnt = 0
-    for i in range(n):
-        j = jorder[t, i]
-        if inu[j]:
-            acum += p[j, k1]
-            v = acum + lag[t, j] + tot2 - bcum
-            bcum += p[j, k2]
-            pre[j] = pm
-            if v > pm:
-                pm = v
-            seq[cnt] = j
-            vals[cnt] = v
-            cnt += 1
-    sm = -BIG
-    for c in range(cnt - 1, -1, -1):
-        j = seq[c]
-        x = pre[j] - p[j, k2]
-        y = sm - p[j, k1]
-        w[t, j] = x if x > y else y
-        if vals[c] > sm:
-            sm = vals[c]
-    return pm
-
-
-@njit(cache=True, nogil=True)
-def _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq, vals,
-               j, rel, tl, ub):
-    """Two-machine bound of the child that fixes job ``j``, whose other unscheduled jobs start on
-    machine k no earlier than ``rel[k]`` and leave at least ``tl[k]`` after their operation on it.
-    The first ``kp`` pairs in the order ``rank``; stops once the bound reaches ``ub``.  The pair that
-    prunes, or gives the largest value, scores in ``wins`` (the learned order of the pairs)."""
-    lb = 0
-    arg = -1
     for r in range(kp):
         t = rank[r]
         k1 = pairs[t, 0]
         k2 = pairs[t, 1]
-        if stamp[t] != node_id:
-            pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals)
-            stamp[t] = node_id
-        t1 = rel[k1]
-        c1 = t1 + total[k1] - p[j, k1] + tl[k1]
-        c2 = rel[k2] + total[k2] - p[j, k2]
-        x = t1 + w[t, j]
-        if x > c2:
-            c2 = x
-        c2 += tl[k2]
-        v = c1 if c1 > c2 else c2
-        if v > lb:
-            lb = v
-            arg = t
-            if lb >= ub:
-                break
-    if arg >= 0:
-        wins[arg] += 1
-    return lb
+        tot2 = total[k2]
+        acum = 0
+        bcum = 0
+        best = -BIG
+        cnt = 0
+        for i in range(n):
+            j = jorder[t, i]
+            if inu[j]:
+                acum += p[j, k1]
+                v = acum + lag[t, j] + tot2 - bcum
+                bcum += p[j, k2]
+                pre[j] = best
+                if v > best:
+                    best = v
+                seq[cnt] = j
+                vals[cnt] = v
+                cnt += 1
+        sm = -BIG
+        for c in range(cnt - 1, -1, -1):
+            j = seq[c]
+            x = pre[j] - p[j, k2]
+            y = sm - p[j, k1]
+            w[t, j] = x if x > y else y
+            if vals[c] > sm:
+                sm = vals[c]
+        pm[t] = best
 
 
 @njit(cache=True, nogil=True)
-def _keep_two_smallest(t, k, j, lo, lo2, arg):
-    """Record value ``t`` of job ``j`` on machine ``k``: the smallest (``lo``, its job ``arg``) and the
-    second smallest (``lo2``)."""
-    if t < lo[k]:
-        lo2[k] = lo[k]
-        lo[k] = t
-        arg[k] = j
-    elif t < lo2[k]:
-        lo2[k] = t
-
-
-@njit(cache=True, nogil=True)
-def _close(p, perm, l1, l2, c1, c2, f):
-    """Makespan of the node's sequence ``perm`` with its unscheduled jobs perm[l1:l2] in that order
-    (``f``: a buffer of m)."""
-    m = p.shape[1]
-    f[:] = c1
-    for i in range(l1, l2):
-        j = perm[i]
-        t = 0
-        for k in range(m):
-            t = max(t, f[k]) + p[j, k]
-            f[k] = t
-    ms = 0
-    for k in range(m):
-        ms = max(ms, f[k] + c2[k])
-    return ms
+def _direction(lbf, lbb, r, ub):
+    """Forward (True) or backward: the side with fewer children below ``ub``, ties to the larger sum
+    of bounds (MinBranch)."""
+    nf = 0
+    nb = 0
+    sf = 0
+    sb = 0
+    for i in range(r):
+        sf += lbf[i]
+        sb += lbb[i]
+        if lbf[i] < ub:
+            nf += 1
+        if lbb[i] < ub:
+            nb += 1
+    return nf < nb or (nf == nb and sf >= sb)
 
 
 @njit(cache=True, nogil=True)
@@ -129,23 +97,19 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     ``shared[0]`` is the incumbent makespan (lowered here, read at every node: several workers share
     it); ``best[:n]`` receives this worker's improving sequences and ``best[n]`` their makespan.
     ``mode`` 1: the direction by LB1's surviving children, LB2 on the chosen side; 2: LB2 on both
-    sides before choosing.  Returns (sp, nodes expanded, weight of the closed nodes, out of room):
-    a node's weight is split evenly among its children (an estimate of the explored share)."""
+    sides before choosing (``npairs`` 0: LB1 alone, no pair ever tried).  Returns (sp, nodes
+    expanded, weight of the closed nodes, out of room): a node's weight is split evenly among its
+    children (an estimate of the explored share)."""
     n, m = p.shape
     cap = s_lb.shape[0]
     npair_all = pairs.shape[0]
     inu = np.zeros(n, dtype=np.bool_)
     total = np.zeros(m, dtype=np.int64)
-    h1 = np.zeros(m, dtype=np.int64)  # per machine: the smallest release time of an unscheduled job,
-    h2 = np.zeros(m, dtype=np.int64)  # the second smallest, and the job with the smallest
-    hj = np.zeros(m, dtype=np.int64)
-    q1 = np.zeros(m, dtype=np.int64)  # the same for the tails
-    q2 = np.zeros(m, dtype=np.int64)
-    qj = np.zeros(m, dtype=np.int64)
-    relf = np.zeros((n, m), dtype=np.int64)  # per child: its other jobs' release times and tails
-    tlf = np.zeros((n, m), dtype=np.int64)
-    relb = np.zeros((n, m), dtype=np.int64)
-    tlb = np.zeros((n, m), dtype=np.int64)
+    lo1 = np.zeros((2, m), dtype=np.int64)  # per machine: the smallest release time (0) and tail (1)
+    lo2 = np.zeros((2, m), dtype=np.int64)  # of an unscheduled job, the second smallest,
+    loj = np.zeros((2, m), dtype=np.int64)  # and the job with the smallest
+    h1, h2, hj = lo1[0], lo2[0], loj[0]
+    q1, q2, qj = lo1[1], lo2[1], loj[1]
     lbf = np.zeros(n, dtype=np.int64)
     lbb = np.zeros(n, dtype=np.int64)
     fw = np.zeros((n, m), dtype=np.int64)
@@ -153,7 +117,7 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
     kids = np.zeros(n, dtype=np.int64)
     kid_lb = np.zeros(n, dtype=np.int64)
     w = np.zeros((max(npair_all, 1), n), dtype=np.int64)
-    stamp = np.full(max(npair_all, 1), -1, dtype=np.int64)
+    pm = np.zeros(max(npair_all, 1), dtype=np.int64)
     pre = np.zeros(n, dtype=np.int64)
     seq = np.zeros(n, dtype=np.int64)
     vals = np.zeros(n, dtype=np.int64)
@@ -181,18 +145,33 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
             room = True
             break
         nodes += 1
-        perm[:] = s_perm[sp]
-        c1[:] = s_c1[sp]
-        c2[:] = s_c2[sp]
-        if r <= 2:  # a leaf or its parent: both completions
-            ms = _close(p, perm, l1, l2, c1, c2, buf)
-            if r == 2:
-                perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
-                ms2 = _close(p, perm, l1, l2, c1, c2, buf)
-                if ms2 >= ms:
+        for i in range(n):
+            perm[i] = s_perm[sp, i]
+        for k in range(m):
+            c1[k] = s_c1[sp, k]
+            c2[k] = s_c2[sp, k]
+        if r <= 2:  # a leaf or its parent: both completions, the better kept in perm
+            ms = 0
+            keep = 0
+            for attempt in range(2 if r == 2 else 1):
+                if attempt == 1:
                     perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
-                else:
-                    ms = ms2
+                for k in range(m):
+                    buf[k] = c1[k]
+                for i in range(l1, l2):
+                    j = perm[i]
+                    t = 0
+                    for k in range(m):
+                        t = max(t, buf[k]) + p[j, k]
+                        buf[k] = t
+                v = 0
+                for k in range(m):
+                    v = max(v, buf[k] + c2[k])
+                if attempt == 0 or v < ms:
+                    ms = v
+                    keep = attempt
+            if r == 2 and keep == 0:
+                perm[l1], perm[l1 + 1] = perm[l1 + 1], perm[l1]
             if ms < ub:
                 ub = ms
                 for i in range(n):
@@ -202,39 +181,49 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                     shared[0] = ms
             closed += wt
             continue
-        # node data: unscheduled set, loads, the two smallest release times and tails per machine
+        # node data: the unscheduled jobs' loads, each job's completion when
+        # appended to the prefix (fw) and its length when prepended to the suffix (bw), and per machine
+        # the two smallest release times (fw - p) and tails (bw - p) with the job of the smallest
         # (a child's other jobs have the smallest that is not its own)
-        inu[:] = False
-        total[:] = 0
-        h1[:] = BIG
-        h2[:] = BIG
-        q1[:] = BIG
-        q2[:] = BIG
-        for i in range(l1, l2):
-            j = perm[i]
+        for k in range(m):
+            total[k] = 0
+            h1[k] = BIG
+            h2[k] = BIG
+            q1[k] = BIG
+            q2[k] = BIG
+        for i in range(n):
+            inu[i] = False
+        for i in range(r):
+            j = perm[l1 + i]
             inu[j] = True
             t = 0
             for k in range(m):
                 total[k] += p[j, k]
-                t = max(t, c1[k])
-                _keep_two_smallest(t, k, j, h1, h2, hj)
+                if c1[k] > t:
+                    t = c1[k]
                 t += p[j, k]
-            t = c2[m - 1]
-            for k in range(m - 1, -1, -1):
-                if k < m - 1:
-                    t = max(c2[k], p[j, k + 1] + t)
-                _keep_two_smallest(t, k, j, q1, q2, qj)
-        # LB1 of every child on both sides
-        for i in range(r):
-            j = perm[l1 + i]
-            t = 0
-            for k in range(m):
-                t = max(t, c1[k]) + p[j, k]
                 fw[i, k] = t
             t = 0
             for k in range(m - 1, -1, -1):
-                t = max(t, c2[k]) + p[j, k]
+                if c2[k] > t:
+                    t = c2[k]
+                t += p[j, k]
                 bw[i, k] = t
+        for side in range(2):  # the two smallest release times (side 0) and tails (side 1), inline
+            for i in range(r):
+                j = perm[l1 + i]
+                for k in range(m):
+                    t = (fw[i, k] if side == 0 else bw[i, k]) - p[j, k]
+                    if t < lo2[side, k]:
+                        if t < lo1[side, k]:
+                            lo2[side, k] = lo1[side, k]
+                            lo1[side, k] = t
+                            loj[side, k] = j
+                        else:
+                            lo2[side, k] = t
+        # LB1 of every child on both sides
+        for i in range(r):
+            j = perm[l1 + i]
             lb = 0
             lbk = 0
             for k in range(m):
@@ -242,60 +231,70 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
                 q = q2[k] if qj[k] == j else q1[k]
                 rest = total[k] - p[j, k]
                 f = fw[i, k] if fw[i, k] > h else h
-                relf[i, k] = f
-                tlf[i, k] = q
-                lb = max(lb, f + rest + q)
                 g = bw[i, k] if bw[i, k] > q else q
-                relb[i, k] = h
-                tlb[i, k] = g
-                lbk = max(lbk, h + rest + g)
+                v = f + rest + q
+                if v > lb:
+                    lb = v
+                v = h + rest + g
+                if v > lbk:
+                    lbk = v
             lbf[i] = lb
             lbb[i] = lbk
-        node_id = nodes
         # the learned pairs: every ``explore``-th node tries them all, every 256th re-sorts them by score
-        kp = npair_all if nodes % explore == 0 else npairs
+        kp = npair_all if nodes % explore == 0 and npairs > 0 else npairs
         if nodes % 256 == 0 and npair_all > 0:
             rank[:] = np.argsort(-wins, kind="mergesort")
             for t in range(npair_all):
                 wins[t] //= 2
-        if mode == 2 and kp > 0:
+        # LB2 (mode 2: on both sides, then the direction; mode 1: on the side LB1 chooses) of each
+        # child below the incumbent, pair by pair in the learned order until one reaches it; the pair
+        # that prunes, or gives the largest value, scores in ``wins``
+        forward = mode != 1 or kp == 0 or _direction(lbf, lbb, r, ub)
+        ready = False
+        for side in range(2 if kp > 0 else 0):
+            if mode == 1 and forward != (side == 0):
+                continue
             for i in range(r):
+                cur = lbf[i] if side == 0 else lbb[i]
+                if cur >= ub:
+                    continue
+                if not ready:
+                    pair_tables(p, pairs, jorder, lag, rank, kp, inu, total, w, pm, pre, seq, vals)
+                    ready = True
                 j = perm[l1 + i]
-                if lbf[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relf[i], tlf[i], ub)
-                    if v > lbf[i]:
-                        lbf[i] = v
-                if lbb[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relb[i], tlb[i], ub)
-                    if v > lbb[i]:
-                        lbb[i] = v
-        nf = 0
-        nb = 0
-        sf = 0
-        sb = 0
-        for i in range(r):
-            sf += lbf[i]
-            sb += lbb[i]
-            if lbf[i] < ub:
-                nf += 1
-            if lbb[i] < ub:
-                nb += 1
-        forward = nf < nb or (nf == nb and sf >= sb)
-        if mode == 1 and kp > 0:
-            for i in range(r):
-                j = perm[l1 + i]
-                if forward and lbf[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relf[i], tlf[i], ub)
-                    if v > lbf[i]:
-                        lbf[i] = v
-                elif not forward and lbb[i] < ub:
-                    v = _lb2_child(p, pairs, jorder, lag, rank, kp, wins, inu, total, w, stamp, node_id, pre, seq,
-                                   vals, j, relb[i], tlb[i], ub)
-                    if v > lbb[i]:
-                        lbb[i] = v
+                lb = 0
+                arg = -1
+                for x in range(kp):
+                    t = rank[x]
+                    k1 = pairs[t, 0]
+                    k2 = pairs[t, 1]
+                    # the child's other jobs: release times on k1 and k2, tails after them
+                    r1 = h2[k1] if hj[k1] == j else h1[k1]
+                    r2 = h2[k2] if hj[k2] == j else h1[k2]
+                    t1 = q2[k1] if qj[k1] == j else q1[k1]
+                    t2 = q2[k2] if qj[k2] == j else q1[k2]
+                    if side == 0:
+                        r1 = max(r1, fw[i, k1])
+                        r2 = max(r2, fw[i, k2])
+                    else:
+                        t1 = max(t1, bw[i, k1])
+                        t2 = max(t2, bw[i, k2])
+                    v1 = r1 + total[k1] - p[j, k1] + t1
+                    v2 = max(r2 + total[k2] - p[j, k2], r1 + w[t, j]) + t2
+                    v = v1 if v1 > v2 else v2
+                    if v > lb:
+                        lb = v
+                        arg = t
+                        if lb >= ub:
+                            break
+                if arg >= 0:
+                    wins[arg] += 1
+                if lb > cur:
+                    if side == 0:
+                        lbf[i] = lb
+                    else:
+                        lbb[i] = lb
+        forward = _direction(lbf, lbb, r, ub)
         # every completion of a child fixing j on one side ends with some other job i on the
         # other side: the child's bound is at least the smallest other-side bound over i != j
         o1 = BIG
@@ -331,20 +330,22 @@ def search(p, pairs, jorder, lag, rank, wins, npairs, explore, s_perm, s_l1, s_l
         share = wt / nk
         for c in range(nk):
             i = kids[c]
-            child = s_perm[sp]
-            child[:] = perm
+            for x in range(n):
+                s_perm[sp, x] = perm[x]
             if forward:
-                child[l1 + i], child[l1] = perm[l1], perm[l1 + i]
+                s_perm[sp, l1 + i], s_perm[sp, l1] = perm[l1], perm[l1 + i]
                 s_l1[sp] = l1 + 1
                 s_l2[sp] = l2
-                s_c1[sp, :] = fw[i]
-                s_c2[sp, :] = c2
+                for k in range(m):
+                    s_c1[sp, k] = fw[i, k]
+                    s_c2[sp, k] = c2[k]
             else:
-                child[l1 + i], child[l2 - 1] = perm[l2 - 1], perm[l1 + i]
+                s_perm[sp, l1 + i], s_perm[sp, l2 - 1] = perm[l2 - 1], perm[l1 + i]
                 s_l1[sp] = l1
                 s_l2[sp] = l2 - 1
-                s_c1[sp, :] = c1
-                s_c2[sp, :] = bw[i]
+                for k in range(m):
+                    s_c1[sp, k] = c1[k]
+                    s_c2[sp, k] = bw[i, k]
             s_lb[sp] = kid_lb[c]
             s_w[sp] = share
             sp += 1
@@ -391,14 +392,15 @@ def root_bound(p, pairs, jorder, lag):
         lb1 = max(lb1, head[k] + total[k] + tail[k])
     npair = pairs.shape[0]
     w = np.zeros((max(npair, 1), n), dtype=np.int64)
+    pm = np.zeros(max(npair, 1), dtype=np.int64)
     pre = np.zeros(n, dtype=np.int64)
     seq = np.zeros(n, dtype=np.int64)
     vals = np.zeros(n, dtype=np.int64)
+    pair_tables(p, pairs, jorder, lag, np.arange(npair), npair, inu, total, w, pm, pre, seq, vals)
     lb2 = 0
     arg = -1
     for t in range(npair):
-        k1, k2 = pairs[t, 0], pairs[t, 1]
-        v = head[k1] + pair_table(p, jorder, lag, t, k1, k2, inu, total[k1], total[k2], w, pre, seq, vals) + tail[k2]
+        v = head[pairs[t, 0]] + pm[t] + tail[pairs[t, 1]]
         if v > lb2:
             lb2 = v
             arg = t

@@ -20,14 +20,21 @@ Research 32(7), 1831-1847, 2005:
   bottleneck pairs: the pair that prunes a child, or gives its largest value, scores; every
   :data:`EXPLORE`-th node tries all pairs; the order is re-sorted by score every 256 nodes, scores
   halved), and a child stops at the first pair that prunes it.  On ta030 the first 10 of 190 pairs
-  keep the tree within 16 % of all pairs' at a fifth of the time per node;
+  keep the tree within 16 % of all pairs' at a fifth of the time per node.  From
+  :data:`LB1_ONLY_MACHINES` machines the default is LB1 alone (Gmys et al.'s finding: with many
+  machines the cheaper bound wins): on Taillard's 20x20 LB1 alone expands about 1.5 times the nodes
+  of LB2 at a third of the time per node (ta029: 11.1 M nodes in 14 s against 7.6 M in 20 s), on
+  20x10 LB2 stays ahead (ta017: 4.9 M nodes in 12 s against 30 M in 17 s);
 * dynamic branching (Gmys et al.'s MinBranch): each node is branched forward (a job appended to the
   prefix) or backward (prepended to the suffix), the side with fewer children whose bound (LB1, then
   LB2 on both sides: ``mode`` 2, the default; LB2 on the chosen side only: ``mode`` 1) stays below
   the incumbent, ties to the larger sum of bounds.  A child's bound is also at least the smallest
   bound over the other side's jobs but its own (every completion puts some other job there);
 * depth first, children by increasing bound, pruned when the bound reaches the incumbent, which
-  starts from ``ig`` (through :func:`offloadsched.solve`, ``hint=True``).
+  starts from ``ig`` (through :func:`offloadsched.solve`, ``hint=True``);
+* the whole search of a chunk runs compiled, with no call in the per-node and per-child loops (a
+  numba call with array arguments counts references atomically, which took about 60 % of the time
+  of LB1): about 0.8 M nodes per second and core with LB1 alone on 20x20, 0.3-0.4 M with LB2.
 
 Both cores (``workers=2``): the search runs in threads (the compiled search releases the GIL) that
 share the incumbent; an idle worker takes the shallowest open node of a busy one (work stealing
@@ -74,6 +81,7 @@ CORE_BOUND_MAX_WORK = 3_000_000  # n m^2 above which the core's lower_bound (Jac
 STACK_MAX_BYTES = 1 << 29  # the search stops (status feasible) rather than grow its stack beyond this
 BIG = 1 << 62
 LB2_PAIRS = 10  # machine pairs LB2 tries per child (the first in the learned order)
+LB1_ONLY_MACHINES = 15  # from this many machines the default is LB1 alone (lb2_pairs=0)
 EXPLORE = 32  # every EXPLORE-th node LB2 tries all the machine pairs (to learn their order)
 _COMPILED = False
 
@@ -358,8 +366,8 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
     the search with status ``feasible`` and the smallest bound of the open nodes; without either it
     runs to the proof.  ``workers``: threads searching at once (2 on a 2-core machine).  ``mode``:
     1 = LB2 on the side chosen by LB1, 2 = LB2 on both sides before choosing.  ``lb2_pairs``: the
-    machine pairs LB2 tries per child (the first of the learned order; default :data:`LB2_PAIRS`,
-    0 = LB1 only; any number keeps the search exact).  ``hint``: start
+    machine pairs LB2 tries per child (the first of the learned order; default :data:`LB2_PAIRS`
+    below :data:`LB1_ONLY_MACHINES` machines, else 0 = LB1 only; any number keeps the search exact).  ``hint``: start
     from ``ig``'s order (``seed`` is ig's), else from the index order.  ``log``: a progress line
     about every second.  ``info``: nodes, open nodes, explored (estimated share of the tree closed),
     the warm start and its makespan, the root bound, the machine pairs of LB2, the workers.
@@ -383,7 +391,9 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
         root = max(root, lower_bound(problem))
     order, how = _warm_order(problem, p, jorder, int(root_pair), hint, time_limit, seed)
     ub = int(kernel.makespan(p, order))
-    npairs = min(LB2_PAIRS if lb2_pairs is None else int(lb2_pairs), len(pairs))
+    if lb2_pairs is None:
+        lb2_pairs = LB2_PAIRS if m < LB1_ONLY_MACHINES else 0
+    npairs = min(int(lb2_pairs), len(pairs))
     info: dict = {"warm_start": how, "warm_makespan": ub, "root_bound": root, "pairs": len(pairs),
                   "lb2_pairs": npairs, "workers": workers, "mode": mode}
     lines = [f"bb-flowshop n={n} m={m}: warm start {how} {ub}, root bound {root}, "

@@ -84,6 +84,25 @@ def test_bb_flowshop_variants_equal_bruteforce(n):
             assert r.status == "optimal" and r.makespan == r.bound == opt, (p.tolist(), opts)
 
 
+@pytest.mark.parametrize("n", [5, 7, 8])
+def test_bb_flowshop_with_many_machines_equals_bruteforce(n):
+    """From LB1_ONLY_MACHINES machines the default bound is LB1 alone (issue 26): still the brute-force
+    optimum, with and without the warm start, one or two workers, and LB2 on demand."""
+    from offloadsched.formulations.bb_flowshop import LB1_ONLY_MACHINES
+
+    rng = np.random.default_rng(260 + n)
+    for _ in range(3):
+        m = int(rng.integers(LB1_ONLY_MACHINES, LB1_ONLY_MACHINES + 6))
+        p = rng.integers(0, int(rng.choice([4, 30, 100])), (n, m))
+        opt = brute_optimum(p)
+        for opts in ({}, {"hint": False}, {"workers": 2, "hint": False}, {"lb2_pairs": 10, "mode": 1}):
+            r = solve(FmProblem(p), "bb-flowshop", **opts)
+            assert r.status == "optimal" and r.makespan == r.bound == opt, (p.tolist(), opts)
+            assert (r.info["lb2_pairs"] == 0) == ("lb2_pairs" not in opts)
+    few = solve(FmProblem(rng.integers(1, 50, (6, LB1_ONLY_MACHINES - 1))), "bb-flowshop")
+    assert few.info["lb2_pairs"] > 0
+
+
 def test_bb_flowshop_variants_agree_with_a_round_trip():
     rng = np.random.default_rng(9)
     for _ in range(4):
