@@ -379,7 +379,7 @@ def solve_bb_flowshop(problem: FmProblem, *, time_limit: float | None = None, no
     if hint:
         ig_ready()  # ig's one-time compilation (its warm start), before the clock starts too
     t0 = time.perf_counter()
-    p = np.ascontiguousarray(problem.times, dtype=np.int64)
+    p = np.array(problem.times, dtype=np.int64, order="C")  # writable: the signature _compile() compiled
     n, m = p.shape
     if n == 0:
         return SolverOutput(Schedule.from_order([]), status="optimal", bound=0, objective=0, info={"nodes": 0})

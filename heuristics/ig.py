@@ -323,7 +323,7 @@ def _ig(problem: FmProblem, *, time_limit: float | None, seed: int, iterations: 
     iterations = None if iterations is None else int(iterations)
     destruction, seed, temperature = int(destruction), int(seed), float(temperature)
     compile_s = _load()
-    p = np.ascontiguousarray(problem.times, dtype=np.int64)
+    p = np.array(problem.times, dtype=np.int64, order="C")  # writable: the signature _load() compiled
     n, m = p.shape
     delivery = deliveries(problem)
     rd = np.ascontiguousarray(np.stack([problem.release, np.zeros(n, dtype=np.int64) if delivery is None else delivery],
