@@ -1,14 +1,14 @@
 """Exact models (MIP, CP-SAT, relaxations), registered in the offloadsched solve registry.
 
 Release times (MODEL.md "Release times"): ``cpsat-flowshop``, ``mip-path``, ``cpsat-dagshop``,
-``cpsat-joint`` model them, and ``relaxation`` stays a valid lower bound (its module says why).  The
-others refuse a problem with release times (``applies=no_release``), each for its own reason:
-``bb-flowshop``'s bounds and bidirectional branching assume every job released at 0;
-``sidney`` (and ``jps+sidney`` / ``hps+sidney``, which measure partition loss under it) is exact
-only without release (Sidney-Monma's interchange argument breaks once the device may idle);
-``dp-ideals``'s state omits the compute clock, fixed only when the device never idles;
-``mip-joint-ideals`` and ``mip-joint-chain`` count jobs per partition and place them in Johnson
-order, which release times invalidate; ``bf-fl`` / ``fl-exact`` score seed 003's path model from time 0.
+``cpsat-joint`` model them, ``bf-fl`` / ``fl-exact`` (one job: a release is a shift) take them, and
+``relaxation`` stays a valid lower bound (its module says why). The others refuse a problem with release
+times (``applies=no_release``), each for its own reason: ``bb-flowshop``'s bounds and bidirectional
+branching assume every job released at 0; ``sidney`` (and ``jps+sidney`` / ``hps+sidney``, which measure
+partition loss under it) is exact only without release (Sidney-Monma's interchange argument breaks once the
+device may idle); ``dp-ideals``'s state omits the compute clock, fixed only when the device never idles;
+``mip-joint-ideals`` and ``mip-joint-chain`` count jobs per partition and place them in Johnson order, which
+release times invalidate.
 """
 
 # -- CP-SAT models and the DP over ideals (registered by import path: importing this package
@@ -63,8 +63,8 @@ _register("hps+sidney", "offloadsched.formulations.sidney:hps_sidney", problems=
 from offloadsched.registry import one_dnn_job as _one_dnn_job  # noqa: E402
 
 _register("bf-fl", "offloadsched.formulations.fused_exact:bf_fl", problems=("joint",),
-          applies=_all_of(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "max_candidates"),
+          applies=_one_dnn_job, kind="exact", options=("tau", "tiles", "max_candidates"),
           summary="seed 003 Brute Force over FL path orders and cuts for one tiling (BF (2x2))")
 _register("fl-exact", "offloadsched.formulations.fused_exact:fl_exact", problems=("joint",),
-          applies=_all_of(_one_dnn_job, _no_release), kind="exact", options=("tau", "tiles", "workers"),
+          applies=_one_dnn_job, kind="exact", options=("tau", "tiles", "workers"),
           summary="optimum for one FL tiling: cpsat-joint on the converted graph (seed 003 comparison)")

@@ -155,14 +155,6 @@ def warm_start(problem: Problem, methods: Sequence[str], *, extra: Sequence[Warm
     return best
 
 
-def release_order(problem: DagProblem) -> Schedule:
-    """The local layers job by job in order of release (ties: job index), each job's in node order
-    (a linear extension); uploads as the evaluator orders them."""
-    local = problem.local_nodes
-    rank = problem.release[problem.job[local]]
-    return Schedule({"local": local[np.argsort(rank, kind="stable")].tolist()})
-
-
 def warm_from_schedule(problem: Problem, schedule: Schedule, name: str = "hint_schedule") -> Warm:
     """A caller's schedule as a warm start (evaluated by the core)."""
     if not isinstance(schedule, Schedule):

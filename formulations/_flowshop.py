@@ -1,35 +1,12 @@
 """What the exact flow-shop models share: the ``ig`` warm start and its time budget, the ``neh`` fallback
-(both through :func:`offloadsched.solve`, never the heuristics' internals), and the round-trip reduction
-kept to problems without release times (:func:`round_trip_without_release`).  The lower bounds are the
+(both through :func:`offloadsched.solve`, never the heuristics' internals).  The lower bounds are the
 core's (:func:`offloadsched.bounds.lower_bound`: machine loads, the one-machine and two-machine bounds)."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import offloadsched
 from offloadsched.errors import ValidationError
-from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
-from offloadsched.registry import SolverOutput
-
-
-def round_trip_without_release(method: Callable[..., SolverOutput]) -> Callable[..., SolverOutput]:
-    """:func:`offloadsched.flow_rtt.reduce_round_trip` for problems without release times; a problem
-    with release times goes to ``method`` whole, which must then model ``w_rtt`` itself.
-
-    The reduction (offloading jobs alone, local-only jobs appended) relies on the first machine never
-    idling.  Release times make it idle, and a local-only job may fill that idle time: job 0 local-only
-    (times ``(5, 0)``, released at 0) and job 1 offloading (``(1, 1)``, released at 5) with ``w_rtt = 1``
-    finish at 8 in the order (0, 1), at 11 with job 0 appended."""
-    reduced = reduce_round_trip(method)
-
-    @functools.wraps(method)
-    def wrapper(problem: FmProblem, **options) -> SolverOutput:
-        return (method if problem.has_release else reduced)(problem, **options)
-
-    return wrapper
 
 _IG_READY = False
 

@@ -39,7 +39,7 @@ from offloadsched.bounds import lower_bound as core_lower_bound
 from offloadsched.errors import ValidationError
 from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput
-from offloadsched.schedule import Schedule
+from offloadsched.schedule import Schedule, fifo_schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
@@ -64,7 +64,7 @@ def solve_dagshop(problem: DagProblem, *, time_limit: float | None = None, worke
     opts = _cpsat.common_options(time_limit, workers, hint, log, seed)
     extra = [_cpsat.warm_from_schedule(problem, Schedule({"local": problem.local_nodes}), "fifo")]
     if problem.has_release:
-        extra.append(_cpsat.warm_from_schedule(problem, _cpsat.release_order(problem), "release order"))
+        extra.append(_cpsat.warm_from_schedule(problem, fifo_schedule(problem), "release order"))
     if hint_schedule is not None:
         extra.append(_cpsat.warm_from_schedule(problem, hint_schedule))
     # the time limit covers everything: warm starts stop at half of it, CP-SAT gets what is left

@@ -21,7 +21,7 @@ Release times ``r_j`` (MODEL.md "Release times"): every start variable of job ``
 bound ``r_j``, nothing else changes (the order literals and NoOverlaps do not assume time-0 starts),
 so the model's optima are the permutation schedules with release, and the evaluator's semi-active
 replay of the order ends no later.  The round-trip reduction does not hold then
-(:func:`~offloadsched.formulations._flowshop.round_trip_without_release`): ``w_rtt`` is modelled
+(:func:`~offloadsched.flow_rtt.reduce_round_trip`): ``w_rtt`` is modelled
 directly, ``makespan >= end + w_rtt`` after every operation of an offloading job past the first
 machine.  Warm starts and hints are the evaluator's schedules, so they respect the release times.
 
@@ -32,18 +32,19 @@ from __future__ import annotations
 
 from offloadsched.bounds import lower_bound
 from offloadsched.errors import ValidationError
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
-from ._flowshop import ig_ready, ig_warm_start, round_trip_without_release
+from ._flowshop import ig_ready, ig_warm_start
 
 WARM_START = ("neh", "johnson")
 
 
-@round_trip_without_release
+@reduce_round_trip
 def solve_flowshop(problem: FmProblem, *, time_limit: float | None = None, workers: int = _cpsat.DEFAULT_WORKERS,
                    hint: bool = True, log: bool = False, seed: int | None = None,
                    permutation: bool = True) -> SolverOutput:

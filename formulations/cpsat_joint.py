@@ -58,7 +58,7 @@ from offloadsched.evaluate import evaluate
 from offloadsched.partition import Partition
 from offloadsched.problems import ANSWER_SECONDS_PER_LAYER, JointProblem, check_answer_fits
 from offloadsched.registry import SolverOutput
-from offloadsched.schedule import Schedule
+from offloadsched.schedule import Schedule, fifo_schedule
 
 from . import _cpsat
 from ._cpsat import cp_model
@@ -233,7 +233,7 @@ def _alone_bounds(jp: JointProblem, opts: _cpsat.Options) -> list[int]:
 def _release_ordered(jp: JointProblem, deadline: float) -> list[_cpsat.Warm]:
     """Warm starts for release times: the partitions :data:`WARM_START` choose for the problem without
     release times (through :func:`offloadsched.solve`, each given what is left until ``deadline``), every
-    job's local layers in order of release (:func:`~offloadsched.formulations._cpsat.release_order`)."""
+    job's local layers in order of release (:func:`~offloadsched.schedule.fifo_schedule`)."""
     free = jp.with_release(None)
     out = []
     for name in WARM_START:
@@ -247,7 +247,7 @@ def _release_ordered(jp: JointProblem, deadline: float) -> list[_cpsat.Warm]:
         if res.partitions is None or res.status == "error":
             continue
         dag = jp.dag(res.partitions)
-        out.append(_cpsat.Warm(f"{name} partitions in release order", evaluate(dag, _cpsat.release_order(dag)), dag,
+        out.append(_cpsat.Warm(f"{name} partitions in release order", evaluate(dag, fifo_schedule(dag)), dag,
                                res.partitions))
     return out
 

@@ -21,8 +21,9 @@ and its makespan is the evaluator's; ``fl-exact`` is exact with w_rtt when ``cps
 
 ortools is only imported by ``cpsat-joint`` itself, when ``fl-exact`` runs.
 
-Release times (MODEL.md "Release times") are refused (``applies=no_release``): both methods score seed
-003's path model from time 0.
+Release times (MODEL.md "Release times"): the problem has one job, so its release ``r`` shifts every
+schedule by ``r`` and changes no choice.  ``bf-fl`` scores the path model from ``r``
+(:attr:`offloadsched.fl_paths.FLPaths.start`); ``fl-exact`` gives ``cpsat-joint`` the release.
 
 References (docs/REFERENCES.md): [Seed003].
 """
@@ -91,7 +92,8 @@ def fl_exact(problem: JointProblem, *, time_limit: float | None = None, tau: int
     if reason is not None:
         return SolverOutput(None, status="error", info={"reason": reason, "tau": depth, "tiles": bf.info["tiles"]})
     fused = bf.partitions[0].dnn
-    jp = JointProblem([fused], problem.platform, remote_model=problem.remote_model, name=problem.name)
+    jp = JointProblem([fused], problem.platform, remote_model=problem.remote_model, name=problem.name,
+                      release=problem.release)
     options = {} if workers is None else {"workers": workers}
     res = offloadsched.solve(jp, "cpsat-joint", time_limit=time_limit, **options)
     info = {"tau": depth, "tiles": bf.info["tiles"], "P": bf.info["P"], "dnn": fused.name, "source": dnn.name,

@@ -33,7 +33,7 @@ The objective becomes a variable ``Z``: ``Z >= E[k] + w_rtt sum_j y[j,k] o_j`` w
 position ``k`` on the last machine (``E[0] = S + sum_{i<m} p_i(first job) + p_m(first job)``, then
 ``E[k] = E[k-1] + I[m,k-1] + sum_j y[j,k] p_m(j)``) and ``o_j`` = job ``j`` offloads (a positive time
 after the first machine; ``w_rtt`` is modelled directly because the round-trip reduction needs a first
-machine that never idles, :func:`~offloadsched.formulations._flowshop.round_trip_without_release`), and
+machine that never idles, :func:`~offloadsched.flow_rtt.reduce_round_trip`), and
 ``Z >= B[n-1] + sum_j y[j,n-1] p_1(j)``, the first machine's end.  Every feasible point is still a
 (possibly delayed) schedule of its order that respects the release times, and an order's semi-active
 schedule is a feasible point, so the optimum is the best permutation makespan with release.  Extra
@@ -53,15 +53,16 @@ import pulp
 
 from offloadsched.bounds import lower_bound
 from offloadsched.evaluate import evaluate, flow_makespan
+from offloadsched.flow_rtt import reduce_round_trip
 from offloadsched.problems import FmProblem
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
 from . import _mip
-from ._flowshop import fallback_order, ig_ready, ig_warm_start, quick_order, round_trip_without_release
+from ._flowshop import fallback_order, ig_ready, ig_warm_start, quick_order
 
 
-@round_trip_without_release
+@reduce_round_trip
 def solve_mip_path(problem: FmProblem, *, time_limit: float | None = None, solver: str = "cbc", hint: bool = True,
                    log: bool = False, workers: int | None = None) -> SolverOutput:
     """Seed 002 MIP P2 (positional, idle/wait variables), m >= 2; n^2 binaries, O(mn) rows.

@@ -52,7 +52,7 @@ from scipy import optimize, sparse
 
 from offloadsched.errors import SolverError, ValidationError
 from offloadsched.partition import Partition
-from offloadsched.problems import DagProblem, JointProblem
+from offloadsched.problems import DagProblem, JointProblem, release_order
 from offloadsched.registry import SolverOutput
 from offloadsched.schedule import Schedule
 
@@ -281,7 +281,7 @@ def solve_relaxation(problem: JointProblem, *, time_limit: float | None = None,
     x = abscissa_of(chains, abscissa)
     rel = relax(chains, abscissa)
     cut = rounded_uniform_cut(chains, x, rel.x_star)
-    order = np.argsort(problem.release, kind="stable").tolist()
+    order = release_order(problem.release).tolist()
     schedule, dag, parts = chains.solution([cut] * chains.n, order)
     bound = int_bound(rel.lower_bound)
     info = rel.info() | {"cut": cut, "cut_layer": problem.jobs[0].layers[cut].name}

@@ -6,7 +6,7 @@
 * :func:`chain_curves` - ``f(l)`` and ``g(l)`` of cutting a chain (or one path) after position
   ``l``, and the "virtual block" cut candidates of seed 001 Sec. 3.2.
 * :func:`stage_order` - Johnson on (p1, p2) or EJA on (p1, p2, p3), by the number of stages.
-* :func:`require_dag`, :func:`joint_output`, :func:`fifo_schedule` - plumbing for DAG and joint
+* :func:`require_dag`, :func:`joint_output` - plumbing for DAG and joint
   methods.
 * :func:`defer_local_tail` - with a round trip ``w_rtt > 0``, the local layers no upload waits for
   go last (the DAG heuristics' one use of ``w_rtt``).
@@ -24,9 +24,7 @@ from offloadsched.errors import ValidationError
 from offloadsched.partition import Partition
 from offloadsched.problems import DagProblem, JointProblem, Problem, split_uploads
 from offloadsched.registry import SolverOutput
-from offloadsched.schedule import Schedule
-
-from ._release import release_order
+from offloadsched.schedule import fifo_schedule
 
 JohnsonKey = tuple[int, int]
 
@@ -116,15 +114,6 @@ def defer_local_tail(dag: DagProblem, order: Sequence[int]) -> list[int]:
         return list(order)
     up, rest = split_uploads(order, dag.cut, dag.preds)
     return up + rest
-
-
-def fifo_schedule(problem: DagProblem) -> Schedule:
-    """Local layers job by job in release order (first in, first out; ties and the layers of one job in
-    node index order: the node order of a joint problem's DAG without release times), default uploads."""
-    nodes = problem.local_nodes
-    if problem.has_release:
-        nodes = nodes[release_order(problem.release[problem.job[nodes]])]
-    return Schedule({"local": nodes.tolist()})
 
 
 def joint_output(jp: JointProblem, partitions: Sequence[Partition],

@@ -13,7 +13,8 @@ and nothing changes: the helpers return their input unchanged.
   machine 1 only (a job's later operations follow its first).  O(n log n + n m).
 * :func:`dag_dispatch` / :func:`release_aware_schedule` - DAG problems: the local layers (every
   local layer's predecessors are local, and run on the same device).  O(n log n + e + evaluation).
-* :func:`release_order` - FIFO: jobs by release time, ties by index (the baselines' "index order").
+* FIFO (jobs by release time, ties by index: the baselines' "index order") is the core's
+  :func:`offloadsched.problems.release_order` / :func:`offloadsched.schedule.fifo_schedule`.
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ import numpy as np
 from offloadsched.evaluate import evaluate
 from offloadsched.problems import DagProblem, FmProblem
 from offloadsched.schedule import Schedule
-
-
-def release_order(release) -> np.ndarray:
-    """Job indices by increasing release time, ties by index (stable): first in, first out."""
-    return np.argsort(np.asarray(release, dtype=np.int64), kind="stable").astype(np.int64)
 
 
 def flow_dispatch(release, first_times, order: Sequence[int] | np.ndarray) -> list[int]:

@@ -5,12 +5,11 @@ References (docs/REFERENCES.md): [Seed002], [Hu2019]."""
 from __future__ import annotations
 
 from offloadsched.evaluate import evaluate
-from offloadsched.problems import DagProblem, Problem
+from offloadsched.problems import Problem
 from offloadsched.registry import SolverOutput
-from offloadsched.schedule import Schedule
+from offloadsched.schedule import Schedule, fifo_schedule
 
-from ._common import fifo_schedule, joint_output
-from ._release import release_order
+from ._common import joint_output
 from .po import dads_partitions
 
 
@@ -42,8 +41,5 @@ def dsl(problem: Problem, *, time_limit: float | None = None) -> SolverOutput:
         out.info["no_overlap_makespan"] = no_overlap_makespan(out.problem, out.schedule)
         out.overlap = False
         return out
-    if isinstance(problem, DagProblem):
-        sched = fifo_schedule(problem)
-    else:
-        sched = Schedule.from_order(release_order(problem.release))
+    sched = fifo_schedule(problem)
     return SolverOutput(sched, info={"no_overlap_makespan": no_overlap_makespan(problem, sched)}, overlap=False)

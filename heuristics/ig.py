@@ -306,8 +306,7 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     and the stopping bound is the release-aware lower bound.  With release times and ``w_rtt > 0``
     the reduction to the offloading jobs does not hold, so IG runs on every job with the round trip
     as a delivery time after an offloading job's last machine (``info``'s makespans are then real)."""
-    run = _ig if problem.has_release else _ig_without_release
-    return run(problem, time_limit=time_limit, seed=seed, iterations=iterations, destruction=destruction,
+    return _ig_reduced(problem, time_limit=time_limit, seed=seed, iterations=iterations, destruction=destruction,
                temperature=temperature)
 
 
@@ -363,4 +362,4 @@ def _ig(problem: FmProblem, *, time_limit: float | None, seed: int, iterations: 
     return SolverOutput(Schedule.from_order(best), objective=int(best_cost), info=info)
 
 
-_ig_without_release = reduce_round_trip(_ig)
+_ig_reduced = reduce_round_trip(_ig)  # the round-trip reduction, skipped with release times

@@ -102,9 +102,7 @@ def neh(problem: FmProblem, *, time_limit: float | None = None, return_trace: bo
     (``info["stopped"]`` says after how many; :data:`FINISH_SECONDS_PER_OP` per job and machine is kept
     for the work after the insertions).
     """
-    if problem.has_release:
-        return _neh(problem, time_limit=time_limit, return_trace=return_trace)
-    return _neh_without_release(problem, time_limit=time_limit, return_trace=return_trace)
+    return _neh_reduced(problem, time_limit=time_limit, return_trace=return_trace)
 
 
 def deliveries(problem: FmProblem) -> np.ndarray | None:
@@ -145,4 +143,4 @@ def _neh(problem: FmProblem, *, time_limit: float | None, return_trace: bool) ->
     return SolverOutput(Schedule.from_order(seq), info=info)
 
 
-_neh_without_release = reduce_round_trip(_neh)
+_neh_reduced = reduce_round_trip(_neh)  # the round-trip reduction, skipped with release times

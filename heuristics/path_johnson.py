@@ -8,10 +8,10 @@ from offloadsched.errors import ValidationError
 from offloadsched.paths import count_paths, priority_schedule
 from offloadsched.problems import DagProblem
 from offloadsched.registry import SolverOutput
-from offloadsched.schedule import Schedule
+from offloadsched.schedule import Schedule, fifo_schedule
 
 from ._clock import Clock, TimeLimitReached
-from ._common import defer_local_tail, fifo_schedule, require_dag
+from ._common import defer_local_tail, require_dag
 from ._eja_paths import eja_path_priority
 from ._paths import johnson_path_order
 from ._release import release_aware_schedule

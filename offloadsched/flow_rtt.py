@@ -14,6 +14,12 @@ So the optimum is max(P1, C* + w_rtt), C* the classic optimum over the offloadin
 method that is exact (or a heuristic that minimises C) for ``w_rtt = 0`` stays so when it is run
 on the offloading jobs and the local-only jobs are appended (:func:`reduce_round_trip`).
 The tests check this against brute force (``tests/test_rtt_methods.py``).
+
+The argument needs a first machine that never idles, which release times break: a local-only job
+may fill the idle time.  Job 0 local-only (times ``(5, 0)``, released at 0) and job 1 offloading
+(``(1, 1)``, released at 5) with ``w_rtt = 1`` finish at 8 in the order (0, 1), at 11 with job 0
+appended.  So :func:`reduce_round_trip` passes a problem with release times to the method whole,
+which must then model ``w_rtt`` itself (or refuse release times).
 """
 
 from __future__ import annotations
@@ -63,11 +69,12 @@ def reduce_round_trip(method: Callable[..., SolverOutput]) -> Callable[..., Solv
     """Wrap a flow-shop method: with ``w_rtt > 0`` it runs on the offloading jobs only and the
     local-only jobs are appended; its objective and bound ``x`` become ``max(P1, x + w_rtt)``, and
     a schedule whose makespan meets ``P1`` (a lower bound) is optimal.  ``info["round_trip"]``
-    gives the split; the method's other ``info`` values refer to the offloading jobs."""
+    gives the split; the method's other ``info`` values refer to the offloading jobs.  A problem
+    without a round trip, or with release times (module docstring), goes to ``method`` whole."""
 
     @functools.wraps(method)
     def wrapper(problem: FmProblem, **options) -> SolverOutput:
-        if not problem.w_rtt:
+        if not problem.w_rtt or problem.has_release:
             return method(problem, **options)
         split = split_round_trip(problem)
         out = method(split.sub, **options)

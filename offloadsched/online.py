@@ -70,7 +70,7 @@ import numpy as np
 from .errors import ValidationError
 from .evaluate import evaluate
 from .partition import Partition
-from .problems import DagProblem, FmProblem, J2Problem, JointProblem, Problem, problem_type
+from .problems import DagProblem, FmProblem, J2Problem, JointProblem, Problem, problem_type, release_order
 from .registry import Option, SolverOutput, get_method, register
 from .schedule import Schedule, Timing
 from .units import is_real
@@ -250,7 +250,7 @@ def _run(problem: Problem, policy: str, *, time_limit: float | None, seed: int |
         sim = _Jobs(cast(DagProblem | JointProblem, problem))
     chooser: _Chooser = (_Rule(sim, policy) if policy in BUILTIN_POLICIES
                          else _Replan(sim, problem, policy, time_limit, extra))
-    arrivals = np.argsort(release, kind="stable").tolist()
+    arrivals = release_order(release).tolist()
     rel = release.tolist()
     waiting: dict[int, None] = {}  # released, unstarted jobs in arrival order
     nxt = decisions = 0

@@ -737,6 +737,11 @@ def check_release(release, jobs: Sequence[str], what: str, total: int) -> np.nda
     return out
 
 
+def release_order(release) -> np.ndarray:
+    """Job indices by increasing release time, ties by index (stable): first in, first out.  O(n log n)."""
+    return np.argsort(np.asarray(release, dtype=np.int64), kind="stable").astype(np.int64)
+
+
 def same_flow(problem: FmProblem, times, *, w_rtt: int, jobs: Sequence[str] | None = None,
               release=None) -> FmProblem:
     """A flow problem of ``problem``'s class, name and machines with other times / ``w_rtt``

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ValidationError
+from .problems import DagProblem, FmProblem, release_order
 
 
 class Schedule:
@@ -184,3 +185,16 @@ class Timing:
              "start": int(s), "end": int(e)}
             for k, i, r, s, e in zip(self.kind, self.item, self.resource, self.start, self.end)
         ]
+
+
+def fifo_schedule(problem: FmProblem | DagProblem) -> Schedule:
+    """First in, first out: the jobs in order of release (ties by index; :func:`release_order`).  A flow
+    problem's order; a DAG problem's local layers job by job, each job's in node index order (the node
+    order of a joint problem's DAG when no job has a release time), uploads as the evaluator orders
+    them.  O(n log n)."""
+    if isinstance(problem, DagProblem):
+        nodes = problem.local_nodes
+        if problem.has_release:
+            nodes = nodes[release_order(problem.release[problem.job[nodes]])]
+        return Schedule({"local": nodes.tolist()})
+    return Schedule.from_order(release_order(problem.release).tolist())

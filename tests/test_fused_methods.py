@@ -115,6 +115,25 @@ def test_fl_exact_never_above_bf(monkeypatch):
     assert ex.partitions[0].dnn.name == bf.partitions[0].dnn.name
 
 
+@pytest.mark.parametrize("remote_model", REMOTE_MODELS)
+def test_fl_methods_shift_by_the_release(monkeypatch, remote_model):
+    """One job: a release r shifts every schedule by r (MODEL.md "Release times"), so bf-fl keeps its
+    choice and fl-exact's proven optimum (brute force standing in for cpsat-joint) moves by r."""
+    monkeypatch.setitem(_REGISTRY, "cpsat-joint", Method("cpsat-joint", _joint_bruteforce, ("joint",), "exact", ""))
+    jp = joint(tiny(extra_conv=False), remote_model)
+    late = JointProblem(jp.jobs, jp.platform, remote_model=remote_model, release=[37])
+    for method in ("bf-fl", "fl-exact"):
+        base = solve(jp, method, tiles=(2, 1), tau=1)
+        res = solve(late, method, tiles=(2, 1), tau=1)  # solve() checks the schedule against the release
+        assert res.makespan == base.makespan + 37 and res.status == base.status
+        assert res.problem.release.tolist() == [37]
+        assert (res.timing.start >= 37).all()
+        if method == "bf-fl":
+            assert res.info["order"] == base.info["order"] and res.info["cuts"] == base.info["cuts"]
+        else:
+            assert res.status == "optimal" and res.bound == res.makespan
+
+
 def test_fl_exact_reports_a_missing_solver(monkeypatch):
     monkeypatch.delitem(_REGISTRY, "cpsat-joint", raising=False)
     res = solve(joint(tiny()), "fl-exact", tiles=2)

@@ -36,8 +36,9 @@ from offloadsched.cli import main
 from offloadsched.instances.generators import random_dag_problem, random_fm, random_j2
 from offloadsched.io import from_dict, load, save, to_dict
 from offloadsched.paths import dag_paths, path_problem
+from offloadsched.problems import release_order
 from offloadsched.registry import _REGISTRY, SolverOutput, all_of, no_release, register
-from offloadsched.schedule import Schedule
+from offloadsched.schedule import Schedule, fifo_schedule
 
 
 # -- an independent timing -------------------------------------------------------------------------------
@@ -175,6 +176,15 @@ def test_flow_hand_case():
     s = evaluate(p, [0, 1, 2], overlap=False)
     assert s.start.tolist() == [0, 3, 10, 11, 16, 20] and s.makespan == 21
     check(p, t)
+
+
+def test_fifo_is_release_order_ties_by_index():
+    assert release_order([5, 0, 5, 2]).tolist() == [1, 3, 0, 2]
+    assert fifo_schedule(FmProblem([[1, 2]] * 4, release=[5, 0, 5, 2])).order.tolist() == [1, 3, 0, 2]
+    d = DagProblem(f=[2, 0, 3, 1], u=[4, 0, 1, 0], r=[0, 5, 0, 0], local=[True, False, True, True],
+                   preds=[[], [0], [], [2]], job=[0, 0, 1, 1], release=[6, 0])
+    assert fifo_schedule(d).sequences["local"].tolist() == [2, 3, 0]  # job 1's layers first, in node order
+    assert fifo_schedule(d.with_release(None)).sequences["local"].tolist() == [0, 2, 3]
 
 
 def test_dag_hand_case():

@@ -174,8 +174,6 @@ REFUSING = {  # method -> a problem it takes, with release times
     "mip-joint-ideals": lambda: chain_joint([0, 5]),
     "jps+sidney": lambda: chain_joint([0, 5]),
     "hps+sidney": lambda: chain_joint([0, 5]),
-    "bf-fl": lambda: chain_joint([5]),
-    "fl-exact": lambda: chain_joint([5]),
 }
 
 
@@ -194,7 +192,7 @@ def test_every_formulation_supports_or_refuses():
     from offloadsched.registry import methods
 
     ours = {m.name for m in methods() if str(m.target).startswith("offloadsched.formulations.")}
-    supporting = {"cpsat-flowshop", "mip-path", "cpsat-dagshop", "cpsat-joint", "relaxation"}
+    supporting = {"cpsat-flowshop", "mip-path", "cpsat-dagshop", "cpsat-joint", "relaxation", "bf-fl", "fl-exact"}
     assert ours == supporting | set(REFUSING)
 
 

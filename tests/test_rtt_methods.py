@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 from offloadsched import DagProblem, FmProblem, J2Problem, JointProblem, Partition, Platform, evaluate, solve
 from offloadsched.errors import SizeLimitError
 from offloadsched.evaluate import flow_makespan
-from offloadsched.flow_rtt import split_round_trip
+from offloadsched.flow_rtt import reduce_round_trip, split_round_trip
 from offloadsched.heuristics._common import defer_local_tail
 from offloadsched.heuristics.neurosurgeon import prefix_cut_costs
 from offloadsched.heuristics.po import dads_partition
 from offloadsched.heuristics.topo_johnson import topo_johnson_order
+from offloadsched.registry import SolverOutput
+from offloadsched.schedule import Schedule
 
 from .strategies import fm_problems
 from .test_heuristics_joint import _closed_sets, random_chain, random_dag
@@ -109,6 +111,22 @@ def test_reduction_split():
     assert s.offloading.tolist() == [1, 3] and s.local_only.tolist() == [0, 2]
     assert s.sub.w_rtt == 0 and s.sub.times.tolist() == [[1, 1, 1], [2, 0, 3]] and s.first_machine == 7
     assert s.makespan(1) == 7 and s.makespan(4) == 9
+
+
+def test_reduction_passes_release_problems_whole():
+    """The reduction needs a first machine that never idles: with release times the wrapped method gets
+    the whole problem (the counterexample of flow_rtt's docstring: optimum 8, local-only job appended 11)."""
+    seen = []
+
+    def method(problem, **options):
+        seen.append(problem)
+        return SolverOutput(Schedule.from_order(range(problem.n)))
+
+    p = FmProblem([[5, 0], [1, 1]], w_rtt=1, release=[0, 5])
+    reduce_round_trip(method)(p)
+    reduce_round_trip(method)(p.with_release(None))
+    assert seen[0] is p and seen[1].n == 1  # whole with release times, offloading jobs only without
+    assert solve(p, "bruteforce").makespan == 8 and evaluate(p, [1, 0]).makespan == 11
 
 
 # -- exact flow-shop methods equal brute force ----------------------------------------------------
