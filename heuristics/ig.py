@@ -307,7 +307,7 @@ def ig(problem: FmProblem, *, time_limit: float | None = None, seed: int = 0, it
     the reduction to the offloading jobs does not hold, so IG runs on every job with the round trip
     as a delivery time after an offloading job's last machine (``info``'s makespans are then real)."""
     return _ig_reduced(problem, time_limit=time_limit, seed=seed, iterations=iterations, destruction=destruction,
-               temperature=temperature)
+                       temperature=temperature)
 
 
 def _ig(problem: FmProblem, *, time_limit: float | None, seed: int, iterations: int | None, destruction: int,

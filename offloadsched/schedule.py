@@ -188,10 +188,10 @@ class Timing:
 
 
 def fifo_schedule(problem: FmProblem | DagProblem) -> Schedule:
-    """First in, first out: the jobs in order of release (ties by index; :func:`release_order`).  A flow
-    problem's order; a DAG problem's local layers job by job, each job's in node index order (the node
-    order of a joint problem's DAG when no job has a release time), uploads as the evaluator orders
-    them.  O(n log n)."""
+    """First in, first out: the jobs in order of release (ties by index;
+    :func:`~offloadsched.problems.release_order`).  A flow problem's order; a DAG problem's local layers
+    job by job, each job's in node index order (the node order of a joint problem's DAG when no job has
+    a release time), uploads as the evaluator orders them.  O(n log n)."""
     if isinstance(problem, DagProblem):
         nodes = problem.local_nodes
         if problem.has_release:
